@@ -1,0 +1,110 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mw::config {
+
+// The configuration of CONTRACT.md with every default filled in. Relative
+// paths (state_dir, accounts.file, aws.ca_bundle) are resolved against the
+// folder of the configuration file.
+struct Administrator {
+  std::string name;
+  std::string account_id;
+  std::string role_arn;  // "" = use the base credentials
+  std::string external_id;
+  std::string session_name = "memberwatch";
+  std::vector<std::string> regions;                           // aws.regions unless overridden
+  std::vector<std::string> services;                          // aws.services unless overridden
+  std::map<std::string, std::string> guardduty_detector_ids;  // region -> detector id
+  std::map<std::string, std::string> detective_graph_arns;    // region -> graph ARN
+};
+
+struct Config {
+  std::chrono::seconds interval{15 * 60};
+  std::chrono::seconds jitter{30};
+  std::chrono::seconds cycle_timeout{10 * 60};
+  int concurrency = 32;
+  std::string state_dir = "/var/lib/memberwatch";
+  std::string log_level = "info";
+
+  struct Snapshot {
+    std::string path = "snapshot.json";
+    std::string changes = "changes.jsonl";
+  } snapshot;
+
+  struct Health {
+    std::string listen = "127.0.0.1:9746";
+  } health;
+
+  struct Aws {
+    std::vector<std::string> regions{"us-east-1"};
+    std::vector<std::string> services{"securityhub", "guardduty", "detective"};
+    std::string sts_region = "us-east-1";
+    bool fips = false;
+    int max_attempts = 5;
+    double requests_per_second = 10;
+    std::string ca_bundle;
+    std::string profile;
+    std::map<std::string, std::string> endpoints;  // service -> URL
+  } aws;
+
+  struct Accounts {
+    std::vector<std::string> ids;
+    std::string file;
+    struct Organizations {
+      std::string role_arn;
+      std::string external_id;
+    } organizations;
+  } accounts;
+
+  std::vector<Administrator> administrators;
+
+  std::size_t source_count() const;  // (administrator, service, region) triples
+};
+
+struct ConfigError {
+  std::string file;
+  int line = 0;    // 1-based; 0 when the error has no position
+  int column = 0;  // 1-based
+  std::string key_path;
+  std::string message;
+
+  // "FILE:LINE:COLUMN: key.path: message"
+  std::string to_string() const;
+};
+
+struct ParseResult {
+  std::optional<Config> config;  // set exactly when errors is empty
+  std::vector<ConfigError> errors;
+};
+
+// Parses and validates configuration text. Pure: `file_name` is used for
+// error messages and to resolve relative paths, never opened.
+ParseResult parse_config(std::string_view text, const std::string& file_name);
+
+// Reads the file, then parse_config. An unreadable file is one error.
+ParseResult load_config_file(const std::string& file_name);
+
+// "administrators=2 sources=12 services=3 regions=3"
+std::string summarize(const Config& config);
+
+// Shared validators, also used for the accounts file and by other layers.
+bool is_account_id(std::string_view text);
+bool is_region(std::string_view text);
+std::string partition_of_region(std::string_view region);  // aws, aws-cn, aws-us-gov
+
+// Parses "30s", "15m", "1h" or integer seconds.
+std::optional<std::chrono::seconds> parse_duration(std::string_view text);
+
+struct ListenAddress {
+  std::string host;  // without brackets
+  unsigned short port = 0;
+};
+std::optional<ListenAddress> parse_listen_address(std::string_view text);
+
+}  // namespace mw::config

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages memberwatch needs to build, test and run
+# its demo; only those still missing, so a second run is quick and quiet.
+# Sourced by scripts/test.sh and scripts/demo.sh.
+
+MW_PACKAGES=(
+  g++ cmake ninja-build pkg-config git ca-certificates python3
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libssl-dev openssl libspdlog-dev libyaml-cpp-dev doctest-dev
+  clang-format python3-botocore python3-boto3 python3-yaml
+)
+
+mw_install_missing_packages() {
+  local missing=()
+  local package
+  for package in "${MW_PACKAGES[@]}" "$@"; do
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+      missing+=("$package")
+    fi
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+
+  local sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    if ! command -v sudo >/dev/null 2>&1; then
+      echo "error: missing packages (${missing[*]}) and not root; install them or run as root" >&2
+      return 1
+    fi
+    sudo=(sudo)
+  fi
+  echo "installing: ${missing[*]}"
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# Configures (once) and builds one build directory with every core.
+mw_build() {
+  local dir=$1
+  shift
+  if [ ! -f "$dir/build.ninja" ]; then
+    cmake -S "$MW_ROOT" -B "$dir" -G Ninja "$@"
+  fi
+  cmake --build "$dir" -j "$(nproc)"
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, checks formatting, builds
+# build/ and an ASan+UBSan build-asan/, and runs every test through ctest.
+# Slow labels (soak) stay out; set MW_TEST_LABEL_EXCLUDE to change that.
+set -euo pipefail
+MW_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$MW_ROOT"
+source scripts/deps.sh
+
+mw_install_missing_packages
+
+echo "== clang-format check"
+mapfile -t sources < <(git ls-files '*.cpp' '*.hpp' '*.h' 2>/dev/null || find daemon tests bench -name '*.[ch]pp')
+clang-format --dry-run -Werror "${sources[@]}"
+
+exclude=${MW_TEST_LABEL_EXCLUDE:-soak}
+jobs=$(nproc)
+
+echo "== build/ (RelWithDebInfo)"
+mw_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+echo "== tests in build/"
+(cd build && ctest --output-on-failure -j "$jobs" -LE "$exclude")
+
+echo "== build-asan/ (ASan + UBSan)"
+mw_build build-asan -DCMAKE_BUILD_TYPE=Debug -DMW_SANITIZE=ON
+echo "== tests in build-asan/"
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --output-on-failure -j "$jobs" -LE "$exclude")
