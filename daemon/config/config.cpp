@@ -117,7 +117,9 @@ bool Parser::for_each_key(
   if (!expect_map(node, path)) return false;
   std::set<std::string> seen;
   for (auto it = node.begin(); it != node.end(); ++it) {
-    const YAML::Node& key_node = it->first;
+    // Copies: the iterator's pair is a temporary proxy.
+    const YAML::Node key_node = it->first;
+    const YAML::Node value_node = it->second;
     if (!key_node.IsScalar()) {
       error(key_node, path, "keys must be plain names");
       continue;
@@ -136,7 +138,7 @@ bool Parser::for_each_key(
       error(key_node, full, "duplicate key");
       continue;
     }
-    handle(key, key_node, it->second);
+    handle(key, key_node, value_node);
   }
   return true;
 }
@@ -589,24 +591,26 @@ void Parser::parse_region_map(const YAML::Node& node, const std::string& path, c
                               std::map<std::string, std::string>& out) {
   if (!expect_map(node, path)) return;
   for (auto it = node.begin(); it != node.end(); ++it) {
-    const auto region_name = it->first.Scalar();
+    const YAML::Node region_node = it->first;
+    const YAML::Node value_node = it->second;
+    const auto region_name = region_node.Scalar();
     const auto full = key_path(path, region_name);
     if (!is_region(region_name)) {
-      error(it->first, full, "'" + region_name + "' is not an AWS region name");
+      error(region_node, full, "'" + region_name + "' is not an AWS region name");
       continue;
     }
     if (std::find(admin.regions.begin(), admin.regions.end(), region_name) == admin.regions.end()) {
-      error(it->first, full, "region " + region_name + " is not among this administrator's regions");
+      error(region_node, full, "region " + region_name + " is not among this administrator's regions");
       continue;
     }
-    auto value = string_value(it->second, full);
+    auto value = string_value(value_node, full);
     if (!value) continue;
     if (!matches(*value, value_pattern)) {
-      error(it->second, full, "'" + *value + "' is not " + value_rule);
+      error(value_node, full, "'" + *value + "' is not " + value_rule);
       continue;
     }
     if (out.count(region_name) != 0) {
-      error(it->first, full, "duplicate region");
+      error(region_node, full, "duplicate region");
       continue;
     }
     out[region_name] = *value;
