@@ -1,0 +1,70 @@
+#pragma once
+
+// The merge: one cycle's results plus the previous snapshot in, the next
+// snapshot out. A pure function over values; the poller gathers, the store
+// writes.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/model.hpp"
+
+namespace mw::core {
+
+inline constexpr std::string_view kFindingGuardDutyWithoutDetective = "GUARDDUTY_WITHOUT_DETECTIVE";
+inline constexpr std::string_view kFindingAdministratorMismatch = "ADMINISTRATOR_MISMATCH";
+
+// The error given to a configured source that produced no result this cycle.
+inline constexpr std::string_view kCancelledErrorCode = "CycleCancelled";  // results.cancelled
+inline constexpr std::string_view kNoResultErrorCode = "NoResult";         // otherwise
+
+struct ConfiguredSource {
+  SourceKey key;
+  std::string administrator_name;
+};
+
+struct MergeOptions {
+  // Every (administrator, service, region) of the current configuration.
+  // Authoritative: results for other sources are ignored, previous sources
+  // not listed disappear, and a listed source without a result counts as
+  // failed (cancelled by cycle_timeout or shutdown).
+  std::vector<ConfiguredSource> sources;
+};
+
+// Builds the next snapshot (generated_at = results.finished_at):
+// - sources: an answering source's records replace its previous ones (state
+//   ok, last_success_at = attempted_at). A failed source keeps the previous
+//   snapshot's records marked stale (state stale) when it ever answered
+//   before (previous last_success_at), else it has none (state error); it
+//   never produces NOT_MEMBER records.
+// - accounts: the universe is every account of a membership, of
+//   results.expected_accounts and of the Organizations list (the previous
+//   snapshot's names and statuses when Organizations failed). For every
+//   (service, region) some configured source polls, an account is:
+//     covered  when an answering source reports it ENABLED;
+//     unknown  when none does but a failed source's stale record is ENABLED
+//              (it may well still be), or when every source of the pair failed;
+//     a gap    otherwise, with the status the answering sources report (the
+//              first in MemberStatus order when they differ; NOT_MEMBER when
+//              none returned the account).
+//   covered = every polled pair covered (false when nothing is polled).
+//   SUSPENDED and PENDING_CLOSURE organization accounts have no gaps.
+// - findings: GUARDDUTY_WITHOUT_DETECTIVE when, in a region where Detective
+//   is polled, the account is covered in GuardDuty and a gap in Detective;
+//   ADMINISTRATOR_MISMATCH when its ENABLED memberships (stale included) in
+//   one region name more than one administrator.
+// - cycle.complete: not cancelled, every configured source answered and
+//   Organizations (when configured) answered.
+// Every list is sorted (see the *_order functions), so equal inputs give
+// equal snapshots.
+Snapshot merge(const std::optional<Snapshot>& previous, const CycleResults& results,
+               const MergeOptions& options);
+
+// The snapshot's orders: services by name (detective < guardduty < securityhub).
+bool service_order(Service a, Service b);
+bool source_order(const SourceKey& a, const SourceKey& b);        // administrator, service, region
+bool membership_order(const Membership& a, const Membership& b);  // account, service, region, administrator
+
+}  // namespace mw::core

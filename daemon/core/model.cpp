@@ -1,0 +1,129 @@
+#include "core/model.hpp"
+
+#include <algorithm>
+#include <array>
+#include <utility>
+
+namespace mw::core {
+namespace {
+
+constexpr std::array<std::pair<Service, std::string_view>, 3> kServiceNames{{
+    {Service::securityhub, "securityhub"},
+    {Service::guardduty, "guardduty"},
+    {Service::detective, "detective"},
+}};
+
+constexpr std::array<std::pair<MemberStatus, std::string_view>, 12> kStatusNames{{
+    {MemberStatus::ENABLED, "ENABLED"},
+    {MemberStatus::CREATED, "CREATED"},
+    {MemberStatus::INVITED, "INVITED"},
+    {MemberStatus::DISABLED, "DISABLED"},
+    {MemberStatus::REMOVED, "REMOVED"},
+    {MemberStatus::RESIGNED, "RESIGNED"},
+    {MemberStatus::DELETED, "DELETED"},
+    {MemberStatus::SUSPENDED, "SUSPENDED"},
+    {MemberStatus::VERIFICATION_IN_PROGRESS, "VERIFICATION_IN_PROGRESS"},
+    {MemberStatus::VERIFICATION_FAILED, "VERIFICATION_FAILED"},
+    {MemberStatus::NOT_MEMBER, "NOT_MEMBER"},
+    {MemberStatus::UNKNOWN, "UNKNOWN"},
+}};
+
+constexpr std::array<std::pair<SourceState, std::string_view>, 3> kStateNames{{
+    {SourceState::ok, "ok"},
+    {SourceState::stale, "stale"},
+    {SourceState::error, "error"},
+}};
+
+// The contract's status table with each service's spelling folded (lower
+// case, no underscores). NOT_MEMBER is absent: it comes from
+// UnprocessedAccounts, never from a status field; a spelling another service
+// uses (Detective's "Created") is UNKNOWN for this one.
+struct StatusSpelling {
+  Service service;
+  std::string_view folded;
+  MemberStatus status;
+};
+
+constexpr std::array<StatusSpelling, 20> kStatusTable{{
+    {Service::securityhub, "enabled", MemberStatus::ENABLED},
+    {Service::securityhub, "created", MemberStatus::CREATED},
+    {Service::securityhub, "invited", MemberStatus::INVITED},
+    {Service::securityhub, "removed", MemberStatus::REMOVED},
+    {Service::securityhub, "resigned", MemberStatus::RESIGNED},
+    {Service::securityhub, "deleted", MemberStatus::DELETED},
+    {Service::securityhub, "accountsuspended", MemberStatus::SUSPENDED},
+    {Service::guardduty, "enabled", MemberStatus::ENABLED},
+    {Service::guardduty, "created", MemberStatus::CREATED},
+    {Service::guardduty, "invited", MemberStatus::INVITED},
+    {Service::guardduty, "disabled", MemberStatus::DISABLED},
+    {Service::guardduty, "removed", MemberStatus::REMOVED},
+    {Service::guardduty, "resigned", MemberStatus::RESIGNED},
+    {Service::guardduty, "emailverificationinprogress", MemberStatus::VERIFICATION_IN_PROGRESS},
+    {Service::guardduty, "emailverificationfailed", MemberStatus::VERIFICATION_FAILED},
+    {Service::detective, "enabled", MemberStatus::ENABLED},
+    {Service::detective, "invited", MemberStatus::INVITED},
+    {Service::detective, "acceptedbutdisabled", MemberStatus::DISABLED},
+    {Service::detective, "verificationinprogress", MemberStatus::VERIFICATION_IN_PROGRESS},
+    {Service::detective, "verificationfailed", MemberStatus::VERIFICATION_FAILED},
+}};
+
+std::string fold(std::string_view raw) {
+  std::string folded;
+  folded.reserve(raw.size());
+  for (const char c : raw) {
+    if (c == '_') continue;
+    folded += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  return folded;
+}
+
+template <typename Enum, std::size_t N>
+std::string_view name_of(const std::array<std::pair<Enum, std::string_view>, N>& names, Enum value) {
+  for (const auto& [candidate, name] : names) {
+    if (candidate == value) return name;
+  }
+  return "UNKNOWN";
+}
+
+template <typename Enum, std::size_t N>
+std::optional<Enum> value_of(const std::array<std::pair<Enum, std::string_view>, N>& names,
+                             std::string_view name) {
+  for (const auto& [value, candidate] : names) {
+    if (candidate == name) return value;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string_view to_string(Service service) {
+  return name_of(kServiceNames, service);
+}
+std::optional<Service> parse_service(std::string_view name) {
+  return value_of(kServiceNames, name);
+}
+
+std::string_view to_string(MemberStatus status) {
+  return name_of(kStatusNames, status);
+}
+std::optional<MemberStatus> parse_member_status(std::string_view name) {
+  return value_of(kStatusNames, name);
+}
+
+std::string_view to_string(SourceState state) {
+  return name_of(kStateNames, state);
+}
+std::optional<SourceState> parse_source_state(std::string_view name) {
+  return value_of(kStateNames, name);
+}
+
+MemberStatus normalize_status(Service service, std::string_view raw_status) {
+  const std::string folded = fold(raw_status);
+  if (folded.empty()) return MemberStatus::UNKNOWN;
+  const auto match = std::find_if(kStatusTable.begin(), kStatusTable.end(), [&](const StatusSpelling& row) {
+    return row.service == service && row.folded == folded;
+  });
+  return match == kStatusTable.end() ? MemberStatus::UNKNOWN : match->status;
+}
+
+}  // namespace mw::core

@@ -1,0 +1,195 @@
+#pragma once
+
+// The membership model: plain values shared by the services (which produce
+// records), the merge (which builds a snapshot) and the store (which writes
+// and reads it). Field meanings follow the snapshot schema of CONTRACT.md.
+
+#include <boost/json/object.hpp>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mw::core {
+
+using Clock = std::chrono::system_clock;
+using TimePoint = Clock::time_point;
+
+enum class Service { securityhub, guardduty, detective };
+
+std::string_view to_string(Service service);
+std::optional<Service> parse_service(std::string_view name);
+
+enum class MemberStatus {
+  ENABLED,
+  CREATED,
+  INVITED,
+  DISABLED,
+  REMOVED,
+  RESIGNED,
+  DELETED,
+  SUSPENDED,
+  VERIFICATION_IN_PROGRESS,
+  VERIFICATION_FAILED,
+  NOT_MEMBER,
+  UNKNOWN,
+};
+
+std::string_view to_string(MemberStatus status);
+std::optional<MemberStatus> parse_member_status(std::string_view name);  // the normalized names only
+
+// The contract's status table: case and underscores ignored; anything the
+// service does not define is UNKNOWN (the caller keeps raw_status).
+MemberStatus normalize_status(Service service, std::string_view raw_status);
+
+// One (administrator, service, region): the unit that is polled and fails.
+struct SourceKey {
+  std::string administrator_id;
+  Service service = Service::securityhub;
+  std::string region;
+
+  auto operator<=>(const SourceKey&) const = default;
+  bool operator==(const SourceKey&) const = default;
+};
+
+struct Membership {
+  std::string account_id;
+  Service service = Service::securityhub;
+  std::string region;
+  std::string administrator_id;
+  MemberStatus status = MemberStatus::UNKNOWN;
+  std::string raw_status;  // as returned; for NOT_MEMBER the unprocessed reason
+  std::optional<std::string> email;
+  std::optional<std::string> invited_at;  // RFC 3339 UTC, milliseconds kept when given
+  std::optional<std::string> updated_at;
+  bool stale = false;
+  boost::json::object detail;  // service-specific fields, snake_case keys
+
+  SourceKey source() const { return {administrator_id, service, region}; }
+};
+
+struct SourceError {
+  std::string code;
+  std::string message;
+  unsigned http_status = 0;  // 0 when no HTTP response (timeout, connection, cancelled)
+
+  bool operator==(const SourceError&) const = default;
+};
+
+// What one source produced in one cycle.
+struct SourceResult {
+  SourceKey key;
+  std::string administrator_name;
+  TimePoint attempted_at;
+  std::optional<std::string> resource;  // detector id, graph ARN; nullopt for Security Hub
+  std::optional<SourceError> error;     // set when the source failed this cycle
+  std::vector<Membership> memberships;  // meaningful only when !error
+};
+
+// An account known from AWS Organizations ListAccounts.
+struct OrganizationAccount {
+  std::string account_id;
+  std::string name;
+  std::string status;  // ACTIVE, SUSPENDED, PENDING_CLOSURE
+};
+
+// Everything one cycle gathered: the merge's input beside the previous snapshot.
+struct CycleResults {
+  TimePoint started_at;
+  TimePoint finished_at;
+  bool cancelled = false;  // cycle_timeout or shutdown cut it short
+  std::uint64_t requests = 0;
+  std::uint64_t retries = 0;
+  std::uint64_t throttled = 0;
+  std::vector<SourceResult> sources;
+  std::vector<std::string> expected_accounts;  // accounts.ids + accounts.file
+  // nullopt: Organizations not configured; an error: it failed (the
+  // previous snapshot's names and statuses are kept).
+  std::optional<std::vector<OrganizationAccount>> organization_accounts;
+  std::optional<SourceError> organization_error;
+};
+
+enum class SourceState { ok, stale, error };
+std::string_view to_string(SourceState state);
+std::optional<SourceState> parse_source_state(std::string_view name);
+
+struct SourceSummary {
+  SourceKey key;
+  std::string administrator_name;
+  SourceState state = SourceState::ok;
+  std::optional<std::string> resource;
+  std::optional<std::string> last_attempt_at;  // RFC 3339
+  std::optional<std::string> last_success_at;
+  std::optional<SourceError> error;
+  std::uint64_t members = 0;
+  std::uint64_t not_members = 0;
+};
+
+struct CoverageGap {
+  Service service = Service::securityhub;
+  std::string region;
+  MemberStatus status = MemberStatus::NOT_MEMBER;
+};
+
+struct CoverageUnknown {
+  Service service = Service::securityhub;
+  std::string region;
+};
+
+struct AccountSummary {
+  std::string account_id;
+  std::optional<std::string> name;
+  std::optional<std::string> organization_status;
+  bool covered = false;
+  std::vector<CoverageGap> gaps;
+  std::vector<CoverageUnknown> unknown;
+  std::vector<std::string> findings;  // GUARDDUTY_WITHOUT_DETECTIVE, ADMINISTRATOR_MISMATCH
+};
+
+struct CycleSummary {
+  std::string started_at;
+  std::string finished_at;
+  double duration_seconds = 0;
+  bool complete = true;
+  std::uint64_t requests = 0;
+  std::uint64_t retries = 0;
+  std::uint64_t throttled = 0;
+};
+
+struct Totals {
+  std::uint64_t accounts = 0;
+  std::uint64_t covered = 0;
+  std::map<std::string, std::map<std::string, std::uint64_t>> by_service_status;
+};
+
+inline constexpr std::string_view kSnapshotSchema = "memberwatch.snapshot/v1";
+
+// The snapshot of CONTRACT.md, every list kept sorted by the merge.
+struct Snapshot {
+  std::string generated_at;
+  CycleSummary cycle;
+  std::vector<SourceSummary> sources;
+  std::vector<Membership> memberships;
+  std::vector<AccountSummary> accounts;
+  Totals totals;
+};
+
+// One line of changes.jsonl: a membership status that appeared (from
+// nullopt), changed, or vanished (to nullopt).
+struct MembershipChange {
+  std::string at;
+  std::string account_id;
+  Service service = Service::securityhub;
+  std::string region;
+  std::string administrator_id;
+  std::optional<MemberStatus> from;
+  std::optional<MemberStatus> to;
+};
+
+// RFC 3339 UTC with seconds ("2026-11-21T10:15:02Z").
+std::string format_rfc3339(TimePoint time);
+
+}  // namespace mw::core

@@ -1,0 +1,151 @@
+#include "core/timestamps.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+
+namespace mw::core {
+namespace {
+
+using Millis = std::chrono::milliseconds;
+using std::chrono::sys_days;
+
+// Years 0001..9999: what four digits of RFC 3339 can say.
+constexpr std::int64_t kMinMillis = -62135596800000;  // 0001-01-01T00:00:00Z
+constexpr std::int64_t kMaxMillis = 253402300799999;  // 9999-12-31T23:59:59.999Z
+
+std::string format_millis(std::int64_t epoch_millis, bool with_fraction) {
+  const auto time = std::chrono::sys_time<Millis>(Millis(epoch_millis));
+  const auto day = std::chrono::floor<std::chrono::days>(time);
+  const std::chrono::year_month_day date(day);
+  const std::chrono::hh_mm_ss clock(time - day);
+  char text[40];
+  const int length = std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02d", int(date.year()),
+                                   unsigned(date.month()), unsigned(date.day()), int(clock.hours().count()),
+                                   int(clock.minutes().count()), int(clock.seconds().count()));
+  std::string out(text, static_cast<std::size_t>(length));
+  if (with_fraction) {
+    std::snprintf(text, sizeof text, ".%03d", int(clock.subseconds().count()));
+    out += text;
+  }
+  out += 'Z';
+  return out;
+}
+
+// Reads exactly `width` digits at `pos`.
+std::optional<int> read_digits(std::string_view text, std::size_t& pos, std::size_t width) {
+  if (pos + width > text.size()) return std::nullopt;
+  int value = 0;
+  for (std::size_t i = 0; i < width; ++i) {
+    const char c = text[pos + i];
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + (c - '0');
+  }
+  pos += width;
+  return value;
+}
+
+bool expect(std::string_view text, std::size_t& pos, char wanted) {
+  if (pos >= text.size() || text[pos] != wanted) return false;
+  ++pos;
+  return true;
+}
+
+struct ParsedTime {
+  std::int64_t epoch_millis = 0;
+  bool has_fraction = false;
+};
+
+std::optional<int> read_offset_minutes(std::string_view text, std::size_t& pos) {
+  if (pos >= text.size()) return std::nullopt;
+  const char sign = text[pos];
+  if (sign == 'Z' || sign == 'z') {
+    ++pos;
+    return 0;
+  }
+  if (sign != '+' && sign != '-') return std::nullopt;
+  ++pos;
+  const auto hours = read_digits(text, pos, 2);
+  if (!hours) return std::nullopt;
+  if (pos < text.size() && text[pos] == ':') ++pos;
+  const auto minutes = read_digits(text, pos, 2);
+  if (!minutes || *hours > 23 || *minutes > 59) return std::nullopt;
+  const int total = *hours * 60 + *minutes;
+  return sign == '-' ? -total : total;
+}
+
+std::optional<ParsedTime> parse_date_time(std::string_view text) {
+  std::size_t pos = 0;
+  const auto year = read_digits(text, pos, 4);
+  if (!year || !expect(text, pos, '-')) return std::nullopt;
+  const auto month = read_digits(text, pos, 2);
+  if (!month || !expect(text, pos, '-')) return std::nullopt;
+  const auto day = read_digits(text, pos, 2);
+  if (!day || pos >= text.size()) return std::nullopt;
+  if (text[pos] != 'T' && text[pos] != 't' && text[pos] != ' ') return std::nullopt;
+  ++pos;
+  const auto hour = read_digits(text, pos, 2);
+  if (!hour || !expect(text, pos, ':')) return std::nullopt;
+  const auto minute = read_digits(text, pos, 2);
+  if (!minute || !expect(text, pos, ':')) return std::nullopt;
+  const auto second = read_digits(text, pos, 2);
+  if (!second) return std::nullopt;
+
+  ParsedTime parsed;
+  int millis = 0;
+  if (pos < text.size() && text[pos] == '.') {
+    ++pos;
+    std::size_t digits = 0;
+    for (; pos < text.size() && text[pos] >= '0' && text[pos] <= '9'; ++pos, ++digits) {
+      if (digits < 3) millis = millis * 10 + (text[pos] - '0');
+    }
+    if (digits == 0) return std::nullopt;
+    for (std::size_t pad = digits; pad < 3; ++pad) millis *= 10;
+    parsed.has_fraction = true;
+  }
+  const auto offset = read_offset_minutes(text, pos);
+  if (!offset || pos != text.size()) return std::nullopt;
+
+  const std::chrono::year_month_day date{std::chrono::year(*year), std::chrono::month(unsigned(*month)),
+                                         std::chrono::day(unsigned(*day))};
+  if (*year < 1 || !date.ok() || *hour > 23 || *minute > 59 || *second > 59) return std::nullopt;
+  const auto local = sys_days(date) + std::chrono::hours(*hour) + std::chrono::minutes(*minute - *offset) +
+                     std::chrono::seconds(*second) + Millis(millis);
+  parsed.epoch_millis = std::chrono::duration_cast<Millis>(local.time_since_epoch()).count();
+  if (parsed.epoch_millis < kMinMillis || parsed.epoch_millis > kMaxMillis) return std::nullopt;
+  return parsed;
+}
+
+}  // namespace
+
+std::string format_rfc3339(TimePoint time) {
+  const auto whole_seconds = std::chrono::floor<std::chrono::seconds>(time);
+  return format_millis(std::chrono::duration_cast<Millis>(whole_seconds.time_since_epoch()).count(), false);
+}
+
+std::string format_rfc3339_millis(TimePoint time) {
+  return format_millis(std::chrono::floor<Millis>(time).time_since_epoch().count(), true);
+}
+
+std::optional<std::string> normalize_iso8601(std::string_view text) {
+  const auto parsed = parse_date_time(text);
+  if (!parsed) return std::nullopt;
+  return format_millis(parsed->epoch_millis, parsed->has_fraction);
+}
+
+std::optional<std::string> rfc3339_from_epoch_seconds(double seconds) {
+  if (!std::isfinite(seconds)) return std::nullopt;
+  const double millis = std::round(seconds * 1000.0);
+  if (millis < double(kMinMillis) || millis > double(kMaxMillis)) return std::nullopt;
+  const auto epoch_millis = static_cast<std::int64_t>(millis);
+  return format_millis(epoch_millis, epoch_millis % 1000 != 0);
+}
+
+std::optional<TimePoint> parse_rfc3339(std::string_view text) {
+  const auto parsed = parse_date_time(text);
+  if (!parsed) return std::nullopt;
+  return TimePoint(std::chrono::duration_cast<Clock::duration>(Millis(parsed->epoch_millis)));
+}
+
+}  // namespace mw::core

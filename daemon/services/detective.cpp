@@ -1,0 +1,120 @@
+#include "services/detective.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include "services/member_parser.hpp"
+#include "services/request_checks.hpp"
+
+namespace mw::services::detective {
+namespace {
+
+constexpr std::size_t kMaxGraphArnLength = 2048;  // far above real ARNs; keeps requests bounded
+constexpr std::size_t kMaxTokenLength = 1024;
+
+constexpr DetailField kPackageUsage[] = {
+    {"VolumeUsageInBytes", FieldType::integer},
+    {"VolumeUsageUpdateTime", FieldType::timestamp},
+};
+
+constexpr DetailField kMemberDetail[] = {
+    {"GraphArn", FieldType::string},
+    {"AdministratorId", FieldType::string},
+    {"MasterId", FieldType::string},
+    {"DisabledReason", FieldType::string},
+    {"InvitationType", FieldType::string},
+    {"VolumeUsageInBytes", FieldType::integer},
+    {"VolumeUsageUpdatedTime", FieldType::timestamp},
+    {"PercentOfGraphUtilization", FieldType::number},
+    {"PercentOfGraphUtilizationUpdatedTime", FieldType::timestamp},
+    {"VolumeUsageByDatasourcePackage", FieldType::structure_map, kPackageUsage},
+    {"DatasourcePackageIngestStates", FieldType::string_map},
+};
+
+MembersResponseShape shape(bool get_members) {
+  MembersResponseShape shape;
+  shape.service = core::Service::detective;
+  shape.members_list = "MemberDetails";
+  shape.member = {"AccountId", "Status", "EmailAddress", "InvitedTime", "UpdatedTime", kMemberDetail};
+  if (get_members) {
+    shape.unprocessed_list = "UnprocessedAccounts";
+    shape.unprocessed = {"AccountId", "Reason"};
+  } else {
+    shape.next_token = "NextToken";
+  }
+  return shape;
+}
+
+ApiRequest post(std::string operation, std::string path, const boost::json::object& body) {
+  ApiRequest request;
+  request.service = "detective";
+  request.operation = std::move(operation);
+  request.method = "POST";
+  request.path = std::move(path);
+  request.body = boost::json::serialize(body);
+  request.content_type = "application/json";
+  return request;
+}
+
+void check_page_inputs(std::string_view operation, const std::optional<std::string>& next_token,
+                       int max_results) {
+  require_in_range(operation, "MaxResults", max_results, 1, kMaxResults);
+  require_token(operation, next_token);
+  if (next_token) require_non_empty(operation, "NextToken", *next_token, kMaxTokenLength);
+}
+
+}  // namespace
+
+ApiRequest list_graphs_request(const std::optional<std::string>& next_token, int max_results) {
+  check_page_inputs("detective ListGraphs", next_token, max_results);
+  boost::json::object body{{"MaxResults", max_results}};
+  if (next_token) body["NextToken"] = *next_token;
+  return post("ListGraphs", "/graphs/list", body);
+}
+
+ApiRequest list_members_request(std::string_view graph_arn, const std::optional<std::string>& next_token,
+                                int max_results) {
+  constexpr std::string_view kOperation = "detective ListMembers";
+  check_page_inputs(kOperation, next_token, max_results);
+  require_non_empty(kOperation, "GraphArn", graph_arn, kMaxGraphArnLength);
+  boost::json::object body{{"GraphArn", graph_arn}, {"MaxResults", max_results}};
+  if (next_token) body["NextToken"] = *next_token;
+  return post("ListMembers", "/graph/members/list", body);
+}
+
+ApiRequest get_members_request(std::string_view graph_arn, const std::vector<std::string>& account_ids) {
+  constexpr std::string_view kOperation = "detective GetMembers";
+  require_non_empty(kOperation, "GraphArn", graph_arn, kMaxGraphArnLength);
+  require_account_batch(kOperation, account_ids);
+  return post("GetMembers", "/graph/members/get",
+              boost::json::object{{"GraphArn", graph_arn}, {"AccountIds", to_json_array(account_ids)}});
+}
+
+GraphPage parse_list_graphs(std::string_view body) {
+  const JsonReader reader("detective ListGraphs");
+  const auto response = reader.parse_object(body);
+  GraphPage page;
+  if (const auto* graphs = reader.array_field(response, "GraphList", "", false)) {
+    for (std::size_t i = 0; i < graphs->size(); ++i) {
+      const auto path = index_path("GraphList", i);
+      const auto& graph = reader.as_object((*graphs)[i], path);
+      Graph parsed{reader.required_string(graph, "Arn", path), std::nullopt};
+      if (parsed.arn.empty()) reader.fail(child_path(path, "Arn"), "empty");
+      if (const auto* created = reader.find(graph, "CreatedTime")) {
+        parsed.created_at = reader.timestamp(*created, child_path(path, "CreatedTime"));
+      }
+      page.graphs.push_back(std::move(parsed));
+    }
+  }
+  page.next_token = reader.next_token(response, "NextToken");
+  return page;
+}
+
+MemberPage parse_list_members(std::string_view body) {
+  return parse_members_response(JsonReader("detective ListMembers"), body, shape(false));
+}
+
+MemberPage parse_get_members(std::string_view body) {
+  return parse_members_response(JsonReader("detective GetMembers"), body, shape(true));
+}
+
+}  // namespace mw::services::detective

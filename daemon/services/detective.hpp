@@ -1,0 +1,48 @@
+#pragma once
+
+// Detective (rest-json, every operation a POST with a JSON body): ListGraphs,
+// ListMembers, GetMembers.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "services/api_request.hpp"
+#include "services/member_page.hpp"
+
+namespace mw::services::detective {
+
+inline constexpr int kMaxResults = 200;  // ListGraphs and ListMembers
+
+struct Graph {
+  std::string arn;
+  std::optional<std::string> created_at;  // RFC 3339 UTC
+};
+
+struct GraphPage {
+  std::vector<Graph> graphs;
+  std::optional<std::string> next_token;
+};
+
+// POST /graphs/list {"MaxResults": n[, "NextToken": t]}
+ApiRequest list_graphs_request(const std::optional<std::string>& next_token, int max_results = kMaxResults);
+// POST /graph/members/list {"GraphArn": arn, "MaxResults": n[, "NextToken": t]}
+ApiRequest list_members_request(std::string_view graph_arn, const std::optional<std::string>& next_token,
+                                int max_results = kMaxResults);
+// POST /graph/members/get {"GraphArn": arn, "AccountIds": [...]} with 1..50 account IDs.
+ApiRequest get_members_request(std::string_view graph_arn, const std::vector<std::string>& account_ids);
+
+// GraphList[] (Arn required, CreatedTime) and NextToken.
+GraphPage parse_list_graphs(std::string_view body);
+// MemberDetails[]: detail keeps graph_arn, administrator_id, master_id,
+// disabled_reason, invitation_type, volume_usage_in_bytes,
+// volume_usage_updated_time, percent_of_graph_utilization,
+// percent_of_graph_utilization_updated_time, volume_usage_by_datasource_package
+// ({PACKAGE: {volume_usage_in_bytes, volume_usage_update_time}}),
+// datasource_package_ingest_states ({PACKAGE: STATE}) and any other field.
+MemberPage parse_list_members(std::string_view body);
+// MemberDetails[] plus UnprocessedAccounts[] as NOT_MEMBER (raw_status = Reason).
+MemberPage parse_get_members(std::string_view body);
+
+}  // namespace mw::services::detective

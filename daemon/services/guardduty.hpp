@@ -1,0 +1,39 @@
+#pragma once
+
+// GuardDuty (rest-json, camelCase fields): ListDetectors, ListMembers, GetMembers.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "services/api_request.hpp"
+#include "services/member_page.hpp"
+
+namespace mw::services::guardduty {
+
+inline constexpr int kMaxResults = 50;  // ListDetectors and ListMembers
+inline constexpr std::size_t kMaxDetectorIdLength = 300;
+
+struct DetectorPage {
+  std::vector<std::string> detector_ids;
+  std::optional<std::string> next_token;
+};
+
+// GET /detector?maxResults=&nextToken=
+ApiRequest list_detectors_request(const std::optional<std::string>& next_token,
+                                  int max_results = kMaxResults);
+// GET /detector/{detectorId}/member?maxResults=&nextToken=&onlyAssociated=false
+ApiRequest list_members_request(std::string_view detector_id, const std::optional<std::string>& next_token,
+                                int max_results = kMaxResults);
+// POST /detector/{detectorId}/member/get {"accountIds": [...]} with 1..50 account IDs.
+ApiRequest get_members_request(std::string_view detector_id, const std::vector<std::string>& account_ids);
+
+// detectorIds (required) and nextToken.
+DetectorPage parse_list_detectors(std::string_view body);
+// members[] (detail: detector_id, administrator_id, master_id, any other field) and nextToken.
+MemberPage parse_list_members(std::string_view body);
+// members[] and unprocessedAccounts[] (both required) as NOT_MEMBER (raw_status = result).
+MemberPage parse_get_members(std::string_view body);
+
+}  // namespace mw::services::guardduty

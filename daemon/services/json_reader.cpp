@@ -1,0 +1,256 @@
+#include "services/json_reader.hpp"
+
+#include <algorithm>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <cmath>
+#include <limits>
+#include <map>
+
+#include "core/timestamps.hpp"
+#include "core/universe.hpp"
+#include "services/parse_error.hpp"
+
+namespace mw::services {
+namespace {
+
+std::string kind_of(const boost::json::value& value) {
+  switch (value.kind()) {
+    case boost::json::kind::null:
+      return "null";
+    case boost::json::kind::bool_:
+      return "boolean";
+    case boost::json::kind::int64:
+    case boost::json::kind::uint64:
+    case boost::json::kind::double_:
+      return "number";
+    case boost::json::kind::string:
+      return "string";
+    case boost::json::kind::array:
+      return "array";
+    case boost::json::kind::object:
+      return "object";
+  }
+  return "unknown";
+}
+
+bool is_upper(char c) {
+  return c >= 'A' && c <= 'Z';
+}
+bool is_lower_or_digit(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+std::string quoted(std::string_view text) {
+  constexpr std::size_t kShown = 64;
+  std::string shown(text.substr(0, kShown));
+  if (text.size() > kShown) shown += "...";
+  return boost::json::serialize(boost::json::value(shown));
+}
+
+}  // namespace
+
+ParseError::ParseError(std::string operation, std::string path, std::string problem)
+    : std::runtime_error(operation + ": " + (path.empty() ? "" : path + ": ") + problem),
+      operation_(std::move(operation)),
+      path_(std::move(path)),
+      problem_(std::move(problem)) {}
+
+std::string to_snake_case(std::string_view name) {
+  std::string out;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    if (is_upper(c)) {
+      const bool after_word = i > 0 && is_lower_or_digit(name[i - 1]);
+      const bool ends_acronym =
+          i > 0 && is_upper(name[i - 1]) && i + 1 < name.size() && is_lower_or_digit(name[i + 1]);
+      if ((after_word || ends_acronym) && !out.empty() && out.back() != '_') out += '_';
+      out += static_cast<char>(c - 'A' + 'a');
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string child_path(const std::string& path, std::string_view key) {
+  return path.empty() ? std::string(key) : path + "." + std::string(key);
+}
+
+std::string index_path(const std::string& path, std::size_t index) {
+  return path + "[" + std::to_string(index) + "]";
+}
+
+void JsonReader::fail(const std::string& path, const std::string& problem) const {
+  throw ParseError(operation_, path, problem);
+}
+
+boost::json::object JsonReader::parse_object(std::string_view body) const {
+  boost::json::parse_options options;
+  options.max_depth = 64;
+  boost::system::error_code error;
+  boost::json::value parsed;
+  try {
+    parsed = boost::json::parse(body, error, {}, options);
+  } catch (const std::exception& exception) {
+    fail("", std::string("malformed JSON: ") + exception.what());
+  }
+  if (error) fail("", "malformed JSON: " + error.message());
+  if (!parsed.is_object()) fail("", "expected a JSON object, got " + kind_of(parsed));
+  return std::move(parsed.as_object());
+}
+
+const boost::json::object& JsonReader::as_object(const boost::json::value& value,
+                                                 const std::string& path) const {
+  if (!value.is_object()) fail(path, "expected an object, got " + kind_of(value));
+  return value.as_object();
+}
+
+const boost::json::array& JsonReader::as_array(const boost::json::value& value,
+                                               const std::string& path) const {
+  if (!value.is_array()) fail(path, "expected an array, got " + kind_of(value));
+  return value.as_array();
+}
+
+const std::string_view JsonReader::as_string(const boost::json::value& value, const std::string& path) const {
+  if (!value.is_string()) fail(path, "expected a string, got " + kind_of(value));
+  return value.as_string();
+}
+
+const boost::json::value* JsonReader::find(const boost::json::object& object, std::string_view key) const {
+  const auto* value = object.if_contains(key);
+  return value && !value->is_null() ? value : nullptr;
+}
+
+std::optional<std::string> JsonReader::optional_string(const boost::json::object& object,
+                                                       std::string_view key, const std::string& path) const {
+  const auto* value = find(object, key);
+  if (!value) return std::nullopt;
+  return std::string(as_string(*value, child_path(path, key)));
+}
+
+std::string JsonReader::required_string(const boost::json::object& object, std::string_view key,
+                                        const std::string& path) const {
+  auto text = optional_string(object, key, path);
+  if (!text) fail(child_path(path, key), "missing");
+  return std::move(*text);
+}
+
+std::string JsonReader::account_id(const boost::json::object& object, std::string_view key,
+                                   const std::string& path) const {
+  auto id = required_string(object, key, path);
+  if (!core::is_account_id(id))
+    fail(child_path(path, key), "expected a 12-digit account ID, got " + quoted(id));
+  return id;
+}
+
+const boost::json::array* JsonReader::array_field(const boost::json::object& object, std::string_view key,
+                                                  const std::string& path, bool required) const {
+  const auto* value = find(object, key);
+  if (!value) {
+    if (required) fail(child_path(path, key), "missing");
+    return nullptr;
+  }
+  return &as_array(*value, child_path(path, key));
+}
+
+std::optional<std::string> JsonReader::next_token(const boost::json::object& object,
+                                                  std::string_view key) const {
+  auto token = optional_string(object, key, "");
+  if (token && token->empty()) return std::nullopt;
+  return token;
+}
+
+std::optional<std::string> JsonReader::timestamp(const boost::json::value& value,
+                                                 const std::string& path) const {
+  if (value.is_null()) return std::nullopt;
+  if (value.is_string()) {
+    auto normalized = core::normalize_iso8601(value.as_string());
+    if (!normalized) fail(path, "expected an ISO 8601 date-time, got " + quoted(value.as_string()));
+    return normalized;
+  }
+  if (value.is_number()) {
+    auto normalized = core::rfc3339_from_epoch_seconds(value.to_number<double>());
+    if (!normalized) fail(path, "epoch seconds out of range: " + boost::json::serialize(value));
+    return normalized;
+  }
+  fail(path, "expected a timestamp (string or number), got " + kind_of(value));
+}
+
+std::int64_t JsonReader::integer(const boost::json::value& value, const std::string& path) const {
+  if (value.is_int64()) return value.as_int64();
+  if (value.is_uint64()) {
+    if (value.as_uint64() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+      fail(path, "integer out of range: " + boost::json::serialize(value));
+    }
+    return static_cast<std::int64_t>(value.as_uint64());
+  }
+  if (value.is_double()) {
+    const double number = value.as_double();
+    constexpr double kExact = 9007199254740992.0;  // 2^53: beyond it doubles skip integers
+    if (!std::isfinite(number) || std::trunc(number) != number || std::fabs(number) > kExact) {
+      fail(path, "expected an integer, got " + boost::json::serialize(value));
+    }
+    return static_cast<std::int64_t>(number);
+  }
+  fail(path, "expected an integer, got " + kind_of(value));
+}
+
+double JsonReader::number(const boost::json::value& value, const std::string& path) const {
+  if (!value.is_number()) fail(path, "expected a number, got " + kind_of(value));
+  const double number = value.to_number<double>();
+  if (!std::isfinite(number)) fail(path, "number out of range");
+  return number;
+}
+
+boost::json::value JsonReader::convert(const boost::json::value& value, const DetailField& field,
+                                       const std::string& path) const {
+  switch (field.type) {
+    case FieldType::string:
+      return boost::json::string(as_string(value, path));
+    case FieldType::timestamp:
+      return boost::json::string(*timestamp(value, path));
+    case FieldType::integer:
+      return integer(value, path);
+    case FieldType::number:
+      return number(value, path);
+    case FieldType::string_map: {
+      boost::json::object out;
+      for (const auto& [key, item] : as_object(value, path)) {
+        if (item.is_null()) continue;
+        out[key] = as_string(item, child_path(path, key));
+      }
+      return out;
+    }
+    case FieldType::structure_map: {
+      boost::json::object out;
+      for (const auto& [key, item] : as_object(value, path)) {
+        if (item.is_null()) continue;
+        const auto item_path = child_path(path, key);
+        out[key] = detail(as_object(item, item_path), field.fields, {}, item_path);
+      }
+      return out;
+    }
+  }
+  fail(path, "unsupported field type");
+}
+
+boost::json::object JsonReader::detail(const boost::json::object& object, std::span<const DetailField> fields,
+                                       std::span<const std::string_view> skip,
+                                       const std::string& path) const {
+  std::map<std::string, boost::json::value> sorted;  // detail keys in a stable order, whatever the body's
+  for (const auto& [key, value] : object) {
+    if (value.is_null()) continue;
+    if (std::find(skip.begin(), skip.end(), std::string_view(key)) != skip.end()) continue;
+    const auto known = std::find_if(fields.begin(), fields.end(), [&](const DetailField& field) {
+      return field.name == std::string_view(key);
+    });
+    sorted[to_snake_case(key)] =
+        known == fields.end() ? value : convert(value, *known, child_path(path, key));
+  }
+  boost::json::object out;
+  for (auto& [key, value] : sorted) out.emplace(key, std::move(value));
+  return out;
+}
+
+}  // namespace mw::services

@@ -1,0 +1,86 @@
+#pragma once
+
+// Reading AWS response bodies with a path for every error. Internal to the
+// services layer.
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace mw::services {
+
+// "VolumeUsageByDatasourcePackage" -> "volume_usage_by_datasource_package",
+// "detectorId" -> "detector_id", "ARNValue" -> "arn_value".
+std::string to_snake_case(std::string_view name);
+
+// How a known field is checked and converted when copied into `detail`.
+enum class FieldType {
+  string,
+  timestamp,  // ISO 8601 string or epoch seconds -> RFC 3339 UTC
+  integer,
+  number,
+  string_map,     // {"KEY": "string"}, keys kept
+  structure_map,  // {"KEY": {structure}}, keys kept, see DetailField::fields
+};
+
+struct DetailField {
+  std::string_view name;
+  FieldType type;
+  std::span<const DetailField> fields = {};  // the structure of a structure_map's values
+};
+
+class JsonReader {
+ public:
+  explicit JsonReader(std::string operation) : operation_(std::move(operation)) {}
+
+  const std::string& operation() const { return operation_; }
+
+  [[noreturn]] void fail(const std::string& path, const std::string& problem) const;
+
+  // The body as a JSON object (malformed JSON, other JSON values and
+  // nesting deeper than 64 levels fail).
+  boost::json::object parse_object(std::string_view body) const;
+
+  const boost::json::object& as_object(const boost::json::value& value, const std::string& path) const;
+  const boost::json::array& as_array(const boost::json::value& value, const std::string& path) const;
+  const std::string_view as_string(const boost::json::value& value, const std::string& path) const;
+
+  // A field's value, nullptr when it is absent or null.
+  const boost::json::value* find(const boost::json::object& object, std::string_view key) const;
+
+  std::optional<std::string> optional_string(const boost::json::object& object, std::string_view key,
+                                             const std::string& path) const;
+  std::string required_string(const boost::json::object& object, std::string_view key,
+                              const std::string& path) const;
+  // A required 12-digit account ID.
+  std::string account_id(const boost::json::object& object, std::string_view key,
+                         const std::string& path) const;
+  // An absent, null or empty array is empty unless `required`.
+  const boost::json::array* array_field(const boost::json::object& object, std::string_view key,
+                                        const std::string& path, bool required) const;
+  // A pagination token: absent, null and "" all mean the last page.
+  std::optional<std::string> next_token(const boost::json::object& object, std::string_view key) const;
+  std::optional<std::string> timestamp(const boost::json::value& value, const std::string& path) const;
+  std::int64_t integer(const boost::json::value& value, const std::string& path) const;
+  double number(const boost::json::value& value, const std::string& path) const;
+
+  // `object` with snake_case keys: the known `fields` checked and converted,
+  // every other non-null field copied as it came, `skip`ped keys left out.
+  boost::json::object detail(const boost::json::object& object, std::span<const DetailField> fields,
+                             std::span<const std::string_view> skip, const std::string& path) const;
+
+ private:
+  boost::json::value convert(const boost::json::value& value, const DetailField& field,
+                             const std::string& path) const;
+
+  std::string operation_;
+};
+
+std::string child_path(const std::string& path, std::string_view key);
+std::string index_path(const std::string& path, std::size_t index);
+
+}  // namespace mw::services

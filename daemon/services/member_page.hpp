@@ -1,0 +1,21 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/model.hpp"
+
+namespace mw::services {
+
+// One ListMembers page or one GetMembers answer. Each record has its
+// service, account_id, status, raw_status, email, timestamps and detail set;
+// region and administrator_id are left empty for the caller (the merge
+// takes them from the source). UnprocessedAccounts are NOT_MEMBER records
+// with the reason as raw_status.
+struct MemberPage {
+  std::vector<core::Membership> members;
+  std::optional<std::string> next_token;  // nullopt on the last page
+};
+
+}  // namespace mw::services

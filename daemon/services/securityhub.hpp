@@ -1,0 +1,28 @@
+#pragma once
+
+// Security Hub (rest-json): ListMembers, GetMembers.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "services/api_request.hpp"
+#include "services/member_page.hpp"
+
+namespace mw::services::securityhub {
+
+inline constexpr int kMaxListMembersResults = 50;
+
+// GET /members?MaxResults=&NextToken=&OnlyAssociated=false (every member, not only associated ones).
+ApiRequest list_members_request(const std::optional<std::string>& next_token,
+                                int max_results = kMaxListMembersResults);
+// POST /members/get {"AccountIds": [...]} with 1..50 account IDs.
+ApiRequest get_members_request(const std::vector<std::string>& account_ids);
+
+// Members[] (detail: administrator_id, master_id and any other field) and NextToken.
+MemberPage parse_list_members(std::string_view body);
+// Members[] plus UnprocessedAccounts[] as NOT_MEMBER (raw_status = ProcessingResult).
+MemberPage parse_get_members(std::string_view body);
+
+}  // namespace mw::services::securityhub

@@ -1,0 +1,29 @@
+#pragma once
+
+// JSON text that diffs cleanly: object keys sorted bytewise (which is code
+// point order for UTF-8), two-space indentation, numbers written the same way
+// in every locale.
+
+#include <boost/json/value.hpp>
+#include <string>
+#include <string_view>
+
+namespace mw::store {
+
+// `value` pretty-printed with sorted keys and a trailing newline.
+std::string to_sorted_pretty_json(const boost::json::value& value);
+
+// `value` on one line (no spaces), keys in the object's own order.
+std::string to_compact_json(const boost::json::value& value);
+
+// A JSON string literal, quotes included. Invalid UTF-8 sequences become
+// U+FFFD so the output is always valid UTF-8 (and readable by jq, python).
+std::string quote_json_string(std::string_view text);
+
+// A double with the fewest digits that read back to the same value (fixed
+// notation unless tiny or huge), always
+// with a fraction or exponent so it reads back as a double; non-finite
+// values (which JSON cannot express) as null.
+std::string format_json_double(double value);
+
+}  // namespace mw::store

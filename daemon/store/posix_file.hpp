@@ -1,0 +1,83 @@
+#pragma once
+
+// The few POSIX file operations the store needs, with errors that name the
+// file, the operation and errno's text.
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace mw::store {
+
+class StoreError : public std::runtime_error {
+ public:
+  StoreError(const std::string& what, int error_number)
+      : std::runtime_error(what), error_number_(error_number) {}
+  int error_number() const { return error_number_; }  // errno, 0 when not from a system call
+
+ private:
+  int error_number_;
+};
+
+// "<action> <path>: <strerror(error_number)>"
+[[noreturn]] void throw_store_error(std::string_view action, const std::filesystem::path& path,
+                                    int error_number);
+
+// A file descriptor closed on destruction.
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  UniqueFd(UniqueFd&& other) noexcept : fd_(other.release()) {}
+  UniqueFd& operator=(UniqueFd&& other) noexcept;
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  ~UniqueFd();
+
+  int get() const { return fd_; }
+  int release();
+  void close_or_throw(const std::filesystem::path& path);  // close() errors matter after writes
+
+ private:
+  int fd_ = -1;
+};
+
+// `path` and its missing parents created with `mode` (umask notwithstanding);
+// an existing directory is left as it is.
+void ensure_directory(const std::filesystem::path& path, mode_t mode);
+
+// The folder holding `file`: "." for a bare file name.
+std::filesystem::path folder_of(const std::filesystem::path& file);
+
+void write_all(int fd, std::string_view data, const std::filesystem::path& path);
+void fsync_or_throw(int fd, const std::filesystem::path& path);
+void fsync_directory(const std::filesystem::path& directory);
+
+// ".<name>.tmp-": what replace_file_atomically's temporary files start with
+// (six random characters follow).
+std::string temporary_file_prefix(const std::filesystem::path& file);
+
+// `data` becomes the content of `path` all at once or not at all: a
+// temporary file in the same folder, written, chmod'ed, fsynced, renamed over
+// `path`, and the folder fsynced. On failure the temporary file is removed
+// and `path` keeps its previous content.
+void replace_file_atomically(const std::filesystem::path& path, std::string_view data, mode_t mode);
+
+struct FileContent {
+  std::optional<std::string> data;  // nullopt: the file does not exist
+};
+
+// The whole file; throws StoreError for failures other than a missing file.
+FileContent read_file(const std::filesystem::path& path);
+
+bool path_exists(const std::filesystem::path& path);
+
+// rename(2) that ignores a missing source (false) and throws otherwise.
+bool rename_if_exists(const std::filesystem::path& from, const std::filesystem::path& to);
+
+}  // namespace mw::store

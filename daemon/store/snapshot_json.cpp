@@ -1,0 +1,502 @@
+#include "store/snapshot_json.hpp"
+
+#include <algorithm>
+#include <boost/json/stream_parser.hpp>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <utility>
+
+#include "store/json_text.hpp"
+
+namespace mw::store {
+namespace {
+
+namespace json = boost::json;
+using core::AccountSummary;
+using core::CoverageGap;
+using core::CoverageUnknown;
+using core::CycleSummary;
+using core::Membership;
+using core::MembershipChange;
+using core::MemberStatus;
+using core::Service;
+using core::Snapshot;
+using core::SourceError;
+using core::SourceState;
+using core::SourceSummary;
+using core::Totals;
+
+// Beyond this a double no longer holds milliseconds exactly.
+constexpr double kMaxDurationSeconds = 1e9;
+
+double round_to_millis(double seconds) {
+  return std::round(seconds * 1000.0) / 1000.0;
+}
+
+// ---------------------------------------------------------------- writing
+
+json::value string_or_null(const std::optional<std::string>& text) {
+  return text ? json::value(*text) : json::value(nullptr);
+}
+
+json::value error_to_json(const std::optional<SourceError>& error) {
+  if (!error) return nullptr;
+  return json::object{
+      {"code", error->code},
+      {"message", error->message},
+      {"http_status", error->http_status == 0 ? json::value(nullptr) : json::value(error->http_status)},
+  };
+}
+
+json::value cycle_to_json(const CycleSummary& cycle) {
+  if (!std::isfinite(cycle.duration_seconds) || std::fabs(cycle.duration_seconds) > kMaxDurationSeconds) {
+    throw std::invalid_argument("snapshot cycle.duration_seconds is not a plausible duration");
+  }
+  return json::object{
+      {"started_at", cycle.started_at},
+      {"finished_at", cycle.finished_at},
+      {"duration_seconds", round_to_millis(cycle.duration_seconds)},
+      {"complete", cycle.complete},
+      {"requests", cycle.requests},
+      {"retries", cycle.retries},
+      {"throttled", cycle.throttled},
+  };
+}
+
+json::value source_to_json(const SourceSummary& source) {
+  return json::object{
+      {"administrator_id", source.key.administrator_id},
+      {"administrator_name", source.administrator_name},
+      {"service", core::to_string(source.key.service)},
+      {"region", source.key.region},
+      {"state", core::to_string(source.state)},
+      {"resource", string_or_null(source.resource)},
+      {"last_attempt_at", string_or_null(source.last_attempt_at)},
+      {"last_success_at", string_or_null(source.last_success_at)},
+      {"error", error_to_json(source.error)},
+      {"members", source.members},
+      {"not_members", source.not_members},
+  };
+}
+
+json::value membership_to_json(const Membership& membership) {
+  return json::object{
+      {"account_id", membership.account_id},
+      {"service", core::to_string(membership.service)},
+      {"region", membership.region},
+      {"administrator_id", membership.administrator_id},
+      {"status", core::to_string(membership.status)},
+      {"raw_status", membership.raw_status},
+      {"email", string_or_null(membership.email)},
+      {"invited_at", string_or_null(membership.invited_at)},
+      {"updated_at", string_or_null(membership.updated_at)},
+      {"stale", membership.stale},
+      {"detail", membership.detail},
+  };
+}
+
+json::value account_to_json(const AccountSummary& account) {
+  json::array gaps;
+  for (const CoverageGap& gap : account.gaps) {
+    gaps.push_back(json::object{
+        {"service", core::to_string(gap.service)},
+        {"region", gap.region},
+        {"status", core::to_string(gap.status)},
+    });
+  }
+  json::array unknown;
+  for (const CoverageUnknown& pair : account.unknown) {
+    unknown.push_back(json::object{{"service", core::to_string(pair.service)}, {"region", pair.region}});
+  }
+  json::array findings;
+  for (const std::string& finding : account.findings) findings.push_back(json::value(finding));
+  return json::object{
+      {"account_id", account.account_id},
+      {"name", string_or_null(account.name)},
+      {"organization_status", string_or_null(account.organization_status)},
+      {"covered", account.covered},
+      {"gaps", std::move(gaps)},
+      {"unknown", std::move(unknown)},
+      {"findings", std::move(findings)},
+  };
+}
+
+json::value totals_to_json(const Totals& totals) {
+  json::object by_service_status;
+  for (const auto& [service, counts] : totals.by_service_status) {
+    json::object by_status;
+    for (const auto& [status, count] : counts) by_status[status] = count;
+    by_service_status[service] = std::move(by_status);
+  }
+  return json::object{
+      {"accounts", totals.accounts},
+      {"covered", totals.covered},
+      {"by_service_status", std::move(by_service_status)},
+  };
+}
+
+template <typename T, typename Convert>
+json::array array_of(const std::vector<T>& items, Convert convert) {
+  json::array array;
+  array.reserve(items.size());
+  for (const T& item : items) array.push_back(convert(item));
+  return array;
+}
+
+json::value snapshot_to_json(const Snapshot& snapshot) {
+  return json::object{
+      {"schema", core::kSnapshotSchema},
+      {"generated_at", snapshot.generated_at},
+      {"cycle", cycle_to_json(snapshot.cycle)},
+      {"sources", array_of(snapshot.sources, source_to_json)},
+      {"memberships", array_of(snapshot.memberships, membership_to_json)},
+      {"accounts", array_of(snapshot.accounts, account_to_json)},
+      {"totals", totals_to_json(snapshot.totals)},
+  };
+}
+
+json::value status_or_null(const std::optional<MemberStatus>& status) {
+  return status ? json::value(core::to_string(*status)) : json::value(nullptr);
+}
+
+// ---------------------------------------------------------------- reading
+
+// Thrown inside this file only; parse_* turn it into Parsed::error.
+class FormatError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+[[noreturn]] void fail(std::string_view path, std::string_view what) {
+  throw FormatError((path.empty() ? std::string("(top level)") : std::string(path)) + ": " +
+                    std::string(what));
+}
+
+std::string_view kind_name(const json::value& value) {
+  switch (value.kind()) {
+    case json::kind::null:
+      return "null";
+    case json::kind::bool_:
+      return "a boolean";
+    case json::kind::int64:
+    case json::kind::uint64:
+    case json::kind::double_:
+      return "a number";
+    case json::kind::string:
+      return "a string";
+    case json::kind::array:
+      return "an array";
+    case json::kind::object:
+      return "an object";
+  }
+  return "an unknown kind";
+}
+
+[[noreturn]] void fail_type(std::string_view path, std::string_view expected, const json::value& got) {
+  fail(path, "expected " + std::string(expected) + ", got " + std::string(kind_name(got)));
+}
+
+std::string index_path(std::string_view parent, std::size_t index) {
+  return std::string(parent) + "[" + std::to_string(index) + "]";
+}
+
+std::string quoted(std::string_view text) {
+  return quote_json_string(text);
+}
+
+std::uint64_t to_count(const json::value& value, std::string_view path) {
+  if (value.is_uint64()) return value.get_uint64();
+  if (value.is_int64() && value.get_int64() >= 0) return static_cast<std::uint64_t>(value.get_int64());
+  if (value.is_int64())
+    fail(path, "expected a non-negative integer, got " + std::to_string(value.get_int64()));
+  fail_type(path, "a non-negative integer", value);
+}
+
+const json::array& to_array(const json::value& value, std::string_view path) {
+  if (!value.is_array()) fail_type(path, "an array", value);
+  return value.get_array();
+}
+
+std::string to_string_value(const json::value& value, std::string_view path) {
+  if (!value.is_string()) fail_type(path, "a string", value);
+  return std::string(value.get_string());
+}
+
+// A JSON object with the path it was found at, for errors naming the key.
+class ObjectReader {
+ public:
+  ObjectReader(const json::value& value, std::string path) : path_(std::move(path)) {
+    if (!value.is_object()) fail_type(path_, "an object", value);
+    object_ = &value.get_object();
+  }
+
+  std::string path_of(std::string_view key) const {
+    return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+  }
+
+  const json::value& at(std::string_view key) const {
+    const json::value* value = object_->if_contains(key);
+    if (value == nullptr) fail(path_of(key), "missing");
+    return *value;
+  }
+
+  ObjectReader object(std::string_view key) const { return {at(key), path_of(key)}; }
+  const json::object& raw_object(std::string_view key) const { return object(key).get(); }
+  const json::array& array(std::string_view key) const { return to_array(at(key), path_of(key)); }
+  std::string string(std::string_view key) const { return to_string_value(at(key), path_of(key)); }
+  std::uint64_t count(std::string_view key) const { return to_count(at(key), path_of(key)); }
+
+  std::optional<std::string> optional_string(std::string_view key) const {
+    const json::value& value = at(key);
+    if (value.is_null()) return std::nullopt;
+    return to_string_value(value, path_of(key));
+  }
+
+  bool boolean(std::string_view key) const {
+    const json::value& value = at(key);
+    if (!value.is_bool()) fail_type(path_of(key), "true or false", value);
+    return value.get_bool();
+  }
+
+  double number(std::string_view key) const {
+    const json::value& value = at(key);
+    if (value.is_double()) return value.get_double();
+    if (value.is_int64()) return static_cast<double>(value.get_int64());
+    if (value.is_uint64()) return static_cast<double>(value.get_uint64());
+    fail_type(path_of(key), "a number", value);
+  }
+
+  Service service(std::string_view key) const {
+    const std::string name = string(key);
+    const auto service = core::parse_service(name);
+    if (!service) fail(path_of(key), "unknown service " + quoted(name));
+    return *service;
+  }
+
+  MemberStatus status(std::string_view key) const {
+    const std::string name = string(key);
+    const auto status = core::parse_member_status(name);
+    if (!status) fail(path_of(key), "unknown status " + quoted(name));
+    return *status;
+  }
+
+  std::optional<MemberStatus> optional_status(std::string_view key) const {
+    if (at(key).is_null()) return std::nullopt;
+    return status(key);
+  }
+
+  SourceState state(std::string_view key) const {
+    const std::string name = string(key);
+    const auto state = core::parse_source_state(name);
+    if (!state) fail(path_of(key), "unknown source state " + quoted(name));
+    return *state;
+  }
+
+  const json::object& get() const { return *object_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  const json::object* object_ = nullptr;
+  std::string path_;
+};
+
+template <typename T, typename Read>
+std::vector<T> read_objects(const ObjectReader& parent, std::string_view key, Read read) {
+  const json::array& array = parent.array(key);
+  std::vector<T> items;
+  items.reserve(array.size());
+  for (std::size_t i = 0; i < array.size(); ++i) {
+    items.push_back(read(ObjectReader(array[i], index_path(parent.path_of(key), i))));
+  }
+  return items;
+}
+
+std::optional<SourceError> read_error(const ObjectReader& source) {
+  if (source.at("error").is_null()) return std::nullopt;
+  const ObjectReader error = source.object("error");
+  SourceError result{error.string("code"), error.string("message"), 0};
+  if (!error.at("http_status").is_null()) {
+    const std::uint64_t status = error.count("http_status");
+    if (status > std::numeric_limits<unsigned>::max()) fail(error.path_of("http_status"), "out of range");
+    result.http_status = static_cast<unsigned>(status);
+  }
+  return result;
+}
+
+CycleSummary read_cycle(const ObjectReader& cycle) {
+  const double duration = cycle.number("duration_seconds");
+  if (!std::isfinite(duration) || std::fabs(duration) > kMaxDurationSeconds) {
+    fail(cycle.path_of("duration_seconds"), "out of range");
+  }
+  return CycleSummary{
+      .started_at = cycle.string("started_at"),
+      .finished_at = cycle.string("finished_at"),
+      .duration_seconds = round_to_millis(duration),
+      .complete = cycle.boolean("complete"),
+      .requests = cycle.count("requests"),
+      .retries = cycle.count("retries"),
+      .throttled = cycle.count("throttled"),
+  };
+}
+
+SourceSummary read_source(const ObjectReader& source) {
+  return SourceSummary{
+      .key = {source.string("administrator_id"), source.service("service"), source.string("region")},
+      .administrator_name = source.string("administrator_name"),
+      .state = source.state("state"),
+      .resource = source.optional_string("resource"),
+      .last_attempt_at = source.optional_string("last_attempt_at"),
+      .last_success_at = source.optional_string("last_success_at"),
+      .error = read_error(source),
+      .members = source.count("members"),
+      .not_members = source.count("not_members"),
+  };
+}
+
+Membership read_membership(const ObjectReader& membership) {
+  return Membership{
+      .account_id = membership.string("account_id"),
+      .service = membership.service("service"),
+      .region = membership.string("region"),
+      .administrator_id = membership.string("administrator_id"),
+      .status = membership.status("status"),
+      .raw_status = membership.string("raw_status"),
+      .email = membership.optional_string("email"),
+      .invited_at = membership.optional_string("invited_at"),
+      .updated_at = membership.optional_string("updated_at"),
+      .stale = membership.boolean("stale"),
+      .detail = membership.raw_object("detail"),
+  };
+}
+
+AccountSummary read_account(const ObjectReader& account) {
+  AccountSummary result{
+      .account_id = account.string("account_id"),
+      .name = account.optional_string("name"),
+      .organization_status = account.optional_string("organization_status"),
+      .covered = account.boolean("covered"),
+      .gaps = read_objects<CoverageGap>(
+          account, "gaps",
+          [](const ObjectReader& gap) {
+            return CoverageGap{gap.service("service"), gap.string("region"), gap.status("status")};
+          }),
+      .unknown = read_objects<CoverageUnknown>(
+          account, "unknown",
+          [](const ObjectReader& pair) {
+            return CoverageUnknown{pair.service("service"), pair.string("region")};
+          }),
+      .findings = {},
+  };
+  const json::array& findings = account.array("findings");
+  for (std::size_t i = 0; i < findings.size(); ++i) {
+    result.findings.push_back(to_string_value(findings[i], index_path(account.path_of("findings"), i)));
+  }
+  return result;
+}
+
+Totals read_totals(const ObjectReader& totals) {
+  Totals result{
+      .accounts = totals.count("accounts"), .covered = totals.count("covered"), .by_service_status = {}};
+  const ObjectReader by_service(totals.at("by_service_status"), totals.path_of("by_service_status"));
+  for (const auto& service : by_service.get()) {
+    const ObjectReader by_status(service.value(), by_service.path_of(service.key()));
+    auto& counts = result.by_service_status[std::string(service.key())];
+    for (const auto& status : by_status.get()) {
+      counts[std::string(status.key())] = to_count(status.value(), by_status.path_of(status.key()));
+    }
+  }
+  return result;
+}
+
+Snapshot read_snapshot(const json::value& root) {
+  const ObjectReader snapshot(root, "");
+  const std::string schema = snapshot.string("schema");
+  if (schema != core::kSnapshotSchema) {
+    fail("schema", "expected " + quoted(core::kSnapshotSchema) + ", got " + quoted(schema));
+  }
+  return Snapshot{
+      .generated_at = snapshot.string("generated_at"),
+      .cycle = read_cycle(snapshot.object("cycle")),
+      .sources = read_objects<SourceSummary>(snapshot, "sources", read_source),
+      .memberships = read_objects<Membership>(snapshot, "memberships", read_membership),
+      .accounts = read_objects<AccountSummary>(snapshot, "accounts", read_account),
+      .totals = read_totals(snapshot.object("totals")),
+  };
+}
+
+MembershipChange read_change(const json::value& root) {
+  const ObjectReader change(root, "");
+  return MembershipChange{
+      .at = change.string("at"),
+      .account_id = change.string("account_id"),
+      .service = change.service("service"),
+      .region = change.string("region"),
+      .administrator_id = change.string("administrator_id"),
+      .from = change.optional_status("from"),
+      .to = change.optional_status("to"),
+  };
+}
+
+// The JSON text as one value, or an error with the line and column where it
+// stops being JSON.
+Parsed<json::value> parse_json(std::string_view text) {
+  if (text.find_first_not_of(" \t\r\n") == std::string_view::npos)
+    return {std::nullopt, "empty: no JSON value"};
+  json::parse_options options;
+  options.max_depth = 256;  // deeper than any service detail, so what we write we can read
+  json::stream_parser parser({}, options);
+  boost::system::error_code ec;
+  const std::size_t consumed = parser.write(text.data(), text.size(), ec);
+  if (!ec) parser.finish(ec);
+  if (ec) {
+    const std::string_view before = text.substr(0, std::min(consumed, text.size()));
+    const std::size_t line = 1 + static_cast<std::size_t>(std::count(before.begin(), before.end(), '\n'));
+    const std::size_t line_start = before.rfind('\n');
+    const std::size_t column =
+        line_start == std::string_view::npos ? before.size() + 1 : before.size() - line_start;
+    return {std::nullopt, "not valid JSON at line " + std::to_string(line) + " column " +
+                              std::to_string(column) + ": " + ec.message()};
+  }
+  return {parser.release(), {}};
+}
+
+template <typename T, typename Read>
+Parsed<T> parse_with(std::string_view text, Read read) {
+  Parsed<json::value> root = parse_json(text);
+  if (!root) return {std::nullopt, std::move(root.error)};
+  try {
+    return {read(*root.value), {}};
+  } catch (const FormatError& error) {
+    return {std::nullopt, error.what()};
+  }
+}
+
+}  // namespace
+
+std::string serialize(const Snapshot& snapshot) {
+  return to_sorted_pretty_json(snapshot_to_json(snapshot));
+}
+
+Parsed<Snapshot> parse_snapshot(std::string_view text) {
+  return parse_with<Snapshot>(text, read_snapshot);
+}
+
+std::string serialize_change(const MembershipChange& change) {
+  // The contract's key order, which reads naturally on one line.
+  return to_compact_json(json::object{
+      {"at", change.at},
+      {"account_id", change.account_id},
+      {"service", core::to_string(change.service)},
+      {"region", change.region},
+      {"administrator_id", change.administrator_id},
+      {"from", status_or_null(change.from)},
+      {"to", status_or_null(change.to)},
+  });
+}
+
+Parsed<MembershipChange> parse_change_line(std::string_view line) {
+  return parse_with<MembershipChange>(line, read_change);
+}
+
+}  // namespace mw::store

@@ -1,0 +1,43 @@
+#pragma once
+
+// The snapshot and the changes log as JSON text (CONTRACT.md, "Snapshot"):
+// pure functions, no files.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/model.hpp"
+
+namespace mw::store {
+
+// A parsed value, or why the text is not one: "key.path: what is wrong"
+// (e.g. "memberships[3].status: unknown status \"ENABLD\"").
+template <typename T>
+struct Parsed {
+  std::optional<T> value;
+  std::string error;
+
+  explicit operator bool() const { return value.has_value(); }
+};
+
+// The snapshot as the contract shows it: every key present (null for absent
+// optional values), keys sorted, arrays in the snapshot's own (sorted) order,
+// two-space indentation, a trailing newline. Identical snapshots give
+// identical bytes. duration_seconds is written to the millisecond; it throws
+// std::invalid_argument when it is not finite or beyond 1e15 seconds.
+std::string serialize(const core::Snapshot& snapshot);
+
+// The reverse of serialize(). Never throws on bad text: malformed JSON (with
+// line and column), another schema, a missing key, a wrong type or an unknown
+// enum name give an error naming the key path. Unknown keys are ignored.
+Parsed<core::Snapshot> parse_snapshot(std::string_view text);
+
+// One line of changes.jsonl, without the newline:
+// {"at":...,"account_id":...,"service":...,"region":...,"administrator_id":...,"from":...,"to":...}
+// with from/to null when the status appeared/vanished.
+std::string serialize_change(const core::MembershipChange& change);
+
+Parsed<core::MembershipChange> parse_change_line(std::string_view line);
+
+}  // namespace mw::store

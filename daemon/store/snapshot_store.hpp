@@ -1,0 +1,71 @@
+#pragma once
+
+// Where the snapshot and the changes log live on disk (CONTRACT.md,
+// "Snapshot"). Every write is durable when it returns; a failed write leaves
+// what was there before.
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/model.hpp"
+#include "store/posix_file.hpp"
+
+namespace mw::store {
+
+inline constexpr std::uint64_t kChangesRotateBytes = 64ull * 1024 * 1024;
+inline constexpr int kChangesKeptRotations = 3;  // changes.jsonl.1 .. .3
+
+struct SnapshotWrite {
+  std::uint64_t bytes = 0;
+  std::chrono::nanoseconds duration{};
+};
+
+class SnapshotStore {
+ public:
+  // snapshot_file and changes_file are relative to state_dir unless absolute;
+  // an empty changes_file turns the changes log off. state_dir (and the
+  // files' folders) are created with mode 0750 when missing. Throws
+  // StoreError when that fails, std::invalid_argument for an empty snapshot
+  // file name. Temporary snapshot files left by a crash are removed.
+  SnapshotStore(std::filesystem::path state_dir, const std::filesystem::path& snapshot_file,
+                const std::filesystem::path& changes_file,
+                std::uint64_t changes_rotate_bytes = kChangesRotateBytes);
+
+  // Atomically replaces the snapshot file (mode 0640). Throws StoreError
+  // (errno's text, the file, the failed step) with the previous snapshot
+  // intact and no temporary file left.
+  SnapshotWrite write_snapshot(const core::Snapshot& snapshot) const;
+
+  // The snapshot written last; nullopt when there is none or it cannot be
+  // read. One that does not parse is renamed to
+  // <snapshot>.corrupt-YYYYMMDDTHHMMSSZ and logged. Never throws StoreError.
+  std::optional<core::Snapshot> load_previous() const;
+
+  // Appends one line per change and fsyncs once; a no-op when the log is off
+  // or `changes` is empty. Before the first line that would take the file
+  // past the rotation size it becomes changes.jsonl.1 (.1 -> .2 -> .3, the
+  // oldest dropped). A torn last line left by a crash is cut off first.
+  // Throws StoreError.
+  void append_changes(const std::vector<core::MembershipChange>& changes) const;
+
+  const std::filesystem::path& state_dir() const { return state_dir_; }
+  const std::filesystem::path& snapshot_path() const { return snapshot_path_; }
+  const std::optional<std::filesystem::path>& changes_path() const { return changes_path_; }
+  // changes.jsonl.N, N in 1..kChangesKeptRotations.
+  std::filesystem::path rotated_changes_path(int generation) const;
+
+ private:
+  void move_aside_corrupt(const std::string& parse_error) const;
+  void rotate_changes() const;
+
+  std::filesystem::path state_dir_;
+  std::filesystem::path snapshot_path_;
+  std::optional<std::filesystem::path> changes_path_;
+  std::uint64_t changes_rotate_bytes_;
+};
+
+}  // namespace mw::store

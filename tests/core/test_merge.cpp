@@ -1,0 +1,518 @@
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+#include "core/merge.hpp"
+#include "merge_fixtures.hpp"
+
+using namespace mw::core;
+using namespace mw::core::testing;
+
+namespace {
+
+const std::string kAcct1 = "222222222222";
+const std::string kAcct2 = "333333333333";
+const std::string kAcct3 = "444444444444";
+const std::string kUsEast = "us-east-1";
+const std::string kEuWest = "eu-west-1";
+
+MergeOptions options_of(std::vector<ConfiguredSource> sources) {
+  return MergeOptions{std::move(sources)};
+}
+
+// Admin A polls GuardDuty and Detective in us-east-1.
+MergeOptions guardduty_and_detective() {
+  return options_of(
+      {configured(kAdminA, Service::guardduty, kUsEast), configured(kAdminA, Service::detective, kUsEast)});
+}
+
+}  // namespace
+
+TEST_CASE("an answering cycle: sources ok, sorted memberships, coverage, totals, cycle summary") {
+  auto results = cycle(
+      0, {
+             answered(kAdminA, Service::guardduty, kUsEast,
+                      {record(kAcct2, Service::guardduty, kUsEast, kAdminA, MemberStatus::ENABLED, "Enabled"),
+                       record(kAcct1, Service::guardduty, kUsEast, kAdminA, MemberStatus::ENABLED, "Enabled"),
+                       record(kAcct3, Service::guardduty, kUsEast, kAdminA, MemberStatus::NOT_MEMBER,
+                              "The request is rejected because the input detectorId is not owned by the "
+                              "current account.")},
+                      minute(1)),
+             answered(kAdminA, Service::detective, kUsEast,
+                      {record(kAcct1, Service::detective, kUsEast, kAdminA, MemberStatus::ENABLED),
+                       record(kAcct2, Service::detective, kUsEast, kAdminA, MemberStatus::INVITED)},
+                      minute(2)),
+         });
+  results.expected_accounts = {"555555555555"};
+  const auto snapshot = merge(std::nullopt, results, guardduty_and_detective());
+
+  CHECK(snapshot.generated_at == "2026-11-21T10:00:12Z");
+  CHECK(snapshot.cycle.started_at == "2026-11-21T10:00:00Z");
+  CHECK(snapshot.cycle.finished_at == "2026-11-21T10:00:12Z");
+  CHECK(snapshot.cycle.duration_seconds == doctest::Approx(12.0));
+  CHECK(snapshot.cycle.complete);
+  CHECK(snapshot.cycle.requests == 10);
+  CHECK(snapshot.cycle.retries == 1);
+  CHECK(snapshot.cycle.throttled == 2);
+
+  REQUIRE(snapshot.sources.size() == 2);
+  CHECK(snapshot.sources[0].key.service == Service::detective);  // sorted by service name
+  const auto* gd = find_source(snapshot, kAdminA, Service::guardduty, kUsEast);
+  REQUIRE(gd);
+  CHECK(gd->state == SourceState::ok);
+  CHECK(gd->administrator_name == "name-" + kAdminA);
+  CHECK(gd->resource == "guardduty-us-east-1");
+  CHECK(gd->last_attempt_at == "2026-11-21T10:01:00Z");
+  CHECK(gd->last_success_at == "2026-11-21T10:01:00Z");
+  CHECK_FALSE(gd->error.has_value());
+  CHECK(gd->members == 2);
+  CHECK(gd->not_members == 1);
+
+  REQUIRE(snapshot.memberships.size() == 5);
+  CHECK(std::is_sorted(snapshot.memberships.begin(), snapshot.memberships.end(), membership_order));
+  CHECK(snapshot.memberships[0].account_id == kAcct1);
+  CHECK(snapshot.memberships[0].service == Service::detective);
+  CHECK(std::none_of(snapshot.memberships.begin(), snapshot.memberships.end(),
+                     [](const Membership& m) { return m.stale; }));
+
+  REQUIRE(snapshot.accounts.size() == 4);
+  const auto* acct1 = find_account(snapshot, kAcct1);
+  REQUIRE(acct1);
+  CHECK(acct1->covered);
+  CHECK(acct1->gaps.empty());
+  CHECK(acct1->unknown.empty());
+  CHECK(acct1->findings.empty());
+
+  const auto* acct2 = find_account(snapshot, kAcct2);
+  REQUIRE(acct2);
+  CHECK_FALSE(acct2->covered);
+  REQUIRE(acct2->gaps.size() == 1);
+  CHECK(acct2->gaps[0].service == Service::detective);
+  CHECK(acct2->gaps[0].status == MemberStatus::INVITED);
+  CHECK(acct2->findings == std::vector<std::string>{"GUARDDUTY_WITHOUT_DETECTIVE"});
+
+  const auto* acct3 = find_account(snapshot, kAcct3);  // unprocessed in GuardDuty, not returned by Detective
+  REQUIRE(acct3);
+  REQUIRE(acct3->gaps.size() == 2);
+  CHECK(acct3->gaps[0].service == Service::detective);
+  CHECK(acct3->gaps[0].status == MemberStatus::NOT_MEMBER);
+  CHECK(acct3->gaps[1].service == Service::guardduty);
+  CHECK(acct3->gaps[1].status == MemberStatus::NOT_MEMBER);
+  CHECK(acct3->findings.empty());
+
+  const auto* expected = find_account(snapshot, "555555555555");  // only expected, returned by nobody
+  REQUIRE(expected);
+  CHECK(expected->gaps.size() == 2);
+  CHECK_FALSE(expected->name.has_value());
+
+  CHECK(snapshot.totals.accounts == 4);
+  CHECK(snapshot.totals.covered == 1);
+  CHECK(snapshot.totals.by_service_status.at("guardduty").at("ENABLED") == 2);
+  CHECK(snapshot.totals.by_service_status.at("guardduty").at("NOT_MEMBER") == 1);
+  CHECK(snapshot.totals.by_service_status.at("detective").at("INVITED") == 1);
+}
+
+TEST_CASE("a failed source keeps its last good records stale across cycles, never NOT_MEMBER") {
+  const auto options = guardduty_and_detective();
+  const auto first =
+      merge(std::nullopt,
+            cycle(0, {answered(kAdminA, Service::guardduty, kUsEast,
+                               {record(kAcct1, Service::guardduty, kUsEast, kAdminA, MemberStatus::ENABLED)},
+                               minute(1)),
+                      answered(kAdminA, Service::detective, kUsEast,
+                               {record(kAcct1, Service::detective, kUsEast, kAdminA, MemberStatus::ENABLED)},
+                               minute(1))}),
+            options);
+  REQUIRE(find_account(first, kAcct1)->covered);
+
+  const auto second =
+      merge(first,
+            cycle(15, {failed(kAdminA, Service::guardduty, kUsEast, minute(16)),
+                       answered(kAdminA, Service::detective, kUsEast,
+                                {record(kAcct1, Service::detective, kUsEast, kAdminA, MemberStatus::ENABLED)},
+                                minute(16))}),
+            options);
+  const auto* gd = find_source(second, kAdminA, Service::guardduty, kUsEast);
+  REQUIRE(gd);
+  CHECK(gd->state == SourceState::stale);
+  CHECK(gd->last_attempt_at == "2026-11-21T10:16:00Z");
+  CHECK(gd->last_success_at == "2026-11-21T10:01:00Z");
+  REQUIRE(gd->error.has_value());
+  CHECK(*gd->error == SourceError{"AccessDeniedException", "denied", 403});
+  CHECK(gd->resource == "guardduty-us-east-1");  // carried from the previous snapshot
+  CHECK(gd->members == 1);
+  const auto* carried = find_record(second, kAcct1, Service::guardduty, kUsEast, kAdminA);
+  REQUIRE(carried);
+  CHECK(carried->stale);
+  CHECK(carried->status == MemberStatus::ENABLED);
+  CHECK_FALSE(find_record(second, kAcct1, Service::detective, kUsEast, kAdminA)->stale);
+  CHECK_FALSE(second.cycle.complete);
+
+  const auto* acct = find_account(second, kAcct1);
+  CHECK_FALSE(acct->covered);
+  CHECK(acct->gaps.empty());
+  REQUIRE(acct->unknown.size() == 1);
+  CHECK(acct->unknown[0].service == Service::guardduty);
+
+  // Failing again: still stale, still the first cycle's success time.
+  const auto third =
+      merge(second,
+            cycle(30, {failed(kAdminA, Service::guardduty, kUsEast, minute(31), "RequestTimeout", 0),
+                       answered(kAdminA, Service::detective, kUsEast, {}, minute(31))}),
+            options);
+  const auto* gd3 = find_source(third, kAdminA, Service::guardduty, kUsEast);
+  CHECK(gd3->state == SourceState::stale);
+  CHECK(gd3->last_success_at == "2026-11-21T10:01:00Z");
+  CHECK(gd3->error->http_status == 0);
+  REQUIRE(find_record(third, kAcct1, Service::guardduty, kUsEast, kAdminA));
+  CHECK(find_record(third, kAcct1, Service::guardduty, kUsEast, kAdminA)->stale);
+  // Detective answered without the account: a real gap now, and the stale
+  // GuardDuty ENABLED does not make a GUARDDUTY_WITHOUT_DETECTIVE finding.
+  const auto* acct3 = find_account(third, kAcct1);
+  REQUIRE(acct3->gaps.size() == 1);
+  CHECK(acct3->gaps[0].service == Service::detective);
+  CHECK(acct3->findings.empty());
+
+  // Answering again replaces the stale records.
+  const auto fourth = merge(
+      third,
+      cycle(45, {answered(kAdminA, Service::guardduty, kUsEast,
+                          {record(kAcct1, Service::guardduty, kUsEast, kAdminA, MemberStatus::RESIGNED)},
+                          minute(46)),
+                 answered(kAdminA, Service::detective, kUsEast, {}, minute(46))}),
+      options);
+  const auto* fresh = find_record(fourth, kAcct1, Service::guardduty, kUsEast, kAdminA);
+  REQUIRE(fresh);
+  CHECK_FALSE(fresh->stale);
+  CHECK(fresh->status == MemberStatus::RESIGNED);
+  CHECK(find_source(fourth, kAdminA, Service::guardduty, kUsEast)->state == SourceState::ok);
+  CHECK(fourth.cycle.complete);
+}
+
+TEST_CASE("a source failing without earlier data is in error and its pairs are unknown") {
+  const auto snapshot =
+      merge(std::nullopt,
+            cycle(0, {failed(kAdminA, Service::guardduty, kUsEast, minute(1)),
+                      answered(kAdminA, Service::detective, kUsEast,
+                               {record(kAcct1, Service::detective, kUsEast, kAdminA, MemberStatus::ENABLED)},
+                               minute(1))}),
+            guardduty_and_detective());
+  const auto* gd = find_source(snapshot, kAdminA, Service::guardduty, kUsEast);
+  CHECK(gd->state == SourceState::error);
+  CHECK_FALSE(gd->last_success_at.has_value());
+  CHECK(gd->last_attempt_at == "2026-11-21T10:01:00Z");
+  CHECK_FALSE(gd->resource.has_value());
+  CHECK(gd->members == 0);
+  CHECK(std::none_of(snapshot.memberships.begin(), snapshot.memberships.end(),
+                     [](const Membership& m) { return m.service == Service::guardduty; }));
+  const auto* acct = find_account(snapshot, kAcct1);
+  CHECK_FALSE(acct->covered);
+  CHECK(acct->gaps.empty());
+  REQUIRE(acct->unknown.size() == 1);
+  CHECK(acct->unknown[0].service == Service::guardduty);
+  CHECK(acct->unknown[0].region == kUsEast);
+  CHECK_FALSE(snapshot.cycle.complete);
+}
+
+TEST_CASE("configured sources without a result fail as cancelled or missing") {
+  auto results = cycle(0, {answered(kAdminA, Service::guardduty, kUsEast, {}, minute(1))});
+  results.cancelled = true;
+  auto snapshot = merge(std::nullopt, results, guardduty_and_detective());
+  const auto* det = find_source(snapshot, kAdminA, Service::detective, kUsEast);
+  REQUIRE(det);
+  CHECK(det->state == SourceState::error);
+  CHECK(det->error->code == kCancelledErrorCode);
+  CHECK(det->last_attempt_at == "2026-11-21T10:00:00Z");
+  CHECK_FALSE(snapshot.cycle.complete);
+
+  results.cancelled = false;
+  snapshot = merge(std::nullopt, results, guardduty_and_detective());
+  CHECK(find_source(snapshot, kAdminA, Service::detective, kUsEast)->error->code == kNoResultErrorCode);
+  CHECK_FALSE(snapshot.cycle.complete);
+
+  // A cancelled cycle where every source answered is still not complete.
+  auto all = cycle(0, {answered(kAdminA, Service::guardduty, kUsEast, {}, minute(1)),
+                       answered(kAdminA, Service::detective, kUsEast, {}, minute(1))});
+  all.cancelled = true;
+  CHECK_FALSE(merge(std::nullopt, all, guardduty_and_detective()).cycle.complete);
+}
+
+TEST_CASE("sources no longer configured disappear; results of unconfigured sources are ignored") {
+  const auto first =
+      merge(std::nullopt,
+            cycle(0, {answered(kAdminA, Service::guardduty, kUsEast,
+                               {record(kAcct1, Service::guardduty, kUsEast, kAdminA, MemberStatus::ENABLED)},
+                               minute(1)),
+                      answered(kAdminA, Service::detective, kUsEast,
+                               {record(kAcct1, Service::detective, kUsEast, kAdminA, MemberStatus::ENABLED)},
+                               minute(1))}),
+            guardduty_and_detective());
+  const auto second =
+      merge(first,
+            cycle(15, {answered(kAdminA, Service::guardduty, kUsEast,
+                                {record(kAcct1, Service::guardduty, kUsEast, kAdminA, MemberStatus::ENABLED)},
+                                minute(16)),
+                       answered(kAdminA, Service::detective, kUsEast,
+                                {record(kAcct2, Service::detective, kUsEast, kAdminA, MemberStatus::ENABLED)},
+                                minute(16))}),
+            options_of({configured(kAdminA, Service::guardduty, kUsEast)}));
+  REQUIRE(second.sources.size() == 1);
+  CHECK(second.sources[0].key.service == Service::guardduty);
+  CHECK(std::none_of(second.memberships.begin(), second.memberships.end(),
+                     [](const Membership& m) { return m.service == Service::detective; }));
+  REQUIRE(second.accounts.size() == 1);  // kAcct2 came only from the ignored result
+  CHECK(second.accounts[0].account_id == kAcct1);
+  CHECK(second.accounts[0].covered);
+  CHECK(second.cycle.complete);
+}
+
+TEST_CASE("coverage across administrators: any fresh ENABLED covers, stale ENABLED is unknown") {
+  const auto options = options_of({configured(kAdminA, Service::securityhub, kUsEast),
+                                   configured(kAdminB, Service::securityhub, kUsEast)});
+  SUBCASE("one administrator ENABLED, the other INVITED: covered") {
+    const auto snapshot = merge(
+        std::nullopt,
+        cycle(0, {answered(kAdminA, Service::securityhub, kUsEast,
+                           {record(kAcct1, Service::securityhub, kUsEast, kAdminA, MemberStatus::INVITED)},
+                           minute(1)),
+                  answered(kAdminB, Service::securityhub, kUsEast,
+                           {record(kAcct1, Service::securityhub, kUsEast, kAdminB, MemberStatus::ENABLED)},
+                           minute(1))}),
+        options);
+    CHECK(find_account(snapshot, kAcct1)->covered);
+    CHECK(find_account(snapshot, kAcct1)->gaps.empty());
+  }
+  SUBCASE("one answering INVITED and one failed without data: a gap with the answered status") {
+    const auto snapshot = merge(
+        std::nullopt,
+        cycle(0, {answered(kAdminA, Service::securityhub, kUsEast,
+                           {record(kAcct1, Service::securityhub, kUsEast, kAdminA, MemberStatus::INVITED)},
+                           minute(1)),
+                  failed(kAdminB, Service::securityhub, kUsEast, minute(1))}),
+        options);
+    const auto* acct = find_account(snapshot, kAcct1);
+    REQUIRE(acct->gaps.size() == 1);
+    CHECK(acct->gaps[0].status == MemberStatus::INVITED);
+    CHECK(acct->unknown.empty());
+  }
+  SUBCASE("two answering with different non-enabled statuses: the first in status order") {
+    const auto snapshot = merge(
+        std::nullopt,
+        cycle(0, {answered(kAdminA, Service::securityhub, kUsEast,
+                           {record(kAcct1, Service::securityhub, kUsEast, kAdminA, MemberStatus::REMOVED)},
+                           minute(1)),
+                  answered(kAdminB, Service::securityhub, kUsEast,
+                           {record(kAcct1, Service::securityhub, kUsEast, kAdminB, MemberStatus::CREATED)},
+                           minute(1))}),
+        options);
+    CHECK(find_account(snapshot, kAcct1)->gaps.at(0).status == MemberStatus::CREATED);
+  }
+  SUBCASE("an UNKNOWN status beats an absence in the gap") {
+    const auto snapshot = merge(std::nullopt,
+                                cycle(0, {answered(kAdminA, Service::securityhub, kUsEast,
+                                                   {record(kAcct1, Service::securityhub, kUsEast, kAdminA,
+                                                           MemberStatus::UNKNOWN, "Monitored")},
+                                                   minute(1)),
+                                          answered(kAdminB, Service::securityhub, kUsEast, {}, minute(1))}),
+                                options);
+    CHECK(find_account(snapshot, kAcct1)->gaps.at(0).status == MemberStatus::UNKNOWN);
+  }
+  SUBCASE("answering NOT_MEMBER beside a stale ENABLED: unknown, not a gap") {
+    const auto first = merge(
+        std::nullopt,
+        cycle(0, {answered(kAdminA, Service::securityhub, kUsEast, {}, minute(1)),
+                  answered(kAdminB, Service::securityhub, kUsEast,
+                           {record(kAcct1, Service::securityhub, kUsEast, kAdminB, MemberStatus::ENABLED)},
+                           minute(1))}),
+        options);
+    const auto second = merge(first,
+                              cycle(15, {answered(kAdminA, Service::securityhub, kUsEast, {}, minute(16)),
+                                         failed(kAdminB, Service::securityhub, kUsEast, minute(16))}),
+                              options);
+    const auto* acct = find_account(second, kAcct1);
+    CHECK_FALSE(acct->covered);
+    CHECK(acct->gaps.empty());
+    CHECK(acct->unknown.size() == 1);
+  }
+}
+
+TEST_CASE(
+    "organization accounts: names, statuses, universe, suspended never a gap, failure keeps the last list") {
+  const auto options = options_of({configured(kAdminA, Service::guardduty, kUsEast)});
+  auto results = cycle(
+      0,
+      {answered(kAdminA, Service::guardduty, kUsEast,
+                {record(kAcct1, Service::guardduty, kUsEast, kAdminA, MemberStatus::ENABLED)}, minute(1))});
+  results.organization_accounts =
+      std::vector<OrganizationAccount>{{kAcct1, "prod", "ACTIVE"},
+                                       {kAcct2, "old", "SUSPENDED"},
+                                       {kAcct3, "closing", "PENDING_CLOSURE"},
+                                       {"666666666666", "dev \"quoted\" é", "ACTIVE"}};
+  const auto first = merge(std::nullopt, results, options);
+  REQUIRE(first.accounts.size() == 4);
+  CHECK(find_account(first, kAcct1)->name == "prod");
+  CHECK(find_account(first, kAcct1)->organization_status == "ACTIVE");
+  for (const auto& never_gap : {kAcct2, kAcct3}) {
+    const auto* acct = find_account(first, never_gap);
+    CHECK(acct->gaps.empty());
+    CHECK_FALSE(acct->covered);
+  }
+  const auto* dev = find_account(first, "666666666666");
+  CHECK(dev->name == "dev \"quoted\" é");
+  REQUIRE(dev->gaps.size() == 1);
+  CHECK(dev->gaps[0].status == MemberStatus::NOT_MEMBER);
+  CHECK(first.cycle.complete);
+
+  auto failing = cycle(
+      15,
+      {answered(kAdminA, Service::guardduty, kUsEast,
+                {record(kAcct1, Service::guardduty, kUsEast, kAdminA, MemberStatus::ENABLED)}, minute(16))});
+  failing.organization_error = SourceError{"AccessDeniedException", "no", 403};
+  const auto second = merge(first, failing, options);
+  CHECK(second.accounts.size() == 4);
+  CHECK(find_account(second, kAcct2)->organization_status == "SUSPENDED");
+  CHECK(find_account(second, kAcct2)->gaps.empty());
+  CHECK(find_account(second, kAcct1)->name == "prod");
+  CHECK_FALSE(second.cycle.complete);
+
+  // Organizations no longer configured: no names, and its accounts leave the universe.
+  const auto third =
+      merge(second,
+            cycle(30, {answered(kAdminA, Service::guardduty, kUsEast,
+                                {record(kAcct1, Service::guardduty, kUsEast, kAdminA, MemberStatus::ENABLED)},
+                                minute(31))}),
+            options);
+  REQUIRE(third.accounts.size() == 1);
+  CHECK_FALSE(third.accounts[0].name.has_value());
+  CHECK_FALSE(third.accounts[0].organization_status.has_value());
+}
+
+TEST_CASE("GUARDDUTY_WITHOUT_DETECTIVE only where Detective is polled and answered") {
+  const auto gd_enabled = [](const std::string& region) {
+    return answered(kAdminA, Service::guardduty, region,
+                    {record(kAcct1, Service::guardduty, region, kAdminA, MemberStatus::ENABLED)}, minute(1));
+  };
+  SUBCASE("Detective answered without the account") {
+    const auto snapshot =
+        merge(std::nullopt,
+              cycle(0, {gd_enabled(kUsEast), answered(kAdminA, Service::detective, kUsEast, {}, minute(1))}),
+              guardduty_and_detective());
+    CHECK(find_account(snapshot, kAcct1)->findings ==
+          std::vector<std::string>{"GUARDDUTY_WITHOUT_DETECTIVE"});
+  }
+  SUBCASE("Detective not polled in that region") {
+    const auto snapshot =
+        merge(std::nullopt,
+              cycle(0, {gd_enabled(kEuWest), answered(kAdminA, Service::detective, kUsEast, {}, minute(1))}),
+              options_of({configured(kAdminA, Service::guardduty, kEuWest),
+                          configured(kAdminA, Service::detective, kUsEast)}));
+    CHECK(find_account(snapshot, kAcct1)->findings.empty());
+  }
+  SUBCASE("Detective failed") {
+    const auto snapshot =
+        merge(std::nullopt,
+              cycle(0, {gd_enabled(kUsEast), failed(kAdminA, Service::detective, kUsEast, minute(1))}),
+              guardduty_and_detective());
+    CHECK(find_account(snapshot, kAcct1)->findings.empty());
+  }
+  SUBCASE("Detective ENABLED under another administrator") {
+    const auto snapshot = merge(
+        std::nullopt,
+        cycle(0, {gd_enabled(kUsEast), answered(kAdminA, Service::detective, kUsEast, {}, minute(1)),
+                  answered(kAdminB, Service::detective, kUsEast,
+                           {record(kAcct1, Service::detective, kUsEast, kAdminB, MemberStatus::ENABLED)},
+                           minute(1))}),
+        options_of({configured(kAdminA, Service::guardduty, kUsEast),
+                    configured(kAdminA, Service::detective, kUsEast),
+                    configured(kAdminB, Service::detective, kUsEast)}));
+    CHECK(find_account(snapshot, kAcct1)->findings == std::vector<std::string>{"ADMINISTRATOR_MISMATCH"});
+  }
+}
+
+TEST_CASE("ADMINISTRATOR_MISMATCH: ENABLED memberships in one region under different administrators") {
+  const auto options = options_of({configured(kAdminA, Service::guardduty, kUsEast),
+                                   configured(kAdminB, Service::securityhub, kUsEast),
+                                   configured(kAdminB, Service::securityhub, kEuWest)});
+  const auto snapshot = merge(
+      std::nullopt,
+      cycle(0, {answered(kAdminA, Service::guardduty, kUsEast,
+                         {record(kAcct1, Service::guardduty, kUsEast, kAdminA, MemberStatus::ENABLED),
+                          record(kAcct2, Service::guardduty, kUsEast, kAdminA, MemberStatus::ENABLED),
+                          record(kAcct3, Service::guardduty, kUsEast, kAdminA, MemberStatus::ENABLED)},
+                         minute(1)),
+                answered(kAdminB, Service::securityhub, kUsEast,
+                         {record(kAcct1, Service::securityhub, kUsEast, kAdminB, MemberStatus::ENABLED),
+                          record(kAcct3, Service::securityhub, kUsEast, kAdminB, MemberStatus::INVITED)},
+                         minute(1)),
+                answered(kAdminB, Service::securityhub, kEuWest,
+                         {record(kAcct2, Service::securityhub, kEuWest, kAdminB, MemberStatus::ENABLED)},
+                         minute(1))}),
+      options);
+  CHECK(find_account(snapshot, kAcct1)->findings == std::vector<std::string>{"ADMINISTRATOR_MISMATCH"});
+  CHECK(find_account(snapshot, kAcct2)->findings.empty());  // different regions
+  CHECK(find_account(snapshot, kAcct3)->findings.empty());  // INVITED does not count
+}
+
+TEST_CASE("records of a source are deduplicated and take the source's key") {
+  auto stray = record(kAcct1, Service::detective, "mars-1", kAdminB, MemberStatus::ENABLED);
+  const auto snapshot = merge(
+      std::nullopt,
+      cycle(0,
+            {answered(kAdminA, Service::guardduty, kUsEast,
+                      {record(kAcct1, Service::guardduty, kUsEast, kAdminA, MemberStatus::NOT_MEMBER, "gone"),
+                       stray, record(kAcct1, Service::guardduty, kUsEast, kAdminA, MemberStatus::INVITED)},
+                      minute(1))}),
+      options_of({configured(kAdminA, Service::guardduty, kUsEast)}));
+  REQUIRE(snapshot.memberships.size() == 1);
+  const auto& only = snapshot.memberships[0];
+  CHECK(only.source() == SourceKey{kAdminA, Service::guardduty, kUsEast});
+  CHECK(only.status == MemberStatus::ENABLED);  // the first real status wins over the unprocessed entry
+  CHECK(snapshot.sources[0].members == 1);
+}
+
+TEST_CASE("nothing polled: no account is covered") {
+  auto results = cycle(0, {});
+  results.expected_accounts = {kAcct1};
+  const auto snapshot = merge(std::nullopt, results, options_of({}));
+  REQUIRE(snapshot.accounts.size() == 1);
+  CHECK_FALSE(snapshot.accounts[0].covered);
+  CHECK(snapshot.cycle.complete);
+}
+
+TEST_CASE("the merge is deterministic: same input, any input order, same snapshot") {
+  const auto records_a = std::vector<Membership>{
+      record(kAcct3, Service::securityhub, kUsEast, kAdminA, MemberStatus::ENABLED),
+      record(kAcct1, Service::securityhub, kUsEast, kAdminA, MemberStatus::INVITED),
+      record(kAcct2, Service::securityhub, kUsEast, kAdminA, MemberStatus::NOT_MEMBER, "not a member")};
+  auto records_b = records_a;
+  std::reverse(records_b.begin(), records_b.end());
+  const auto sources = std::vector<ConfiguredSource>{configured(kAdminB, Service::securityhub, kEuWest),
+                                                     configured(kAdminA, Service::securityhub, kUsEast),
+                                                     configured(kAdminA, Service::detective, kUsEast)};
+  auto reversed_sources = sources;
+  std::reverse(reversed_sources.begin(), reversed_sources.end());
+
+  auto results_a = cycle(0, {answered(kAdminA, Service::securityhub, kUsEast, records_a, minute(1)),
+                             failed(kAdminB, Service::securityhub, kEuWest, minute(1)),
+                             answered(kAdminA, Service::detective, kUsEast, {}, minute(1))});
+  results_a.expected_accounts = {"777777777777", kAcct1};
+  auto results_b = cycle(0, {answered(kAdminA, Service::detective, kUsEast, {}, minute(1)),
+                             failed(kAdminB, Service::securityhub, kEuWest, minute(1)),
+                             answered(kAdminA, Service::securityhub, kUsEast, records_b, minute(1))});
+  results_b.expected_accounts = {kAcct1, "777777777777"};
+
+  const auto once = merge(std::nullopt, results_a, options_of(sources));
+  const auto twice = merge(std::nullopt, results_a, options_of(sources));
+  const auto shuffled = merge(std::nullopt, results_b, options_of(reversed_sources));
+  CHECK(describe(once) == describe(twice));
+  CHECK(describe(once) == describe(shuffled));
+  CHECK(std::is_sorted(
+      once.sources.begin(), once.sources.end(),
+      [](const SourceSummary& a, const SourceSummary& b) { return source_order(a.key, b.key); }));
+  CHECK(std::is_sorted(
+      once.accounts.begin(), once.accounts.end(),
+      [](const AccountSummary& a, const AccountSummary& b) { return a.account_id < b.account_id; }));
+  // And a second cycle over it is deterministic too.
+  CHECK(describe(merge(once, results_a, options_of(sources))) ==
+        describe(merge(shuffled, results_b, options_of(reversed_sources))));
+}

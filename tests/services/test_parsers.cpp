@@ -1,0 +1,237 @@
+#include <doctest/doctest.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "services/detective.hpp"
+#include "services/guardduty.hpp"
+#include "services/json_reader.hpp"
+#include "services/organizations.hpp"
+#include "services/securityhub.hpp"
+
+using namespace mw::services;
+using mw::core::MemberStatus;
+using mw::core::Service;
+
+namespace {
+
+boost::json::value json(std::string_view text) {
+  return boost::json::parse(text);
+}
+
+std::string read_seed(const std::string& name) {
+  std::ifstream file(std::string(MW_SHARED_DIR) + "/seeds/" + name);
+  std::ostringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+TEST_CASE("to_snake_case") {
+  CHECK(to_snake_case("AccountId") == "account_id");
+  CHECK(to_snake_case("detectorId") == "detector_id");
+  CHECK(to_snake_case("VolumeUsageByDatasourcePackage") == "volume_usage_by_datasource_package");
+  CHECK(to_snake_case("PercentOfGraphUtilizationUpdatedTime") == "percent_of_graph_utilization_updated_time");
+  CHECK(to_snake_case("ARNValue") == "arn_value");
+  CHECK(to_snake_case("GraphArn") == "graph_arn");
+  CHECK(to_snake_case("already_snake") == "already_snake");
+  CHECK(to_snake_case("S3Bucket") == "s3_bucket");
+}
+
+TEST_CASE("Security Hub GetMembers: every field of the model, and UnprocessedAccounts as NOT_MEMBER") {
+  const auto page = securityhub::parse_get_members(R"({
+    "Members": [
+      {"AccountId": "222222222222", "Email": "sec+\"ops\"@example.com", "MasterId": "111111111111",
+       "AdministratorId": "111111111111", "MemberStatus": "Enabled",
+       "InvitedAt": "2021-08-18T16:35:56.284Z", "UpdatedAt": 1629304556},
+      {"AccountId": "333333333333", "MemberStatus": "AccountSuspended", "Email": null}
+    ],
+    "UnprocessedAccounts": [{"AccountId": "444444444444", "ProcessingResult": "Account is not a member"}]
+  })");
+  REQUIRE(page.members.size() == 3);
+  const auto& enabled = page.members[0];
+  CHECK(enabled.service == Service::securityhub);
+  CHECK(enabled.account_id == "222222222222");
+  CHECK(enabled.status == MemberStatus::ENABLED);
+  CHECK(enabled.raw_status == "Enabled");
+  CHECK(enabled.email == "sec+\"ops\"@example.com");
+  CHECK(enabled.invited_at == "2021-08-18T16:35:56.284Z");
+  CHECK(enabled.updated_at == "2021-08-18T16:35:56Z");  // epoch seconds accepted
+  CHECK(boost::json::value(enabled.detail) ==
+        json(R"({"administrator_id":"111111111111","master_id":"111111111111"})"));
+  CHECK(enabled.region.empty());
+  CHECK(enabled.administrator_id.empty());
+  CHECK_FALSE(enabled.stale);
+
+  CHECK(page.members[1].status == MemberStatus::SUSPENDED);
+  CHECK_FALSE(page.members[1].email.has_value());  // null is absent
+  CHECK(page.members[1].detail.empty());
+
+  const auto& unprocessed = page.members[2];
+  CHECK(unprocessed.account_id == "444444444444");
+  CHECK(unprocessed.status == MemberStatus::NOT_MEMBER);
+  CHECK(unprocessed.raw_status == "Account is not a member");
+  CHECK_FALSE(page.next_token.has_value());
+}
+
+TEST_CASE("Security Hub ListMembers: pages and unknown statuses kept raw") {
+  const auto page = securityhub::parse_list_members(R"({
+    "Members": [{"AccountId": "222222222222", "MemberStatus": "Pending_Something", "NewField": {"X": 1}}],
+    "NextToken": "page-2"})");
+  REQUIRE(page.members.size() == 1);
+  CHECK(page.members[0].status == MemberStatus::UNKNOWN);
+  CHECK(page.members[0].raw_status == "Pending_Something");
+  CHECK(boost::json::value(page.members[0].detail) == json(R"({"new_field":{"X":1}})"));
+  CHECK(page.next_token == "page-2");
+  CHECK(securityhub::parse_list_members("{}").members.empty());
+  CHECK_FALSE(securityhub::parse_list_members(R"({"Members":[],"NextToken":null})").next_token.has_value());
+}
+
+TEST_CASE("GuardDuty GetMembers: the documentation's sample response") {
+  const auto seed = read_seed("003_d4db63c6de1f8a14.txt");
+  const auto start = seed.find("{ \"members\":[");
+  REQUIRE(start != std::string::npos);
+  const auto page = guardduty::parse_get_members(seed.substr(start));
+  REQUIRE(page.members.size() == 1);
+  const auto& member = page.members[0];
+  CHECK(member.service == Service::guardduty);
+  CHECK(member.account_id == "234567890123");
+  CHECK(member.raw_status == "Monitored");
+  CHECK(member.status == MemberStatus::UNKNOWN);
+  CHECK(member.email == "guarddutymember@amazon.com ");
+  CHECK(member.invited_at == "2018-02-09T21:33:05.568Z");
+  CHECK(member.updated_at == "2018-02-09T21:33:46.363Z");
+  CHECK(boost::json::value(member.detail) ==
+        json(R"({"detector_id":"12abc34d567e8fa901bc2d34e56789f0","master_id":"123456789012"})"));
+}
+
+TEST_CASE("GuardDuty GetMembers and ListMembers: every field, unprocessedAccounts, tokens") {
+  const auto got = guardduty::parse_get_members(R"({
+    "members": [{"accountId": "222222222222", "detectorId": "d2", "email": "a@example.com",
+                 "masterId": "111111111111", "administratorId": "111111111111",
+                 "relationshipStatus": "EmailVerificationFailed",
+                 "invitedAt": "2018-02-09T21:33:05Z", "updatedAt": "2018-02-09T23:33:46.3+02:00"}],
+    "unprocessedAccounts": [{"accountId": "333333333333",
+                             "result": "The request is rejected because the given account ID is not an associated member of account the current account."}]
+  })");
+  REQUIRE(got.members.size() == 2);
+  CHECK(got.members[0].status == MemberStatus::VERIFICATION_FAILED);
+  CHECK(got.members[0].invited_at == "2018-02-09T21:33:05Z");
+  CHECK(got.members[0].updated_at == "2018-02-09T21:33:46.300Z");
+  CHECK(boost::json::value(got.members[0].detail) ==
+        json(R"({"administrator_id":"111111111111","detector_id":"d2","master_id":"111111111111"})"));
+  CHECK(got.members[1].status == MemberStatus::NOT_MEMBER);
+  CHECK(got.members[1].raw_status.starts_with("The request is rejected"));
+
+  const auto listed = guardduty::parse_list_members(
+      R"({"members":[{"accountId":"222222222222","relationshipStatus":"Enabled","email":"a@b.c","masterId":"1","updatedAt":"2018-02-09T21:33:05Z"}],"nextToken":"abc"})");
+  CHECK(listed.members.at(0).status == MemberStatus::ENABLED);
+  CHECK(listed.next_token == "abc");
+  // GuardDuty ends paging with an empty token.
+  CHECK_FALSE(guardduty::parse_list_members(R"({"members":[],"nextToken":""})").next_token.has_value());
+}
+
+TEST_CASE("GuardDuty ListDetectors") {
+  const auto page = guardduty::parse_list_detectors(
+      R"({"detectorIds":["12abc34d567e8fa901bc2d34e56789f0"],"nextToken":""})");
+  CHECK(page.detector_ids == std::vector<std::string>{"12abc34d567e8fa901bc2d34e56789f0"});
+  CHECK_FALSE(page.next_token.has_value());
+  CHECK(guardduty::parse_list_detectors(R"({"detectorIds":[]})").detector_ids.empty());
+}
+
+TEST_CASE("Detective GetMembers: every field of the seed's response syntax") {
+  const auto page = detective::parse_get_members(R"({
+    "MemberDetails": [{
+      "AccountId": "222222222222",
+      "EmailAddress": "détective@example.com",
+      "GraphArn": "arn:aws:detective:us-east-1:111111111111:graph:027c7c4610ea4aacaf0b883093cab899",
+      "MasterId": "111111111111",
+      "AdministratorId": "111111111111",
+      "Status": "ACCEPTED_BUT_DISABLED",
+      "DisabledReason": "VOLUME_TOO_HIGH",
+      "InvitedTime": "2021-08-18T16:35:56.284Z",
+      "UpdatedTime": "2021-08-18T16:40:00Z",
+      "VolumeUsageInBytes": 123,
+      "VolumeUsageUpdatedTime": "2021-08-18T16:35:56.284Z",
+      "PercentOfGraphUtilization": 12.5,
+      "PercentOfGraphUtilizationUpdatedTime": 1629304556.284,
+      "InvitationType": "ORGANIZATION",
+      "VolumeUsageByDatasourcePackage": {
+        "DETECTIVE_CORE": {"VolumeUsageInBytes": 9007199254740993, "VolumeUsageUpdateTime": "2021-08-18T16:35:56.284Z"},
+        "EKS_AUDIT": {"VolumeUsageInBytes": 0}
+      },
+      "DatasourcePackageIngestStates": {"DETECTIVE_CORE": "STARTED", "EKS_AUDIT": "DISABLED"}
+    }],
+    "UnprocessedAccounts": [{"AccountId": "333333333333", "Reason": "Account is not a member"}]
+  })");
+  REQUIRE(page.members.size() == 2);
+  const auto& member = page.members[0];
+  CHECK(member.service == Service::detective);
+  CHECK(member.status == MemberStatus::DISABLED);
+  CHECK(member.raw_status == "ACCEPTED_BUT_DISABLED");
+  CHECK(member.email == "détective@example.com");
+  CHECK(member.invited_at == "2021-08-18T16:35:56.284Z");
+  CHECK(member.updated_at == "2021-08-18T16:40:00Z");
+  CHECK(boost::json::value(member.detail) == json(R"({
+    "administrator_id": "111111111111",
+    "datasource_package_ingest_states": {"DETECTIVE_CORE": "STARTED", "EKS_AUDIT": "DISABLED"},
+    "disabled_reason": "VOLUME_TOO_HIGH",
+    "graph_arn": "arn:aws:detective:us-east-1:111111111111:graph:027c7c4610ea4aacaf0b883093cab899",
+    "invitation_type": "ORGANIZATION",
+    "master_id": "111111111111",
+    "percent_of_graph_utilization": 12.5,
+    "percent_of_graph_utilization_updated_time": "2021-08-18T16:35:56.284Z",
+    "volume_usage_by_datasource_package": {
+      "DETECTIVE_CORE": {"volume_usage_in_bytes": 9007199254740993, "volume_usage_update_time": "2021-08-18T16:35:56.284Z"},
+      "EKS_AUDIT": {"volume_usage_in_bytes": 0}
+    },
+    "volume_usage_in_bytes": 123,
+    "volume_usage_updated_time": "2021-08-18T16:35:56.284Z"
+  })"));
+  // Keys come out sorted whatever the body's order.
+  std::vector<std::string> keys;
+  for (const auto& [key, _] : member.detail) keys.emplace_back(key);
+  CHECK(std::is_sorted(keys.begin(), keys.end()));
+
+  CHECK(page.members[1].status == MemberStatus::NOT_MEMBER);
+  CHECK(page.members[1].raw_status == "Account is not a member");
+}
+
+TEST_CASE("Detective ListMembers and ListGraphs") {
+  const auto listed = detective::parse_list_members(
+      R"({"MemberDetails":[{"AccountId":"222222222222","Status":"VERIFICATION_IN_PROGRESS"}],"NextToken":"p2"})");
+  CHECK(listed.members.at(0).status == MemberStatus::VERIFICATION_IN_PROGRESS);
+  CHECK(listed.next_token == "p2");
+
+  const auto graphs = detective::parse_list_graphs(R"({"GraphList":[
+      {"Arn":"arn:aws:detective:us-east-1:111111111111:graph:027c7c4610ea4aacaf0b883093cab899","CreatedTime":"2019-11-11T20:55:40.123Z"},
+      {"Arn":"arn:aws:detective:us-east-1:111111111111:graph:b","CreatedTime":null}]})");
+  REQUIRE(graphs.graphs.size() == 2);
+  CHECK(graphs.graphs[0].created_at == "2019-11-11T20:55:40.123Z");
+  CHECK_FALSE(graphs.graphs[1].created_at.has_value());
+  CHECK_FALSE(graphs.next_token.has_value());
+  CHECK(detective::parse_list_graphs("{}").graphs.empty());
+}
+
+TEST_CASE("Organizations ListAccounts") {
+  const auto page = organizations::parse_list_accounts(R"({
+    "Accounts": [
+      {"Id": "222222222222", "Arn": "arn:aws:organizations::111111111111:account/o-exampleorgid/222222222222",
+       "Email": "prod@example.com", "Name": "Production \"main\"", "Status": "ACTIVE",
+       "JoinedMethod": "CREATED", "JoinedTimestamp": 1481835795.536},
+      {"Id": "333333333333", "Name": "Old", "Status": "SUSPENDED", "JoinedTimestamp": 1481835741},
+      {"Id": "444444444444", "Status": "PENDING_CLOSURE"}
+    ],
+    "NextToken": "AAAA=="})");
+  REQUIRE(page.accounts.size() == 3);
+  CHECK(page.accounts[0].account_id == "222222222222");
+  CHECK(page.accounts[0].name == "Production \"main\"");
+  CHECK(page.accounts[0].status == "ACTIVE");
+  CHECK(page.accounts[1].status == "SUSPENDED");
+  CHECK(page.accounts[2].name.empty());
+  CHECK(page.next_token == "AAAA==");
+}
