@@ -8,6 +8,7 @@ MW_PACKAGES=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev openssl libspdlog-dev libyaml-cpp-dev doctest-dev
   clang-format python3-botocore python3-boto3 python3-yaml
+  prometheus systemd
 )
 
 mw_install_missing_packages() {

@@ -33,7 +33,9 @@ struct Credentials {
   std::optional<std::chrono::system_clock::time_point> expiration;
   std::string source;  // which provider gave them ("environment", "assume-role", ...), for messages
 
-  bool expired_at(std::chrono::system_clock::time_point now) const { return expiration && *expiration <= now; }
+  bool expired_at(std::chrono::system_clock::time_point now) const {
+    return expiration && *expiration <= now;
+  }
 };
 
 }  // namespace mw::aws
