@@ -1,0 +1,110 @@
+#include "health/health_routes.hpp"
+
+#include <openssl/evp.h>
+
+#include <array>
+#include <stdexcept>
+
+#include "common/strings.hpp"
+#include "health/metrics.hpp"
+
+namespace mw::health {
+namespace {
+
+constexpr std::string_view kJson = "application/json";
+constexpr std::string_view kText = "text/plain; charset=utf-8";
+
+HealthReply reply(int status, std::string_view content_type, std::string body) {
+  HealthReply result;
+  result.status = status;
+  result.content_type = std::string(content_type);
+  result.body = std::make_shared<const std::string>(std::move(body));
+  return result;
+}
+
+HealthReply readiness_reply(const Readiness& readiness) {
+  return reply(readiness.ready ? 200 : 503, kJson, readiness_json(readiness) + "\n");
+}
+
+HealthReply snapshot_reply(const HealthHandlers& handlers, std::string_view if_none_match) {
+  auto document = handlers.snapshot ? handlers.snapshot() : nullptr;
+  if (!document) return readiness_reply({false, "no snapshot has been written yet"});
+  HealthReply result;
+  result.headers = {{"ETag", document->etag}, {"Cache-Control", "no-cache"}};
+  if (!if_none_match.empty() && if_none_match_matches(if_none_match, document->etag)) {
+    result.status = 304;
+    return result;
+  }
+  result.content_type = std::string(kJson);
+  // Shares the document instead of copying a possibly large snapshot.
+  result.body = std::shared_ptr<const std::string>(document, &document->bytes);
+  return result;
+}
+
+// An entity tag without its weakness indicator, for weak comparison.
+std::string_view opaque_tag(std::string_view tag) {
+  if (tag.starts_with("W/")) tag.remove_prefix(2);
+  return tag;
+}
+
+}  // namespace
+
+std::string strong_etag(std::string_view bytes) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  if (EVP_Digest(bytes.data(), bytes.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1) {
+    throw std::runtime_error("SHA-256 failed");
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string tag = "\"";
+  for (unsigned int i = 0; i < 16 && i < length; ++i) {
+    tag += kHex[digest[i] >> 4];
+    tag += kHex[digest[i] & 0xf];
+  }
+  return tag + "\"";
+}
+
+std::shared_ptr<const SnapshotDocument> make_snapshot_document(std::string bytes) {
+  auto etag = strong_etag(bytes);
+  return std::make_shared<const SnapshotDocument>(SnapshotDocument{std::move(bytes), std::move(etag)});
+}
+
+bool if_none_match_matches(std::string_view header_value, std::string_view etag) {
+  if (trim(header_value) == "*") return true;
+  for (auto candidate : split(header_value, ',')) {
+    if (opaque_tag(trim(candidate)) == opaque_tag(etag)) return true;
+  }
+  return false;
+}
+
+HealthReply route_health_request(std::string_view method, std::string_view target,
+                                 std::string_view if_none_match, const HealthHandlers& handlers) {
+  auto path = target.substr(0, target.find('?'));
+  if (path != "/healthz" && path != "/readyz" && path != "/metrics" && path != "/snapshot") {
+    return reply(404, kText, "not found\n");
+  }
+  if (method != "GET" && method != "HEAD") {
+    auto result = reply(405, kText, "method not allowed\n");
+    result.headers = {{"Allow", "GET, HEAD"}};
+    return result;
+  }
+  HealthReply result;
+  if (path == "/healthz") {
+    result = reply(200, kText, "ok\n");
+  } else if (path == "/readyz") {
+    result = readiness_reply(handlers.readiness ? handlers.readiness()
+                                                : Readiness{false, "readiness is not wired up"});
+  } else if (path == "/metrics") {
+    result = reply(200, kExpositionContentType, handlers.metrics ? handlers.metrics() : std::string());
+  } else {
+    result = snapshot_reply(handlers, if_none_match);
+  }
+  result.headers_only = method == "HEAD";
+  return result;
+}
+
+HealthReply error_reply(int status, std::string_view message) {
+  return reply(status, kText, std::string(message) + "\n");
+}
+
+}  // namespace mw::health

@@ -1,0 +1,57 @@
+#pragma once
+
+// What the health endpoint answers, as pure functions over values; the
+// server in health_server.hpp only moves bytes.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "health/readiness.hpp"
+
+namespace mw::health {
+
+// The snapshot file's bytes and their strong ETag, made once per write.
+struct SnapshotDocument {
+  std::string bytes;
+  std::string etag;  // quoted, e.g. "\"3f2a...\""
+};
+
+std::shared_ptr<const SnapshotDocument> make_snapshot_document(std::string bytes);
+
+// A strong entity tag: the first 128 bits of the SHA-256 of `bytes`, in hex, quoted.
+std::string strong_etag(std::string_view bytes);
+
+// Whether an If-None-Match header value names `etag` ("*", or a list of
+// tags compared weakly, as RFC 9110 section 13.1.2 asks).
+bool if_none_match_matches(std::string_view header_value, std::string_view etag);
+
+// Where the endpoint's answers come from. Called on the event loop; they
+// must be quick and must not block.
+struct HealthHandlers {
+  std::function<Readiness()> readiness;
+  std::function<std::string()> metrics;  // the exposition, e.g. Registry::render
+  // The current snapshot, or nullptr before the first one was written.
+  std::function<std::shared_ptr<const SnapshotDocument>()> snapshot;
+};
+
+struct HealthReply {
+  int status = 200;
+  std::string content_type;                                  // "" when there is no body
+  std::shared_ptr<const std::string> body;                   // nullptr when there is no body
+  std::vector<std::pair<std::string, std::string>> headers;  // Allow, ETag, Cache-Control
+  bool headers_only = false;                                 // HEAD: Content-Length of the body, but no body
+};
+
+// The reply to a request with this method, target (query ignored) and
+// If-None-Match value ("" when absent). Exceptions from handlers propagate.
+HealthReply route_health_request(std::string_view method, std::string_view target,
+                                 std::string_view if_none_match, const HealthHandlers& handlers);
+
+// The reply for a request the server could not read: 400, 413 or 431.
+HealthReply error_reply(int status, std::string_view message);
+
+}  // namespace mw::health

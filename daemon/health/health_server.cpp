@@ -1,0 +1,307 @@
+#include "health/health_server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <optional>
+#include <system_error>
+#include <unordered_set>
+
+#include "health/listen_address.hpp"
+
+namespace mw::health {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t kReadChunk = 1024;
+// Room for one whole request (headers at their limit plus the body) and
+// the chunked-encoding overhead, so the parser's limits trip first.
+constexpr std::size_t kBufferSlack = 4096;
+// After an error reply, what the peer is still sending is read and dropped
+// (up to this much) so that closing does not reset the connection before
+// the peer has read the reply.
+constexpr std::size_t kMaxDrainBytes = 64 * 1024;
+constexpr std::chrono::milliseconds kMaxDrainTime{2000};
+constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
+
+using Stream = beast::tcp_stream;
+
+// The status of the reply to a request that could not be read, or nullopt
+// when the connection just ends (peer gone, timeout, cancelled).
+std::optional<int> failed_read_status(const beast::error_code& error) {
+  if (error == http::error::header_limit) return 431;
+  if (error == http::error::body_limit) return 413;
+  if (error == http::error::end_of_stream || error == http::error::partial_message) return std::nullopt;
+  if (error.category() == http::make_error_code(http::error::bad_method).category()) return 400;
+  return std::nullopt;
+}
+
+std::string_view failed_read_message(int status) {
+  switch (status) {
+    case 431:
+      return "request header fields too large";
+    case 413:
+      return "request body too large";
+    default:
+      return "bad request";
+  }
+}
+
+asio::awaitable<bool> send_reply(Stream& stream, const HealthReply& reply, bool keep_alive, unsigned version,
+                                 std::chrono::milliseconds timeout) {
+  http::response<http::span_body<const char>> response{static_cast<http::status>(reply.status), version};
+  for (const auto& [name, value] : reply.headers) response.set(name, value);
+  if (!reply.content_type.empty()) response.set(http::field::content_type, reply.content_type);
+  if (reply.body) {
+    response.content_length(reply.body->size());
+    if (!reply.headers_only) response.body() = {reply.body->data(), reply.body->size()};
+  }
+  response.keep_alive(keep_alive);
+  stream.expires_after(timeout);
+  auto [error, written] = co_await http::async_write(stream, response, kTuple);
+  co_return !error;
+}
+
+// Waits up to `timeout` for the first bytes of the next request.
+asio::awaitable<bool> wait_for_request(Stream& stream, beast::flat_buffer& buffer,
+                                       std::chrono::milliseconds timeout) {
+  stream.expires_after(timeout);
+  auto [error, bytes] = co_await stream.async_read_some(buffer.prepare(kReadChunk), kTuple);
+  buffer.commit(bytes);
+  co_return !error && bytes > 0;
+}
+
+asio::awaitable<void> drain_and_close(Stream& stream, std::chrono::milliseconds timeout) {
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.expires_after(std::min(timeout, kMaxDrainTime));
+  std::array<char, 4096> sink;
+  for (std::size_t drained = 0; drained < kMaxDrainBytes;) {
+    auto [error, bytes] = co_await stream.async_read_some(asio::buffer(sink), kTuple);
+    if (error) break;
+    drained += bytes;
+  }
+  stream.close();
+}
+
+HealthReply answer(const HealthHandlers& handlers, const http::request<http::string_body>& request) {
+  try {
+    return route_health_request(request.method_string(), request.target(),
+                                request[http::field::if_none_match], handlers);
+  } catch (const std::exception& error) {
+    spdlog::error("health request failed target={} error={}", std::string_view(request.target()),
+                  error.what());
+    return error_reply(500, "internal error");
+  }
+}
+
+}  // namespace
+
+struct detail::HealthServerState {
+  HealthServerState(asio::io_context& io, HealthHandlers handlers, HealthLimits limits)
+      : io(io), handlers(std::move(handlers)), limits(limits) {}
+
+  asio::io_context& io;
+  HealthHandlers handlers;
+  HealthLimits limits;
+  std::shared_ptr<tcp::acceptor> acceptor;
+  std::unordered_set<std::shared_ptr<Stream>> connections;
+};
+
+namespace {
+
+using State = detail::HealthServerState;
+
+// Frees the connection's slot however its coroutine ends.
+struct ConnectionSlot {
+  std::shared_ptr<State> state;
+  std::shared_ptr<Stream> stream;
+  ~ConnectionSlot() {
+    stream->close();
+    state->connections.erase(stream);
+  }
+};
+
+asio::awaitable<void> serve_requests(State& state, Stream& stream) {
+  const HealthLimits& limits = state.limits;
+  beast::flat_buffer buffer(limits.max_header_bytes + limits.max_body_bytes + kBufferSlack);
+  for (bool first = true;; first = false) {
+    if (!first && buffer.size() == 0 && !co_await wait_for_request(stream, buffer, limits.idle_timeout))
+      break;
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+    parser.body_limit(limits.max_body_bytes);
+    stream.expires_after(limits.request_timeout);
+    auto [read_error, read_bytes] = co_await http::async_read(stream, buffer, parser, kTuple);
+    if (!stream.socket().is_open()) break;  // stop() closed it
+    if (read_error) {
+      if (auto status = failed_read_status(read_error)) {
+        spdlog::debug("health request rejected status={} error={}", *status, read_error.message());
+        if (co_await send_reply(stream, error_reply(*status, failed_read_message(*status)), false, 11,
+                                limits.write_timeout)) {
+          co_await drain_and_close(stream, limits.request_timeout);
+        }
+      }
+      break;
+    }
+    const auto& request = parser.get();
+    HealthReply reply = answer(state.handlers, request);
+    spdlog::debug("health request method={} target={} status={}", std::string_view(request.method_string()),
+                  std::string_view(request.target()), reply.status);
+    bool keep_alive = request.keep_alive();
+    if (!co_await send_reply(stream, reply, keep_alive, request.version(), limits.write_timeout)) break;
+    if (!keep_alive) {
+      beast::error_code ignored;
+      stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      break;
+    }
+  }
+}
+
+asio::awaitable<void> serve_connection(std::shared_ptr<State> state, std::shared_ptr<Stream> stream) {
+  ConnectionSlot slot{state, stream};
+  try {
+    co_await serve_requests(*state, *stream);
+  } catch (const std::exception& error) {
+    spdlog::warn("health connection failed error={}", error.what());
+  }
+}
+
+asio::awaitable<void> accept_connections(std::shared_ptr<State> state,
+                                         std::shared_ptr<tcp::acceptor> acceptor) {
+  while (acceptor->is_open()) {
+    auto [error, socket] = co_await acceptor->async_accept(kTuple);
+    if (!acceptor->is_open() || error == asio::error::operation_aborted) co_return;
+    if (error) {
+      // Out of descriptors and the like: wait instead of spinning.
+      spdlog::warn("health endpoint accept failed error={}", error.message());
+      asio::steady_timer delay(acceptor->get_executor(), kAcceptRetryDelay);
+      co_await delay.async_wait(kTuple);
+      continue;
+    }
+    if (state->connections.size() >= state->limits.max_connections) {
+      spdlog::debug("health connection refused reason=too_many_connections limit={}",
+                    state->limits.max_connections);
+      beast::error_code ignored;
+      socket.close(ignored);
+      continue;
+    }
+    try {
+      auto stream = std::make_shared<Stream>(std::move(socket));
+      state->connections.insert(stream);
+      asio::co_spawn(acceptor->get_executor(), serve_connection(state, std::move(stream)), asio::detached);
+    } catch (const std::exception& error) {
+      spdlog::error("health endpoint cannot serve a connection error={}", error.what());
+    }
+  }
+}
+
+std::shared_ptr<tcp::acceptor> open_acceptor(asio::io_context& io, const tcp::endpoint& endpoint,
+                                             beast::error_code& error) {
+  auto acceptor = std::make_shared<tcp::acceptor>(io);
+  acceptor->open(endpoint.protocol(), error);
+  if (!error) acceptor->set_option(asio::socket_base::reuse_address(true), error);
+  if (!error) acceptor->bind(endpoint, error);
+  if (!error) acceptor->listen(asio::socket_base::max_listen_connections, error);
+  return error ? nullptr : acceptor;
+}
+
+std::string endpoint_text(const tcp::endpoint& endpoint) {
+  return format_listen_address(
+      {endpoint.address().to_string(), endpoint.port(), endpoint.address().is_loopback()});
+}
+
+}  // namespace
+
+HealthServer::HealthServer(asio::io_context& io, HealthHandlers handlers, HealthLimits limits)
+    : state_(std::make_shared<State>(io, std::move(handlers), limits)) {}
+
+HealthServer::~HealthServer() {
+  stop();
+}
+
+void HealthServer::listen(std::string_view address) {
+  if (address.empty()) {
+    if (state_->acceptor) spdlog::info("health endpoint off");
+    if (state_->acceptor) state_->acceptor->close();
+    state_->acceptor.reset();
+    return;
+  }
+  ListenAddress parsed = parse_listen_address(address);
+  tcp::endpoint endpoint(asio::ip::make_address(parsed.host), parsed.port);
+  auto& current = state_->acceptor;
+  if (current && parsed.port != 0 && current->local_endpoint() == endpoint) return;
+
+  beast::error_code error;
+  auto fresh = open_acceptor(state_->io, endpoint, error);
+  if (!fresh && current && error == asio::error::address_in_use &&
+      current->local_endpoint().port() == endpoint.port()) {
+    // Moving between addresses on one port (127.0.0.1:P to 0.0.0.0:P) needs
+    // the old listener gone first; it comes back if the new one fails.
+    auto previous = current->local_endpoint();
+    current->close();
+    fresh = open_acceptor(state_->io, endpoint, error);
+    if (!fresh) {
+      beast::error_code restore_error;
+      current = open_acceptor(state_->io, previous, restore_error);
+      if (current) {
+        asio::co_spawn(state_->io, accept_connections(state_, current), asio::detached);
+      } else {
+        spdlog::error("health endpoint lost its listener address={} error={}", endpoint_text(previous),
+                      restore_error.message());
+      }
+    }
+  }
+  if (!fresh) throw std::system_error(error, "health endpoint cannot listen on " + std::string(address));
+
+  if (current) current->close();
+  current = fresh;
+  asio::co_spawn(state_->io, accept_connections(state_, current), asio::detached);
+  spdlog::info("health endpoint listening address={}", local_address());
+  if (!parsed.loopback) {
+    spdlog::warn(
+        "health endpoint listens on a non-loopback address address={} note=/snapshot serves e-mail addresses",
+        local_address());
+  }
+}
+
+bool HealthServer::listening() const {
+  return state_->acceptor && state_->acceptor->is_open();
+}
+
+std::uint16_t HealthServer::port() const {
+  return listening() ? state_->acceptor->local_endpoint().port() : 0;
+}
+
+std::string HealthServer::local_address() const {
+  return listening() ? endpoint_text(state_->acceptor->local_endpoint()) : std::string();
+}
+
+std::size_t HealthServer::connection_count() const {
+  return state_->connections.size();
+}
+
+void HealthServer::stop() {
+  if (state_->acceptor) state_->acceptor->close();
+  state_->acceptor.reset();
+  for (const auto& stream : state_->connections) stream->close();
+}
+
+}  // namespace mw::health

@@ -1,0 +1,66 @@
+#pragma once
+
+// The health endpoint: HTTP/1.1 on the daemon's event loop (Boost.Beast,
+// C++20 coroutines), serving /healthz, /readyz, /metrics and /snapshot.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "health/health_routes.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace mw::health {
+
+namespace detail {
+struct HealthServerState;
+}
+
+struct HealthLimits {
+  std::size_t max_connections = 64;                   // further ones are closed at once
+  std::size_t max_header_bytes = 8 * 1024;            // else 431
+  std::size_t max_body_bytes = 1024;                  // else 413
+  std::chrono::milliseconds request_timeout{10'000};  // to read one request
+  std::chrono::milliseconds idle_timeout{30'000};     // keep-alive wait for the next request
+  std::chrono::milliseconds write_timeout{10'000};    // to write one response
+};
+
+// Every member function must run on the event loop's thread (or while the
+// loop is not running). Requests never wait for anything but their socket.
+class HealthServer {
+ public:
+  HealthServer(boost::asio::io_context& io, HealthHandlers handlers, HealthLimits limits = {});
+  ~HealthServer();
+  HealthServer(const HealthServer&) = delete;
+  HealthServer& operator=(const HealthServer&) = delete;
+
+  // Listens on "host:port" (see parse_listen_address); "" stops listening.
+  // Called again (SIGHUP reload), it moves to the new address and keeps the
+  // open connections; when the new address cannot be bound, the old one
+  // stays and this throws. Throws std::invalid_argument for a malformed
+  // address, std::system_error when binding fails. A non-loopback address
+  // is logged as a warning: the snapshot holds e-mail addresses.
+  void listen(std::string_view address);
+
+  bool listening() const;
+  // The bound port (the real one after port 0), 0 when not listening.
+  std::uint16_t port() const;
+  // "127.0.0.1:9746" / "[::1]:9746", "" when not listening.
+  std::string local_address() const;
+  std::size_t connection_count() const;
+
+  // Stops listening and closes every connection; their coroutines end
+  // through cancellation. listen() may be called again afterwards.
+  void stop();
+
+ private:
+  std::shared_ptr<detail::HealthServerState> state_;
+};
+
+}  // namespace mw::health

@@ -1,0 +1,655 @@
+// Security Hub, GuardDuty, Detective and Organizations operations, with the
+// field names, limits and errors of their botocore models.
+
+#include <algorithm>
+#include <charconv>
+#include <variant>
+
+#include "aws/crypto.hpp"
+#include "internal.hpp"
+
+namespace mw::fake_aws::detail {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::size_t kGetMembersLimit = 50;
+
+std::optional<std::string> query_param(const Call& call, std::string_view name) {
+  for (const auto& [key, value] : call.query)
+    if (key == name) return value;
+  return std::nullopt;
+}
+
+struct Limits {
+  std::int64_t min = 1;
+  std::int64_t max;
+  std::int64_t fallback;
+};
+
+// The failure of a request that a handler rejects before answering.
+struct Rejection {
+  ErrorKind kind;
+  std::string message;
+  json::object extra;
+};
+
+using Parsed = std::variant<json::object, Rejection>;
+
+std::string range_message(std::string_view value, std::string_view field, const Limits& limits) {
+  const bool low = !value.empty() && value.front() == '-';
+  return "1 validation error detected: Value '" + std::string(value) + "' at '" + std::string(field) +
+         "' failed to satisfy constraint: Member must have value " +
+         (low ? "greater than or equal to " + std::to_string(limits.min)
+              : "less than or equal to " + std::to_string(limits.max));
+}
+
+// MaxResults as each service validates it.
+std::variant<std::int64_t, Rejection> max_results(Service service, std::optional<std::string> text,
+                                                  const Limits& limits) {
+  if (!text) return limits.fallback;
+  std::int64_t value = 0;
+  const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+  const bool number = ec == std::errc() && end == text->data() + text->size();
+  if (number && value >= limits.min && value <= limits.max) return value;
+  switch (service) {
+    case Service::guardduty:
+      return Rejection{ErrorKind::invalid_input,
+                       "The request is rejected because the parameter maxResults has an invalid value.",
+                       {}};
+    case Service::organizations:
+      return Rejection{
+          ErrorKind::invalid_input,
+          number && value < limits.min ? "You provided a value that is less than the minimum allowed value."
+                                       : "You provided a value that exceeds the maximum allowed value.",
+          {{"Reason", number && value < limits.min ? "MIN_VALUE_EXCEEDED" : "MAX_VALUE_EXCEEDED"}}};
+    case Service::detective:
+      return Rejection{ErrorKind::invalid_input,
+                       range_message(*text, "maxResults", limits),
+                       {{"ErrorCode", "INVALID_REQUEST_BODY"}}};
+    default:
+      return Rejection{ErrorKind::invalid_input, range_message(*text, "MaxResults", limits), {}};
+  }
+}
+
+std::optional<std::string> json_field_text(const json::object& body, std::string_view key) {
+  const auto* value = body.if_contains(key);
+  if (!value || value->is_null()) return std::nullopt;
+  if (value->is_int64()) return std::to_string(value->as_int64());
+  if (value->is_uint64()) return std::to_string(value->as_uint64());
+  if (value->is_string()) return std::string(value->as_string());
+  return json::serialize(*value);
+}
+
+Rejection malformed_body(Service service) {
+  switch (service) {
+    case Service::guardduty:
+      return {
+          ErrorKind::invalid_input, "The request is rejected because the JSON could not be processed.", {}};
+    case Service::detective:
+      return {ErrorKind::invalid_input,
+              "The request body could not be parsed.",
+              {{"ErrorCode", "INVALID_REQUEST_BODY"}}};
+    default:
+      return {ErrorKind::invalid_input, "The request body could not be parsed as JSON.", {}};
+  }
+}
+
+Parsed parse_body(const Call& call) {
+  if (call.request->body.empty()) return json::object{};
+  json::error_code ec;
+  auto value = json::parse(call.request->body, ec);
+  if (ec || !value.is_object()) return malformed_body(call.service);
+  return value.as_object();
+}
+
+Reply reject(const Call& call, const Rejection& r, const Context& ctx) {
+  return service_error(call.service, r.kind, r.message, ctx, r.extra);
+}
+
+// Account IDs of a GetMembers body, checked against the service's limits.
+std::variant<std::vector<std::string>, Rejection> account_ids(const Call& call, const json::object& body,
+                                                              std::string_view key) {
+  const auto* list = body.if_contains(key);
+  const bool detective = call.service == Service::detective;
+  const bool guardduty = call.service == Service::guardduty;
+  if (!list || !list->is_array()) {
+    if (detective)
+      return Rejection{ErrorKind::invalid_input,
+                       "1 validation error detected: Value null at 'accountIds' failed to satisfy "
+                       "constraint: Member must not be null",
+                       {{"ErrorCode", "INVALID_REQUEST_BODY"}}};
+    if (guardduty)
+      return Rejection{ErrorKind::invalid_input,
+                       "The request is rejected because the required parameter accountIds is not specified.",
+                       {}};
+    return Rejection{ErrorKind::invalid_input, "Invalid request: AccountIds is required.", {}};
+  }
+  std::vector<std::string> ids;
+  for (const auto& item : list->as_array()) {
+    if (!item.is_string()) return malformed_body(call.service);
+    ids.emplace_back(item.as_string());
+  }
+  if (ids.empty() || ids.size() > kGetMembersLimit) {
+    const auto length = std::to_string(ids.size());
+    if (detective)
+      return Rejection{
+          ErrorKind::invalid_input,
+          "1 validation error detected: Value at 'accountIds' failed to satisfy constraint: Member must have "
+          "length " +
+              std::string(ids.empty() ? "greater than or equal to 1" : "less than or equal to 50"),
+          {{"ErrorCode", "INVALID_REQUEST_BODY"}}};
+    if (guardduty)
+      return Rejection{ErrorKind::invalid_input,
+                       "The request is rejected because an invalid or out-of-range value is specified as an "
+                       "input parameter.",
+                       {}};
+    return Rejection{ErrorKind::invalid_input,
+                     ids.empty()
+                         ? "AccountIds must contain at least one account ID."
+                         : "AccountIds can contain at most 50 account IDs; " + length + " were given.",
+                     {}};
+  }
+  if (guardduty || detective) {
+    for (const auto& id : ids) {
+      if (is_account_id(id)) continue;
+      if (detective)
+        return Rejection{ErrorKind::invalid_input,
+                         "1 validation error detected: Value '" + id +
+                             "' at 'accountIds' failed to satisfy constraint: Member must satisfy regular "
+                             "expression pattern: ^[0-9]+$",
+                         {{"ErrorCode", "INVALID_REQUEST_BODY"}}};
+      return Rejection{ErrorKind::invalid_input,
+                       "The request is rejected because the input accountIds has an invalid value.",
+                       {}};
+    }
+  }
+  return ids;
+}
+
+// How many IDs a GetMembers asked for, valid or not, for the request log.
+void note_batch_size(Call& call, const json::object& body, std::string_view key) {
+  if (const auto* list = body.if_contains(key); list && list->is_array())
+    call.batch_size = static_cast<int>(list->as_array().size());
+}
+
+struct Page {
+  std::size_t begin = 0;
+  std::size_t end = 0;
+  std::optional<std::string> next_token;
+};
+
+std::variant<Page, Rejection> paginate(const Call& call, std::size_t total, std::int64_t page_size,
+                                       const std::optional<std::string>& token, const std::string& scope) {
+  Page page;
+  if (token) {
+    const auto offset = decode_page_token(*token, scope);
+    if (!offset || *offset > total) {
+      switch (call.service) {
+        case Service::guardduty:
+          return Rejection{ErrorKind::invalid_input,
+                           "The request is rejected because the input nextToken is invalid.",
+                           {}};
+        case Service::detective:
+          return Rejection{ErrorKind::invalid_input,
+                           "The pagination token is not valid.",
+                           {{"ErrorCode", "INVALID_REQUEST_BODY"}}};
+        case Service::organizations:
+          return Rejection{ErrorKind::invalid_input,
+                           "You specified an invalid value for nextToken. You must get the value from the "
+                           "response to a previous call to the API.",
+                           {{"Reason", "INVALID_NEXT_TOKEN"}}};
+        default:
+          return Rejection{ErrorKind::invalid_input, "The NextToken value is not valid.", {}};
+      }
+    }
+    page.begin = *offset;
+  }
+  page.end = std::min(total, page.begin + static_cast<std::size_t>(page_size));
+  if (page.end < total) page.next_token = encode_page_token(scope, page.end);
+  return page;
+}
+
+std::string page_scope(const Call& call, std::string_view resource, std::string_view filter) {
+  return call.caller->account_id + "|" + std::string(to_string(call.service)) + "|" + call.region + "|" +
+         call.operation + "|" + std::string(resource) + "|" + std::string(filter);
+}
+
+const Source* caller_source(const State& state, const Call& call) {
+  const auto* admin = state.world.administrator(call.caller->account_id);
+  return admin ? admin->source(call.region, call.service) : nullptr;
+}
+
+std::string administrator_of(const Call& call, const Member& m) {
+  return m.administrator_id.value_or(call.caller->account_id);
+}
+
+bool is_true(std::optional<std::string> value, bool fallback) {
+  if (!value) return fallback;
+  std::string lower = *value;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  return lower == "true";
+}
+
+std::string lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  return text;
+}
+
+// --- Security Hub ---------------------------------------------------------
+
+json::object securityhub_member(const Call& call, const Member& m) {
+  json::object o{{"AccountId", m.account_id}};
+  if (!m.email.empty()) o["Email"] = m.email;
+  o["MasterId"] = administrator_of(call, m);
+  o["AdministratorId"] = administrator_of(call, m);
+  o["MemberStatus"] = m.status;
+  if (m.invited_at) o["InvitedAt"] = *m.invited_at;
+  if (m.updated_at) o["UpdatedAt"] = *m.updated_at;
+  return o;
+}
+
+Reply securityhub_not_subscribed(const Call& call, const Context& ctx) {
+  return service_error(Service::securityhub, ErrorKind::not_subscribed,
+                       "Account " + call.caller->account_id + " is not subscribed to AWS Security Hub", ctx);
+}
+
+Reply securityhub_list_members(const State& state, const Call& call, const Context& ctx) {
+  const auto* source = caller_source(state, call);
+  if (!source) return securityhub_not_subscribed(call, ctx);
+  auto size = max_results(call.service, query_param(call, "MaxResults"), {1, 50, 50});
+  if (auto* r = std::get_if<Rejection>(&size)) return reject(call, *r, ctx);
+  const bool only_associated = is_true(query_param(call, "OnlyAssociated"), true);
+  std::vector<const Member*> listed;
+  for (const auto& m : source->members)
+    if (!only_associated || lower(m.status) == "enabled") listed.push_back(&m);
+  auto page = paginate(call, listed.size(), std::get<std::int64_t>(size), query_param(call, "NextToken"),
+                       page_scope(call, "", only_associated ? "associated" : "all"));
+  if (auto* r = std::get_if<Rejection>(&page)) return reject(call, *r, ctx);
+  const auto& p = std::get<Page>(page);
+  json::array members;
+  for (auto i = p.begin; i < p.end; ++i) members.push_back(securityhub_member(call, *listed[i]));
+  json::object body{{"Members", std::move(members)}};
+  if (p.next_token) body["NextToken"] = *p.next_token;
+  return rest_json_ok(body);
+}
+
+const Member* find_member(const Source& source, std::string_view account_id) {
+  for (const auto& m : source.members)
+    if (m.account_id == account_id) return &m;
+  return nullptr;
+}
+
+std::string unprocessed_reason(const Source& source, Service service, const std::string& account_id) {
+  if (auto it = source.unprocessed.find(account_id); it != source.unprocessed.end()) return it->second;
+  switch (service) {
+    case Service::securityhub:
+      return "Account " + account_id + " is not a member of this administrator account.";
+    case Service::guardduty:
+      return "The request is rejected because the input account ID " + account_id +
+             " is not associated with the current account.";
+    default:
+      return "The request is rejected because the account " + account_id +
+             " is not a member of the behavior graph.";
+  }
+}
+
+template <class MemberFn, class UnprocessedFn>
+json::object get_members_body(const Source& source, Service service, const std::vector<std::string>& ids,
+                              const char* members_key, const char* unprocessed_key, MemberFn&& to_json,
+                              UnprocessedFn&& unprocessed_json) {
+  json::array members;
+  json::array unprocessed;
+  for (const auto& id : ids) {
+    const auto* m = find_member(source, id);
+    if (m && !source.unprocessed.count(id))
+      members.push_back(to_json(*m));
+    else
+      unprocessed.push_back(unprocessed_json(id, unprocessed_reason(source, service, id)));
+  }
+  return {{members_key, std::move(members)}, {unprocessed_key, std::move(unprocessed)}};
+}
+
+Reply securityhub_get_members(const State& state, Call& call, const Context& ctx) {
+  auto body = parse_body(call);
+  if (auto* r = std::get_if<Rejection>(&body)) return reject(call, *r, ctx);
+  note_batch_size(call, std::get<json::object>(body), "AccountIds");
+  auto ids = account_ids(call, std::get<json::object>(body), "AccountIds");
+  const auto* source = caller_source(state, call);
+  if (!source) return securityhub_not_subscribed(call, ctx);
+  if (auto* r = std::get_if<Rejection>(&ids)) return reject(call, *r, ctx);
+  return rest_json_ok(get_members_body(
+      *source, call.service, std::get<std::vector<std::string>>(ids), "Members", "UnprocessedAccounts",
+      [&](const Member& m) { return securityhub_member(call, m); },
+      [](const std::string& id, const std::string& reason) {
+        return json::object{{"AccountId", id}, {"ProcessingResult", reason}};
+      }));
+}
+
+// --- GuardDuty --------------------------------------------------------------
+
+// Each member account has a detector of its own in the region.
+std::string member_detector_id(const std::string& account_id, const std::string& region) {
+  return aws::crypto::sha256_hex(account_id + "/" + region).substr(0, 32);
+}
+
+json::object guardduty_member(const Call& call, const Member& m) {
+  json::object o{{"accountId", m.account_id}, {"detectorId", member_detector_id(m.account_id, call.region)}};
+  o["masterId"] = administrator_of(call, m);
+  o["administratorId"] = administrator_of(call, m);
+  o["email"] = m.email;
+  o["relationshipStatus"] = m.status;
+  if (m.invited_at) o["invitedAt"] = *m.invited_at;
+  o["updatedAt"] = m.updated_at.value_or(m.invited_at.value_or("2020-01-01T00:00:00.000Z"));
+  return o;
+}
+
+// The detector named in the path, if the caller owns it.
+std::variant<const Source*, Rejection> owned_detector(const State& state, const Call& call) {
+  const auto slash = call.path.find('/', 10);  // "/detector/" is 10 characters
+  const auto id = call.path.substr(10, slash - 10);
+  if (!is_detector_id(id))
+    return Rejection{ErrorKind::invalid_input,
+                     "The request is rejected because the parameter detectorId has an invalid value.",
+                     {}};
+  const auto* source = caller_source(state, call);
+  if (!source || source->resource != id)
+    return Rejection{
+        ErrorKind::invalid_input,
+        "The request is rejected because the input detectorId is not owned by the current account.",
+        {}};
+  return source;
+}
+
+Reply guardduty_list_detectors(const State& state, const Call& call, const Context& ctx) {
+  auto size = max_results(call.service, query_param(call, "maxResults"), {1, 50, 50});
+  if (auto* r = std::get_if<Rejection>(&size)) return reject(call, *r, ctx);
+  std::vector<std::string> detectors;
+  if (const auto* source = caller_source(state, call)) detectors.push_back(source->resource);
+  auto page = paginate(call, detectors.size(), std::get<std::int64_t>(size), query_param(call, "nextToken"),
+                       page_scope(call, "", ""));
+  if (auto* r = std::get_if<Rejection>(&page)) return reject(call, *r, ctx);
+  const auto& p = std::get<Page>(page);
+  json::array ids;
+  for (auto i = p.begin; i < p.end; ++i) ids.push_back(json::string(detectors[i]));
+  json::object body{{"detectorIds", std::move(ids)}};
+  if (p.next_token) body["nextToken"] = *p.next_token;
+  return rest_json_ok(body);
+}
+
+Reply guardduty_list_members(const State& state, const Call& call, const Context& ctx) {
+  auto owned = owned_detector(state, call);
+  if (auto* r = std::get_if<Rejection>(&owned)) return reject(call, *r, ctx);
+  const auto* source = std::get<const Source*>(owned);
+  auto size = max_results(call.service, query_param(call, "maxResults"), {1, 50, 50});
+  if (auto* r = std::get_if<Rejection>(&size)) return reject(call, *r, ctx);
+  const bool only_associated = is_true(query_param(call, "onlyAssociated"), true);
+  std::vector<const Member*> listed;
+  for (const auto& m : source->members) {
+    const auto status = lower(m.status);
+    if (!only_associated || status == "enabled" || status == "disabled") listed.push_back(&m);
+  }
+  auto page = paginate(call, listed.size(), std::get<std::int64_t>(size), query_param(call, "nextToken"),
+                       page_scope(call, source->resource, only_associated ? "associated" : "all"));
+  if (auto* r = std::get_if<Rejection>(&page)) return reject(call, *r, ctx);
+  const auto& p = std::get<Page>(page);
+  json::array members;
+  for (auto i = p.begin; i < p.end; ++i) members.push_back(guardduty_member(call, *listed[i]));
+  json::object body{{"members", std::move(members)}};
+  if (p.next_token) body["nextToken"] = *p.next_token;
+  return rest_json_ok(body);
+}
+
+Reply guardduty_get_members(const State& state, Call& call, const Context& ctx) {
+  auto body = parse_body(call);
+  if (auto* r = std::get_if<Rejection>(&body)) return reject(call, *r, ctx);
+  note_batch_size(call, std::get<json::object>(body), "accountIds");
+  auto ids = account_ids(call, std::get<json::object>(body), "accountIds");
+  auto owned = owned_detector(state, call);
+  if (auto* r = std::get_if<Rejection>(&owned)) return reject(call, *r, ctx);
+  if (auto* r = std::get_if<Rejection>(&ids)) return reject(call, *r, ctx);
+  return rest_json_ok(get_members_body(
+      *std::get<const Source*>(owned), call.service, std::get<std::vector<std::string>>(ids), "members",
+      "unprocessedAccounts", [&](const Member& m) { return guardduty_member(call, m); },
+      [](const std::string& id, const std::string& reason) {
+        return json::object{{"accountId", id}, {"result", reason}};
+      }));
+}
+
+// --- Detective --------------------------------------------------------------
+
+json::object detective_member(const Call& call, const Source& source, const Member& m) {
+  json::object o{{"AccountId", m.account_id}};
+  if (!m.email.empty()) o["EmailAddress"] = m.email;
+  o["GraphArn"] = source.resource;
+  o["MasterId"] = administrator_of(call, m);
+  o["AdministratorId"] = administrator_of(call, m);
+  o["Status"] = m.status;
+  if (m.disabled_reason) o["DisabledReason"] = *m.disabled_reason;
+  if (m.invited_at) o["InvitedTime"] = *m.invited_at;
+  if (m.updated_at) o["UpdatedTime"] = *m.updated_at;
+  if (m.volume_usage_bytes) o["VolumeUsageInBytes"] = *m.volume_usage_bytes;
+  if (m.volume_usage_updated_at) o["VolumeUsageUpdatedTime"] = *m.volume_usage_updated_at;
+  if (m.percent_of_graph_utilization) o["PercentOfGraphUtilization"] = *m.percent_of_graph_utilization;
+  if (m.percent_of_graph_utilization_updated_at)
+    o["PercentOfGraphUtilizationUpdatedTime"] = *m.percent_of_graph_utilization_updated_at;
+  if (m.invitation_type) o["InvitationType"] = *m.invitation_type;
+  if (!m.volume_usage_by_datasource_package.empty()) {
+    json::object usage;
+    for (const auto& [name, u] : m.volume_usage_by_datasource_package)
+      usage[name] =
+          json::object{{"VolumeUsageInBytes", u.volume_usage_bytes}, {"VolumeUsageUpdateTime", u.updated_at}};
+    o["VolumeUsageByDatasourcePackage"] = std::move(usage);
+  }
+  if (!m.datasource_package_ingest_states.empty()) {
+    json::object states;
+    for (const auto& [name, state] : m.datasource_package_ingest_states) states[name] = state;
+    o["DatasourcePackageIngestStates"] = std::move(states);
+  }
+  return o;
+}
+
+std::variant<const Source*, Rejection> owned_graph(const State& state, const Call& call,
+                                                   const json::object& body) {
+  const auto* arn = body.if_contains("GraphArn");
+  if (!arn || !arn->is_string())
+    return Rejection{ErrorKind::invalid_input,
+                     "1 validation error detected: Value null at 'graphArn' failed to satisfy constraint: "
+                     "Member must not be null",
+                     {{"ErrorCode", "INVALID_REQUEST_BODY"}}};
+  const std::string text(arn->as_string());
+  if (!is_graph_arn(text))
+    return Rejection{
+        ErrorKind::invalid_input,
+        "1 validation error detected: Value '" + text +
+            "' at 'graphArn' failed to satisfy constraint: Member must satisfy regular expression pattern: "
+            "^arn:aws[-\\w]{0,10}?:detective:[-\\w]{2,20}?:\\d{12}?:graph:[abcdef\\d]{32}?$",
+        {{"ErrorCode", "INVALID_GRAPH_ARN"}}};
+  const auto* source = caller_source(state, call);
+  if (!source || source->resource != text)
+    return Rejection{ErrorKind::not_found, "The request refers to a nonexistent resource.", {}};
+  return source;
+}
+
+Reply detective_list_graphs(const State& state, const Call& call, const Context& ctx) {
+  auto parsed = parse_body(call);
+  if (auto* r = std::get_if<Rejection>(&parsed)) return reject(call, *r, ctx);
+  const auto& body = std::get<json::object>(parsed);
+  auto size = max_results(call.service, json_field_text(body, "MaxResults"), {1, 200, 100});
+  if (auto* r = std::get_if<Rejection>(&size)) return reject(call, *r, ctx);
+  std::vector<const Source*> graphs;
+  if (const auto* source = caller_source(state, call)) graphs.push_back(source);
+  auto page = paginate(call, graphs.size(), std::get<std::int64_t>(size), json_field_text(body, "NextToken"),
+                       page_scope(call, "", ""));
+  if (auto* r = std::get_if<Rejection>(&page)) return reject(call, *r, ctx);
+  const auto& p = std::get<Page>(page);
+  json::array list;
+  for (auto i = p.begin; i < p.end; ++i)
+    list.push_back(json::object{{"Arn", graphs[i]->resource}, {"CreatedTime", graphs[i]->created_at}});
+  json::object out{{"GraphList", std::move(list)}};
+  if (p.next_token) out["NextToken"] = *p.next_token;
+  return rest_json_ok(out);
+}
+
+Reply detective_list_members(const State& state, const Call& call, const Context& ctx) {
+  auto parsed = parse_body(call);
+  if (auto* r = std::get_if<Rejection>(&parsed)) return reject(call, *r, ctx);
+  const auto& body = std::get<json::object>(parsed);
+  auto owned = owned_graph(state, call, body);
+  if (auto* r = std::get_if<Rejection>(&owned)) return reject(call, *r, ctx);
+  const auto* source = std::get<const Source*>(owned);
+  auto size = max_results(call.service, json_field_text(body, "MaxResults"), {1, 200, 100});
+  if (auto* r = std::get_if<Rejection>(&size)) return reject(call, *r, ctx);
+  auto page = paginate(call, source->members.size(), std::get<std::int64_t>(size),
+                       json_field_text(body, "NextToken"), page_scope(call, source->resource, ""));
+  if (auto* r = std::get_if<Rejection>(&page)) return reject(call, *r, ctx);
+  const auto& p = std::get<Page>(page);
+  json::array members;
+  for (auto i = p.begin; i < p.end; ++i)
+    members.push_back(detective_member(call, *source, source->members[i]));
+  json::object out{{"MemberDetails", std::move(members)}};
+  if (p.next_token) out["NextToken"] = *p.next_token;
+  return rest_json_ok(out);
+}
+
+Reply detective_get_members(const State& state, Call& call, const Context& ctx) {
+  auto parsed = parse_body(call);
+  if (auto* r = std::get_if<Rejection>(&parsed)) return reject(call, *r, ctx);
+  const auto& body = std::get<json::object>(parsed);
+  note_batch_size(call, body, "AccountIds");
+  auto ids = account_ids(call, body, "AccountIds");
+  auto owned = owned_graph(state, call, body);
+  if (auto* r = std::get_if<Rejection>(&owned)) return reject(call, *r, ctx);
+  if (auto* r = std::get_if<Rejection>(&ids)) return reject(call, *r, ctx);
+  const auto* source = std::get<const Source*>(owned);
+  return rest_json_ok(get_members_body(
+      *source, call.service, std::get<std::vector<std::string>>(ids), "MemberDetails", "UnprocessedAccounts",
+      [&](const Member& m) { return detective_member(call, *source, m); },
+      [](const std::string& id, const std::string& reason) {
+        return json::object{{"AccountId", id}, {"Reason", reason}};
+      }));
+}
+
+// --- Organizations ------------------------------------------------------
+
+Reply organizations_list_accounts(const State& state, const Call& call, const Context& ctx) {
+  const auto& org = state.world.organization;
+  const auto& caller = call.caller->account_id;
+  if (!org)
+    return service_error(call.service, ErrorKind::organizations_not_in_use,
+                         "Your account is not a member of an organization.", ctx);
+  const bool allowed =
+      caller == org->management_account_id ||
+      std::count(org->delegated_administrators.begin(), org->delegated_administrators.end(), caller);
+  const bool member = allowed || std::any_of(org->accounts.begin(), org->accounts.end(),
+                                             [&](const OrganizationAccount& a) { return a.id == caller; });
+  if (!member)
+    return service_error(call.service, ErrorKind::organizations_not_in_use,
+                         "Your account is not a member of an organization.", ctx);
+  if (!allowed)
+    return service_error(call.service, ErrorKind::access_denied,
+                         "You don't have permissions to access this resource.", ctx);
+  auto parsed = parse_body(call);
+  if (auto* r = std::get_if<Rejection>(&parsed)) return reject(call, *r, ctx);
+  const auto& body = std::get<json::object>(parsed);
+  auto size = max_results(call.service, json_field_text(body, "MaxResults"), {1, 20, 20});
+  if (auto* r = std::get_if<Rejection>(&size)) return reject(call, *r, ctx);
+  auto page = paginate(call, org->accounts.size(), std::get<std::int64_t>(size),
+                       json_field_text(body, "NextToken"), page_scope(call, org->id, ""));
+  if (auto* r = std::get_if<Rejection>(&page)) return reject(call, *r, ctx);
+  const auto& p = std::get<Page>(page);
+  json::array accounts;
+  for (auto i = p.begin; i < p.end; ++i) {
+    const auto& a = org->accounts[i];
+    json::object o{
+        {"Id", a.id},
+        {"Arn", "arn:aws:organizations::" + org->management_account_id + ":account/" + org->id + "/" + a.id},
+        {"Email", a.email},
+        {"Name", a.name},
+        {"Status", a.status},
+        {"JoinedMethod", a.joined_method}};
+    // json 1.1 timestamps are epoch seconds.
+    if (const auto joined = parse_iso8601(a.joined_timestamp)) {
+      const auto ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(joined->time_since_epoch()).count();
+      o["JoinedTimestamp"] = static_cast<double>(ms) / 1000.0;
+    }
+    accounts.push_back(std::move(o));
+  }
+  json::object out{{"Accounts", std::move(accounts)}};
+  if (p.next_token) out["NextToken"] = *p.next_token;
+  return json11_ok(out);
+}
+
+}  // namespace
+
+bool route_operation(Call& call) {
+  const auto& method = call.request->method;
+  const auto& path = call.path;
+  auto is = [&](std::string_view m, std::string_view p) { return method == m && path == p; };
+  switch (call.service) {
+    case Service::securityhub:
+      if (is("GET", "/members"))
+        call.operation = "ListMembers";
+      else if (is("POST", "/members/get"))
+        call.operation = "GetMembers";
+      break;
+    case Service::guardduty: {
+      if (is("GET", "/detector")) {
+        call.operation = "ListDetectors";
+        break;
+      }
+      if (path.rfind("/detector/", 0) != 0) break;
+      const auto rest = std::string_view(path).substr(10);
+      const auto slash = rest.find('/');
+      if (slash == std::string_view::npos || slash == 0) break;
+      const auto tail = rest.substr(slash);
+      if (method == "GET" && tail == "/member")
+        call.operation = "ListMembers";
+      else if (method == "POST" && tail == "/member/get")
+        call.operation = "GetMembers";
+      break;
+    }
+    case Service::detective:
+      if (is("POST", "/graphs/list"))
+        call.operation = "ListGraphs";
+      else if (is("POST", "/graph/members/list"))
+        call.operation = "ListMembers";
+      else if (is("POST", "/graph/members/get"))
+        call.operation = "GetMembers";
+      break;
+    case Service::organizations: {
+      const auto target = call.request->header("x-amz-target");
+      if (method == "POST" && path == "/" && target && *target == "AWSOrganizationsV20161128.ListAccounts")
+        call.operation = "ListAccounts";
+      break;
+    }
+    case Service::sts:
+      break;
+  }
+  return !call.operation.empty();
+}
+
+Reply handle_service_call(State& state, Call& call, const Context& ctx) {
+  switch (call.service) {
+    case Service::securityhub:
+      return call.operation == "ListMembers" ? securityhub_list_members(state, call, ctx)
+                                             : securityhub_get_members(state, call, ctx);
+    case Service::guardduty:
+      if (call.operation == "ListDetectors") return guardduty_list_detectors(state, call, ctx);
+      return call.operation == "ListMembers" ? guardduty_list_members(state, call, ctx)
+                                             : guardduty_get_members(state, call, ctx);
+    case Service::detective:
+      if (call.operation == "ListGraphs") return detective_list_graphs(state, call, ctx);
+      return call.operation == "ListMembers" ? detective_list_members(state, call, ctx)
+                                             : detective_get_members(state, call, ctx);
+    case Service::organizations:
+      return organizations_list_accounts(state, call, ctx);
+    case Service::sts:
+      break;
+  }
+  return service_error(call.service, ErrorKind::unknown_operation, "Unknown operation", ctx);
+}
+
+}  // namespace mw::fake_aws::detail

@@ -1,0 +1,528 @@
+#!/usr/bin/python3
+"""Proof that fake-aws is faithful: Debian's boto3/botocore, with their own
+service models, drive every emulated operation against a fake-aws started on
+port 0, walk every paginator, see errors as the right ClientError codes, and
+have a tampered signature rejected.
+
+usage: test_boto3.py FAKE_AWS_BINARY WORLD_YAML
+"""
+
+import datetime
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import unittest.mock
+import urllib.error
+import urllib.request
+
+import boto3
+import botocore
+import botocore.auth
+import botocore.credentials
+import botocore.exceptions
+import botocore.utils
+from botocore.config import Config
+
+BASE_KEY = "AKIAFAKEBASE00000001"
+BASE_SECRET = "base/secret+key=000000000000000000000001"
+ADMIN = "111111111111"
+ADMIN_TWO = "222222222222"
+ROLE = "arn:aws:iam::111111111111:role/memberwatch-read"
+GRAPH = "arn:aws:detective:us-east-1:111111111111:graph:0123456789abcdef0123456789abcdef"
+DETECTOR = "12abc34d567e8fa901bc2d34e56789f0"
+DETECTOR_EU = "34abc34d567e8fa901bc2d34e56789f0"
+NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"})
+
+
+class FakeAws:
+    """One fake-aws process on a free port, stopped on exit."""
+
+    def __init__(self, binary, world, *extra):
+        self.dir = tempfile.TemporaryDirectory(prefix="fake-aws-test-")
+        self.port_file = os.path.join(self.dir.name, "port")
+        self.log_file = os.path.join(self.dir.name, "requests.jsonl")
+        self.process = subprocess.Popen(
+            [binary, "--world", world, "--port", "0", "--port-file", self.port_file,
+             "--request-log", self.log_file, *extra],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.process.stdout.readline()
+        if not line.startswith("listening on 127.0.0.1:"):
+            self.process.kill()
+            raise RuntimeError("fake-aws did not start: %r %s" % (line, self.process.stderr.read()))
+        self.port = int(line.rsplit(":", 1)[1])
+        with open(self.port_file) as f:
+            assert int(f.read()) == self.port, "port file and printed port differ"
+        self.url = "http://127.0.0.1:%d" % self.port
+
+    def log(self):
+        with open(self.log_file) as f:
+            return [json.loads(line) for line in f]
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+        self.dir.cleanup()
+
+
+def session(key=BASE_KEY, secret=BASE_SECRET, token=None, region="us-east-1"):
+    return boto3.Session(aws_access_key_id=key, aws_secret_access_key=secret,
+                         aws_session_token=token, region_name=region)
+
+
+def assume(fake, role=ROLE, external_id="ext-111", region="us-east-1"):
+    sts = session().client("sts", endpoint_url=fake.url)
+    kwargs = {"RoleArn": role, "RoleSessionName": "memberwatch"}
+    if external_id:
+        kwargs["ExternalId"] = external_id
+    creds = sts.assume_role(**kwargs)["Credentials"]
+    return session(creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"], region)
+
+
+def expect_error(code, call, *args, status=None, message=None, **kwargs):
+    try:
+        call(*args, **kwargs)
+    except botocore.exceptions.ClientError as e:
+        error = e.response["Error"]
+        assert error["Code"] == code, "expected %s, got %s: %s" % (code, error["Code"], error)
+        got_status = e.response["ResponseMetadata"]["HTTPStatusCode"]
+        if status is not None:
+            assert got_status == status, "expected HTTP %d, got %d" % (status, got_status)
+        if message is not None:
+            assert message in error["Message"], "message %r lacks %r" % (error["Message"], message)
+        assert e.response["ResponseMetadata"].get("RequestId"), "no request id"
+        return e
+    raise AssertionError("expected %s, the call succeeded" % code)
+
+
+def walk(client, operation, **kwargs):
+    pages = list(client.get_paginator(operation).paginate(**kwargs))
+    return pages
+
+
+# --- STS -------------------------------------------------------------------
+
+def test_sts_get_caller_identity(fake):
+    identity = session().client("sts", endpoint_url=fake.url).get_caller_identity()
+    assert identity["Account"] == "999999999999"
+    assert identity["Arn"] == "arn:aws:iam::999999999999:user/memberwatch"
+
+
+def test_sts_assume_role_gives_the_roles_account(fake):
+    sts = session().client("sts", endpoint_url=fake.url)
+    out = sts.assume_role(RoleArn=ROLE, RoleSessionName="memberwatch", ExternalId="ext-111",
+                          DurationSeconds=900)
+    creds = out["Credentials"]
+    assert creds["AccessKeyId"].startswith("ASIA")
+    assert isinstance(creds["Expiration"], datetime.datetime)
+    remaining = creds["Expiration"] - datetime.datetime.now(datetime.timezone.utc)
+    assert 800 < remaining.total_seconds() <= 901, remaining
+    assert out["AssumedRoleUser"]["Arn"] == "arn:aws:sts::111111111111:assumed-role/memberwatch-read/memberwatch"
+    assumed = session(creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"])
+    identity = assumed.client("sts", endpoint_url=fake.url).get_caller_identity()
+    assert identity["Account"] == ADMIN
+    assert identity["UserId"].endswith(":memberwatch")
+
+
+def test_sts_assume_role_errors(fake):
+    sts = session().client("sts", endpoint_url=fake.url)
+    expect_error("AccessDenied", sts.assume_role, RoleArn=ROLE, RoleSessionName="mw", ExternalId="wrong",
+                 status=403, message="is not authorized to perform: sts:AssumeRole")
+    expect_error("AccessDenied", sts.assume_role, RoleArn=ROLE, RoleSessionName="mw", status=403)
+    expect_error("AccessDenied", sts.assume_role, RoleArn="arn:aws:iam::333333333333:role/memberwatch-read",
+                 RoleSessionName="mw", status=403)
+    expect_error("ValidationError", sts.assume_role, RoleArn=ROLE, RoleSessionName="mw", ExternalId="ext-111",
+                 DurationSeconds=50000, status=400, message="durationSeconds")
+    expect_error("ValidationError", sts.assume_role, RoleArn=ROLE, RoleSessionName="bad name!",
+                 ExternalId="ext-111", status=400, message="roleSessionName")
+
+
+def test_sts_assume_role_with_web_identity_is_unsigned(fake):
+    sts = boto3.client("sts", endpoint_url=fake.url, region_name="us-east-1",
+                       config=Config(signature_version=botocore.UNSIGNED))
+    out = sts.assume_role_with_web_identity(
+        RoleArn="arn:aws:iam::111111111111:role/web-identity", RoleSessionName="pod",
+        WebIdentityToken="eyJhbGciOiJSUzI1NiJ9.fake-aws-web-identity.c2lnbmF0dXJl")
+    assert out["SubjectFromWebIdentityToken"] == "system:serviceaccount:memberwatch:memberwatch"
+    assert out["AssumedRoleUser"]["Arn"].startswith("arn:aws:sts::111111111111:assumed-role/web-identity/pod")
+    creds = out["Credentials"]
+    who = session(creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"]).client(
+        "sts", endpoint_url=fake.url).get_caller_identity()
+    assert who["Account"] == ADMIN
+    expect_error("InvalidIdentityToken", sts.assume_role_with_web_identity,
+                 RoleArn="arn:aws:iam::111111111111:role/web-identity", RoleSessionName="pod",
+                 WebIdentityToken="not-the-token", status=400)
+    expect_error("AccessDenied", sts.assume_role_with_web_identity, RoleArn=ROLE, RoleSessionName="pod",
+                 WebIdentityToken="eyJhbGciOiJSUzI1NiJ9.fake-aws-web-identity.c2lnbmF0dXJl", status=403)
+
+
+def test_unsigned_request_is_refused(fake):
+    sts = boto3.client("sts", endpoint_url=fake.url, region_name="us-east-1",
+                       config=Config(signature_version=botocore.UNSIGNED))
+    expect_error("MissingAuthenticationToken", sts.get_caller_identity, status=403)
+
+
+# --- Security Hub ----------------------------------------------------------------
+
+def test_securityhub_list_members_paginator(fake):
+    sh = assume(fake).client("securityhub", endpoint_url=fake.url)
+    pages = walk(sh, "list_members", OnlyAssociated=False, PaginationConfig={"PageSize": 2})
+    assert len(pages) == 5, len(pages)
+    for page in pages[:-1]:
+        token = page["NextToken"]
+        assert "+" in token and "/" in token and "=" in token, token
+    members = [m for p in pages for m in p["Members"]]
+    assert [m["AccountId"] for m in members] == ["1000000000%02d" % i for i in range(1, 10)]
+    statuses = {m["MemberStatus"] for m in members}
+    assert statuses == {"Enabled", "Created", "Invited", "Removed", "Resigned", "Deleted", "AccountSuspended",
+                        "SomethingNew"}, statuses
+    two = members[1]
+    assert two["Email"] == 'zoë+quote"@example.com ', two["Email"]
+    one = members[0]
+    assert one["InvitedAt"] == datetime.datetime(2021, 1, 2, 3, 4, 5, 678000, tzinfo=datetime.timezone.utc)
+    assert one["UpdatedAt"] == datetime.datetime(2021, 2, 3, 4, 5, 6, tzinfo=datetime.timezone.utc)
+    assert members[7]["AdministratorId"] == ADMIN_TWO and members[7]["MasterId"] == ADMIN_TWO
+    associated = [m["AccountId"] for p in walk(sh, "list_members") for m in p["Members"]]
+    assert associated == ["100000000001", "100000000008"], associated
+
+
+def test_securityhub_get_members(fake):
+    sh = assume(fake).client("securityhub", endpoint_url=fake.url)
+    out = sh.get_members(AccountIds=["100000000001", "100000000006", "123456789012"])
+    assert [m["AccountId"] for m in out["Members"]] == ["100000000001"]
+    reasons = {u["AccountId"]: u["ProcessingResult"] for u in out["UnprocessedAccounts"]}
+    assert reasons["100000000006"] == "Account is deleted"
+    assert "123456789012" in reasons
+    ids = ["2000000000%02d" % i for i in range(51)]
+    expect_error("InvalidInputException", sh.get_members, AccountIds=ids, status=400)
+    expect_error("InvalidInputException", sh.list_members, MaxResults=51, status=400)
+    expect_error("InvalidInputException", sh.list_members, NextToken="not-a-token", status=400)
+
+
+def test_securityhub_not_subscribed(fake):
+    sh = assume(fake, region="eu-west-1").client("securityhub", endpoint_url=fake.url)
+    expect_error("InvalidAccessException", sh.list_members, status=401,
+                 message="Account 111111111111 is not subscribed to AWS Security Hub")
+    expect_error("InvalidAccessException", sh.get_members, AccountIds=["100000000001"], status=401)
+
+
+def test_opt_in_region_rejects_the_token(fake):
+    sh = assume(fake, region="ap-east-1").client("securityhub", endpoint_url=fake.url)
+    expect_error("UnrecognizedClientException", sh.list_members, status=403,
+                 message="The security token included in the request is invalid")
+
+
+def test_each_administrator_sees_only_its_own_data(fake):
+    two = session("AKIAFAKEADMIN0000002", "admin-two-secret")
+    members = [m for p in walk(two.client("securityhub", endpoint_url=fake.url), "list_members",
+                               OnlyAssociated=False) for m in p["Members"]]
+    assert [m["AccountId"] for m in members] == ["100000000008"], members
+    gd = two.client("guardduty", endpoint_url=fake.url)
+    assert gd.list_detectors()["DetectorIds"] == []
+    expect_error("BadRequestException", gd.list_members, DetectorId=DETECTOR, status=400,
+                 message="The request is rejected because the input detectorId is not owned by the current account.")
+    dt = two.client("detective", endpoint_url=fake.url)
+    assert dt.list_graphs()["GraphList"] == []
+    expect_error("ResourceNotFoundException", dt.list_members, GraphArn=GRAPH, status=404)
+
+
+# --- GuardDuty -------------------------------------------------------------
+
+def test_guardduty_paginators(fake):
+    gd = assume(fake).client("guardduty", endpoint_url=fake.url)
+    detectors = [d for p in walk(gd, "list_detectors") for d in p["DetectorIds"]]
+    assert detectors == [DETECTOR]
+    pages = walk(gd, "list_members", DetectorId=DETECTOR, OnlyAssociated="false", PaginationConfig={"PageSize": 2})
+    assert len(pages) == 5
+    members = [m for p in pages for m in p["Members"]]
+    statuses = [m["RelationshipStatus"] for m in members]
+    assert statuses == ["Enabled", "Created", "Invited", "Disabled", "Removed", "Resigned",
+                        "EmailVerificationInProgress", "EmailVerificationFailed", "Monitored"], statuses
+    assert members[0]["InvitedAt"] == "2021-01-02T03:04:05.678Z"
+    assert all(m["MasterId"] == ADMIN and len(m["DetectorId"]) == 32 for m in members)
+    associated = [m["AccountId"] for p in walk(gd, "list_members", DetectorId=DETECTOR) for m in p["Members"]]
+    assert associated == ["100000000001", "100000000004"], associated
+
+
+def test_guardduty_get_members_and_errors(fake):
+    gd = assume(fake).client("guardduty", endpoint_url=fake.url)
+    out = gd.get_members(DetectorId=DETECTOR, AccountIds=["100000000007", "123456789012"])
+    assert [m["RelationshipStatus"] for m in out["Members"]] == ["EmailVerificationInProgress"]
+    assert [u["AccountId"] for u in out["UnprocessedAccounts"]] == ["123456789012"]
+    assert out["UnprocessedAccounts"][0]["Result"]
+    ids = ["2000000000%02d" % i for i in range(51)]
+    expect_error("BadRequestException", gd.get_members, DetectorId=DETECTOR, AccountIds=ids, status=400)
+    expect_error("BadRequestException", gd.list_members, DetectorId=DETECTOR_EU, status=400,
+                 message="is not owned by the current account")
+    expect_error("BadRequestException", gd.list_members, DetectorId="not-a-detector", status=400,
+                 message="parameter detectorId has an invalid value")
+    expect_error("BadRequestException", gd.list_members, DetectorId=DETECTOR, MaxResults=51, status=400)
+    quiet = assume(fake, region="ap-south-1").client("guardduty", endpoint_url=fake.url)
+    assert quiet.list_detectors()["DetectorIds"] == []
+
+
+# --- Detective ---------------------------------------------------------------
+
+def test_detective_operations(fake):
+    dt = assume(fake).client("detective", endpoint_url=fake.url)
+    graphs = dt.list_graphs(MaxResults=200)["GraphList"]
+    assert [g["Arn"] for g in graphs] == [GRAPH]
+    assert graphs[0]["CreatedTime"] == datetime.datetime(2020, 5, 6, 7, 8, 9, 123000, tzinfo=datetime.timezone.utc)
+    members, token, pages = [], None, 0
+    while True:  # botocore has no Detective paginators: follow NextToken by hand
+        kwargs = {"GraphArn": GRAPH, "MaxResults": 2}
+        if token:
+            kwargs["NextToken"] = token
+        page = dt.list_members(**kwargs)
+        pages += 1
+        members += page["MemberDetails"]
+        token = page.get("NextToken")
+        if not token:
+            break
+    assert pages == 3
+    assert [m["Status"] for m in members] == ["ENABLED", "INVITED", "VERIFICATION_IN_PROGRESS",
+                                              "VERIFICATION_FAILED", "ACCEPTED_BUT_DISABLED"]
+    first = members[0]
+    assert first["VolumeUsageInBytes"] == 123456789 and first["PercentOfGraphUtilization"] == 12.5
+    assert first["VolumeUsageByDatasourcePackage"]["EKS_AUDIT"]["VolumeUsageInBytes"] == 2000
+    assert first["DatasourcePackageIngestStates"] == {"DETECTIVE_CORE": "STARTED", "EKS_AUDIT": "STOPPED"}
+    assert members[4]["DisabledReason"] == "VOLUME_TOO_HIGH"
+    out = dt.get_members(GraphArn=GRAPH, AccountIds=["100000000005", "123456789012"])
+    assert [m["AccountId"] for m in out["MemberDetails"]] == ["100000000005"]
+    assert [u["AccountId"] for u in out["UnprocessedAccounts"]] == ["123456789012"]
+    assert out["UnprocessedAccounts"][0]["Reason"]
+
+
+def test_detective_errors(fake):
+    dt = assume(fake).client("detective", endpoint_url=fake.url)
+    e = expect_error("ValidationException", dt.list_members, GraphArn="arn:aws:detective:us-east-1:1:graph:x",
+                     status=400)
+    assert e.response["ErrorCode"] == "INVALID_GRAPH_ARN", e.response
+    other = "arn:aws:detective:us-east-1:111111111111:graph:ffffffffffffffffffffffffffffffff"
+    expect_error("ResourceNotFoundException", dt.get_members, GraphArn=other, AccountIds=["100000000001"],
+                 status=404)
+    ids = ["2000000000%02d" % i for i in range(51)]
+    expect_error("ValidationException", dt.get_members, GraphArn=GRAPH, AccountIds=ids, status=400)
+    expect_error("ValidationException", dt.list_graphs, MaxResults=201, status=400)
+    quiet = assume(fake, region="eu-west-1").client("detective", endpoint_url=fake.url)
+    assert quiet.list_graphs()["GraphList"] == []
+
+
+# --- Organizations -----------------------------------------------------------
+
+def test_organizations_list_accounts(fake):
+    org = assume(fake, "arn:aws:iam::444444444444:role/org-read", None).client(
+        "organizations", endpoint_url=fake.url)
+    pages = walk(org, "list_accounts", PaginationConfig={"PageSize": 2})
+    assert len(pages) == 4
+    accounts = [a for p in pages for a in p["Accounts"]]
+    assert len(accounts) == 7
+    by_id = {a["Id"]: a for a in accounts}
+    assert by_id["100000000002"]["Status"] == "SUSPENDED"
+    assert by_id["100000000003"]["Status"] == "PENDING_CLOSURE"
+    assert by_id["100000000001"]["JoinedTimestamp"] == datetime.datetime(
+        2020, 1, 2, 3, 4, 5, 678000, tzinfo=datetime.timezone.utc), by_id["100000000001"]["JoinedTimestamp"]
+    assert by_id["100000000001"]["Arn"] == "arn:aws:organizations::444444444444:account/o-fakeaws0001/100000000001"
+    e = expect_error("InvalidInputException", org.list_accounts, MaxResults=21, status=400)
+    assert e.response.get("Reason") == "MAX_VALUE_EXCEEDED", e.response
+    not_management = assume(fake).client("organizations", endpoint_url=fake.url)
+    expect_error("AccessDeniedException", not_management.list_accounts, status=400)
+
+
+# --- Signatures and credentials ---------------------------------------------
+
+def tamper(request, **kwargs):
+    auth = request.headers["Authorization"]
+    if isinstance(auth, bytes):
+        auth = auth.decode()
+    request.headers["Authorization"] = auth[:-1] + ("0" if auth[-1] != "0" else "1")
+
+
+def test_tampered_signature_is_rejected(fake):
+    sh = assume(fake).client("securityhub", endpoint_url=fake.url, config=NO_RETRY)
+    sh.meta.events.register("before-send.securityhub.*", tamper)
+    e = expect_error("InvalidSignatureException", sh.list_members, status=403,
+                     message="The request signature we calculated does not match the signature you provided")
+    assert "The Canonical String for this request should have been\n'GET\n/members\n" in e.response["Error"]["Message"]
+    sts = session().client("sts", endpoint_url=fake.url, config=NO_RETRY)
+    sts.meta.events.register("before-send.sts.*", tamper)
+    expect_error("SignatureDoesNotMatch", sts.get_caller_identity, status=403)
+    org = session().client("organizations", endpoint_url=fake.url, config=NO_RETRY)
+    org.meta.events.register("before-send.organizations.*", tamper)
+    expect_error("InvalidSignatureException", org.list_accounts, status=400)
+
+
+def test_wrong_secret_unknown_key_and_tokens(fake):
+    wrong = session(BASE_KEY, "not-the-secret")
+    expect_error("SignatureDoesNotMatch", wrong.client("sts", endpoint_url=fake.url).get_caller_identity, status=403)
+    expect_error("InvalidSignatureException", wrong.client("guardduty", endpoint_url=fake.url).list_detectors,
+                 status=403)
+    unknown = session("AKIAUNKNOWNKEY000000", "x")
+    expect_error("InvalidClientTokenId", unknown.client("sts", endpoint_url=fake.url).get_caller_identity,
+                 status=403, message="The security token included in the request is invalid")
+    expect_error("UnrecognizedClientException", unknown.client("detective", endpoint_url=fake.url).list_graphs,
+                 status=403)
+    creds = assume(fake).get_credentials()
+    without_token = session(creds.access_key, creds.secret_key)
+    expect_error("UnrecognizedClientException",
+                 without_token.client("securityhub", endpoint_url=fake.url).list_members, status=403)
+    wrong_token = session(creds.access_key, creds.secret_key, creds.token[:-4] + "AAAA")
+    expect_error("InvalidClientTokenId", wrong_token.client("sts", endpoint_url=fake.url).get_caller_identity,
+                 status=403)
+
+
+def test_expired_credentials(fake):
+    expired = session("ASIAFAKEEXPIRED00001", "expired-secret", "expired-session-token")
+    expect_error("ExpiredToken", expired.client("sts", endpoint_url=fake.url).get_caller_identity, status=400)
+    expect_error("ExpiredTokenException", expired.client("securityhub", endpoint_url=fake.url).list_members,
+                 status=403, message="expired")
+
+
+def test_clock_skew_beyond_15_minutes(fake):
+    class Skewed(datetime.datetime):
+        @classmethod
+        def utcnow(cls):
+            return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None) - datetime.timedelta(minutes=20)
+
+    gd = session().client("guardduty", endpoint_url=fake.url, config=NO_RETRY)
+    with unittest.mock.patch.object(botocore.auth.datetime, "datetime", Skewed):
+        expect_error("InvalidSignatureException", gd.list_detectors, status=403, message="Signature expired")
+    sts = session().client("sts", endpoint_url=fake.url, config=NO_RETRY)
+    with unittest.mock.patch.object(botocore.auth.datetime, "datetime", Skewed):
+        expect_error("SignatureDoesNotMatch", sts.get_caller_identity, status=403, message="Signature expired")
+
+
+def test_instance_metadata_v2(fake):
+    fetcher = botocore.utils.InstanceMetadataFetcher(
+        timeout=5, num_attempts=1, env={}, config={"ec2_metadata_service_endpoint": fake.url})
+    provider = botocore.credentials.InstanceMetadataProvider(iam_role_fetcher=fetcher)
+    creds = provider.load()
+    assert creds is not None, "IMDS gave no credentials"
+    frozen = creds.get_frozen_credentials()
+    who = session(frozen.access_key, frozen.secret_key, frozen.token).client(
+        "sts", endpoint_url=fake.url).get_caller_identity()
+    assert who["Account"] == ADMIN
+    try:
+        urllib.request.urlopen(fake.url + "/latest/meta-data/iam/security-credentials/", timeout=5)
+        raise AssertionError("IMDSv1 request was answered")
+    except urllib.error.HTTPError as e:
+        assert e.code == 401, e.code
+
+
+def test_container_credentials(fake):
+    provider = botocore.credentials.ContainerProvider(environ={
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI": fake.url + "/ecs/credentials",
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN": "container-secret-token"})
+    frozen = provider.load().get_frozen_credentials()
+    who = session(frozen.access_key, frozen.secret_key, frozen.token).client(
+        "sts", endpoint_url=fake.url).get_caller_identity()
+    assert who["Account"] == ADMIN
+    request = urllib.request.Request(fake.url + "/ecs/credentials", headers={"Authorization": "wrong"})
+    try:
+        urllib.request.urlopen(request, timeout=5)
+        raise AssertionError("a wrong container token was accepted")
+    except urllib.error.HTTPError as e:
+        assert e.code == 403, e.code
+
+
+def test_request_log(fake):
+    sh = assume(fake).client("securityhub", endpoint_url=fake.url)
+    sh.get_members(AccountIds=["100000000001", "100000000002", "100000000003"])
+    entries = [e for e in fake.log() if e["operation"] == "GetMembers" and e["service"] == "securityhub"]
+    last = entries[-1]
+    assert last["batch_size"] == 3 and last["status"] == 200 and last["account_id"] == ADMIN, last
+    assert last["region"] == "us-east-1" and last["attempt"] == 1, last
+
+
+# --- Faults (a second server) ---------------------------------------------------
+
+def test_faults_and_throttling(binary, world):
+    fake = FakeAws(binary, world,
+                   "--throttle", "securityhub=1:2",
+                   "--fault", "securityhub.GetMembers@ap-south-1:error_rate=1",
+                   "--fault", "guardduty.ListDetectors@us-east-1:reset_rate=1",
+                   "--fault", "guardduty.ListDetectors@eu-west-1:truncate_rate=1",
+                   "--fault", "detective.ListGraphs@us-east-1:trickle_rate=1,trickle_ms=400",
+                   "--fault", "detective.ListGraphs@eu-west-1:latency_ms=1500")
+    try:
+        creds = assume(fake).get_credentials().get_frozen_credentials()
+
+        def client(service, region="us-east-1", config=NO_RETRY):
+            return session(creds.access_key, creds.secret_key, creds.token, region).client(
+                service, endpoint_url=fake.url, config=config)
+
+        sh = client("securityhub")
+        sh.list_members()
+        sh.list_members()
+        expect_error("TooManyRequestsException", sh.list_members, status=429)
+        retrying = client("securityhub", config=Config(retries={"total_max_attempts": 5, "mode": "standard"}))
+        retrying.list_members()  # retried after the bucket refills
+        throttled = [e for e in fake.log() if e["fault"] == "throttle"]
+        assert len(throttled) >= 2, throttled
+        assert any(e["attempt"] and e["attempt"] > 1 and e["status"] == 200 for e in fake.log()), fake.log()
+
+        expect_error("InternalException", client("securityhub", "ap-south-1").get_members,
+                     AccountIds=["100000000001"], status=500)
+        try:
+            client("guardduty").list_detectors()
+            raise AssertionError("a reset connection gave an answer")
+        except (botocore.exceptions.ConnectionClosedError, botocore.exceptions.EndpointConnectionError):
+            pass
+        try:
+            client("guardduty", "eu-west-1").list_detectors()
+            raise AssertionError("a truncated body gave an answer")
+        except (botocore.exceptions.ConnectionClosedError, botocore.exceptions.ReadTimeoutError,
+                botocore.exceptions.ResponseStreamingError if hasattr(botocore.exceptions, "ResponseStreamingError")
+                else botocore.exceptions.ConnectionClosedError):
+            pass
+        started = time.monotonic()
+        graphs = client("detective").list_graphs()["GraphList"]
+        assert len(graphs) == 1 and time.monotonic() - started >= 3.5, time.monotonic() - started
+        slow = client("detective", "eu-west-1", Config(read_timeout=0.5, retries={"total_max_attempts": 1}))
+        try:
+            slow.list_graphs()
+            raise AssertionError("latency beyond the read timeout gave an answer")
+        except botocore.exceptions.ReadTimeoutError:
+            pass
+        faults = {e["fault"] for e in fake.log()}
+        assert {"throttle", "error", "reset", "truncate", "trickle"} <= faults, faults
+    finally:
+        fake.stop()
+
+
+def main():
+    binary, world = sys.argv[1], sys.argv[2]
+    for key in list(os.environ):
+        if key.startswith("AWS_"):
+            del os.environ[key]
+    os.environ["AWS_CONFIG_FILE"] = os.devnull
+    os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
+    os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+    failures = []
+    fake = FakeAws(binary, world)
+    try:
+        tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_") and n != "test_faults_and_throttling"]
+        for name, test in tests:
+            try:
+                test(fake)
+                print("ok   %s" % name)
+            except Exception:
+                failures.append(name)
+                print("FAIL %s\n%s" % (name, traceback.format_exc()))
+    finally:
+        fake.stop()
+    try:
+        test_faults_and_throttling(binary, world)
+        print("ok   test_faults_and_throttling")
+    except Exception:
+        failures.append("test_faults_and_throttling")
+        print("FAIL test_faults_and_throttling\n%s" % traceback.format_exc())
+    print("%d failed" % len(failures))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

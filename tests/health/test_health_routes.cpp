@@ -1,0 +1,152 @@
+#include <doctest/doctest.h>
+
+#include <stdexcept>
+
+#include "health/health_routes.hpp"
+#include "health/listen_address.hpp"
+#include "health/metrics.hpp"
+
+using namespace mw::health;
+
+namespace {
+
+std::string header(const HealthReply& reply, std::string_view name) {
+  for (const auto& [key, value] : reply.headers) {
+    if (key == name) return value;
+  }
+  return "";
+}
+
+struct Fixture {
+  Readiness readiness{true, ""};
+  std::shared_ptr<const SnapshotDocument> snapshot = make_snapshot_document("{\"schema\":1}\n");
+  HealthHandlers handlers{
+      [this] { return readiness; },
+      [] { return std::string("mw_up 1\n"); },
+      [this] { return snapshot; },
+  };
+  HealthReply get(std::string_view target, std::string_view if_none_match = "") {
+    return route_health_request("GET", target, if_none_match, handlers);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("strong ETags are quoted hex digests that differ with the content") {
+  auto tag = strong_etag("hello");
+  CHECK(tag == "\"2cf24dba5fb0a30e26e83b2ac5b9e29e\"");  // SHA-256("hello"), first 16 bytes
+  CHECK(strong_etag("hello!") != tag);
+  CHECK(make_snapshot_document("hello")->etag == tag);
+}
+
+TEST_CASE("If-None-Match matches the tag, a list holding it, a weak form of it, or *") {
+  const std::string tag = "\"abc\"";
+  CHECK(if_none_match_matches("\"abc\"", tag));
+  CHECK(if_none_match_matches("\"x\", \"abc\"", tag));
+  CHECK(if_none_match_matches("W/\"abc\"", tag));
+  CHECK(if_none_match_matches(" * ", tag));
+  CHECK_FALSE(if_none_match_matches("\"abd\"", tag));
+  CHECK_FALSE(if_none_match_matches("abc", tag));
+  CHECK_FALSE(if_none_match_matches("\"x\",\"y\"", tag));
+}
+
+TEST_CASE("/healthz answers 200 ok, /readyz follows the readiness handler") {
+  Fixture fixture;
+  auto health = fixture.get("/healthz");
+  CHECK(health.status == 200);
+  CHECK(*health.body == "ok\n");
+  CHECK(fixture.get("/readyz").status == 200);
+  fixture.readiness = {false, "no cycle has finished yet"};
+  auto ready = fixture.get("/readyz?verbose=1");
+  CHECK(ready.status == 503);
+  CHECK(ready.content_type == "application/json");
+  CHECK(*ready.body == "{\"status\":\"not ready\",\"reason\":\"no cycle has finished yet\"}\n");
+}
+
+TEST_CASE("/metrics serves the exposition with the 0.0.4 content type") {
+  Fixture fixture;
+  auto reply = fixture.get("/metrics");
+  CHECK(reply.status == 200);
+  CHECK(reply.content_type == "text/plain; version=0.0.4; charset=utf-8");
+  CHECK(*reply.body == "mw_up 1\n");
+}
+
+TEST_CASE("/snapshot serves the document with its ETag and answers 304 to a matching If-None-Match") {
+  Fixture fixture;
+  auto full = fixture.get("/snapshot");
+  CHECK(full.status == 200);
+  CHECK(*full.body == "{\"schema\":1}\n");
+  CHECK(header(full, "ETag") == fixture.snapshot->etag);
+  auto unchanged = fixture.get("/snapshot", fixture.snapshot->etag);
+  CHECK(unchanged.status == 304);
+  CHECK(unchanged.body == nullptr);
+  CHECK(header(unchanged, "ETag") == fixture.snapshot->etag);
+  CHECK(fixture.get("/snapshot", "\"stale\"").status == 200);
+}
+
+TEST_CASE("/snapshot before the first snapshot is 503 with a reason") {
+  Fixture fixture;
+  fixture.snapshot = nullptr;
+  auto reply = fixture.get("/snapshot");
+  CHECK(reply.status == 503);
+  CHECK(reply.body->find("no snapshot has been written yet") != std::string::npos);
+}
+
+TEST_CASE("HEAD answers like GET but marks the reply headers-only") {
+  Fixture fixture;
+  auto reply = route_health_request("HEAD", "/metrics", "", fixture.handlers);
+  CHECK(reply.status == 200);
+  CHECK(reply.headers_only);
+  CHECK(*reply.body == "mw_up 1\n");
+  CHECK_FALSE(fixture.get("/metrics").headers_only);
+}
+
+TEST_CASE("unknown paths are 404, other methods 405 with Allow") {
+  Fixture fixture;
+  CHECK(fixture.get("/").status == 404);
+  CHECK(fixture.get("/healthz/extra").status == 404);
+  CHECK(route_health_request("DELETE", "/nothing", "", fixture.handlers).status == 404);
+  for (const char* method : {"POST", "PUT", "DELETE", "OPTIONS", "PATCH"}) {
+    auto reply = route_health_request(method, "/snapshot", "", fixture.handlers);
+    CHECK(reply.status == 405);
+    CHECK(header(reply, "Allow") == "GET, HEAD");
+  }
+}
+
+TEST_CASE("handler exceptions propagate to the server, which turns them into 500") {
+  Fixture fixture;
+  fixture.handlers.metrics = []() -> std::string { throw std::runtime_error("boom"); };
+  CHECK_THROWS_AS(fixture.get("/metrics"), std::runtime_error);
+  CHECK(error_reply(500, "internal error").status == 500);
+}
+
+TEST_CASE("listen addresses: IPv4, bracketed IPv6, localhost, with a port") {
+  auto v4 = parse_listen_address("127.0.0.1:9746");
+  CHECK(v4.host == "127.0.0.1");
+  CHECK(v4.port == 9746);
+  CHECK(v4.loopback);
+  auto v6 = parse_listen_address("[::1]:0");
+  CHECK(v6.host == "::1");
+  CHECK(v6.port == 0);
+  CHECK(v6.loopback);
+  CHECK(parse_listen_address("localhost:80").host == "127.0.0.1");
+  auto any = parse_listen_address("0.0.0.0:9746");
+  CHECK_FALSE(any.loopback);
+  CHECK_FALSE(parse_listen_address("[::]:1").loopback);
+  CHECK_FALSE(parse_listen_address("192.0.2.1:1").loopback);
+  CHECK(parse_listen_address("127.0.0.2:1").loopback);
+  CHECK(parse_listen_address("[::ffff:127.0.0.1]:1").loopback);
+  CHECK_FALSE(parse_listen_address("[::ffff:192.0.2.1]:1").loopback);
+  CHECK(format_listen_address(v6) == "[::1]:0");
+  CHECK(format_listen_address(v4) == "127.0.0.1:9746");
+}
+
+TEST_CASE("malformed listen addresses are rejected with what is wrong") {
+  for (const char* bad : {"127.0.0.1", "127.0.0.1:", "127.0.0.1:65536", "127.0.0.1:-1", "127.0.0.1:80x",
+                          "::1:80", "[127.0.0.1]:80", "[::1:80", "example.com:80", ":80", "300.1.1.1:80"}) {
+    CAPTURE(bad);
+    CHECK_THROWS_AS(parse_listen_address(bad), std::invalid_argument);
+  }
+  CHECK_THROWS_WITH(parse_listen_address("::1:80"), doctest::Contains("brackets"));
+  CHECK_THROWS_WITH(parse_listen_address("127.0.0.1:99999"), doctest::Contains("port"));
+}
