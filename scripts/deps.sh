@@ -7,7 +7,7 @@ MW_PACKAGES=(
   g++ cmake ninja-build pkg-config git ca-certificates python3
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev openssl libspdlog-dev libyaml-cpp-dev doctest-dev
-  clang-format python3-botocore python3-boto3 python3-yaml
+  clang-format python3-botocore python3-boto3 python3-yaml dpkg-dev groff-base
   prometheus systemd
 )
 
@@ -34,12 +34,17 @@ mw_install_missing_packages() {
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
-# Configures (once) and builds one build directory with every core.
-mw_build() {
+# Configures a build directory once: mw_configure DIR [cmake options...]
+mw_configure() {
   local dir=$1
   shift
   if [ ! -f "$dir/build.ninja" ]; then
     cmake -S "$MW_ROOT" -B "$dir" -G Ninja "$@"
   fi
-  cmake --build "$dir" -j "$(nproc)"
+}
+
+# Configures (once) and builds every target of a build directory with every core.
+mw_build() {
+  mw_configure "$@"
+  cmake --build "$1" -j "$(nproc)"
 }

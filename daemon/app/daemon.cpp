@@ -3,8 +3,14 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+
 #include "app/logging.hpp"
+#include "app/runtime.hpp"
+#include "app/service.hpp"
 #include "app/version.hpp"
+#include "aws/endpoints.hpp"
 #include "config/config.hpp"
 
 namespace mw::app {
@@ -15,6 +21,41 @@ int report_config_errors(const std::vector<config::ConfigError>& errors) {
   std::fprintf(stderr, "memberwatchd: %zu configuration error%s\n", errors.size(),
                errors.size() == 1 ? "" : "s");
   return kExitConfig;
+}
+
+int run_once(const config::Config& config) {
+  boost::asio::io_context io;
+  int exit_code = kExitFailure;
+  try {
+    Runtime runtime(io, config, aws::process_env());
+    boost::asio::co_spawn(io, runtime.run_cycle(), [&](std::exception_ptr error, CycleOutcome outcome) {
+      if (error) {
+        try {
+          std::rethrow_exception(error);
+        } catch (const std::exception& e) {
+          spdlog::error("cycle failed error={}", e.what());
+        }
+        return;
+      }
+      exit_code = !outcome.written ? kExitFailure : outcome.complete ? kExitOk : kExitPartial;
+    });
+    io.run();
+  } catch (const std::exception& e) {
+    spdlog::error("cannot start error={}", e.what());
+    return kExitFailure;
+  }
+  return exit_code;
+}
+
+int run_service(const CliOptions& options, const config::Config& config) {
+  boost::asio::io_context io;
+  try {
+    Service service(io, {options.config_path, options.log_level}, config, aws::process_env());
+    return service.run();
+  } catch (const std::exception& e) {
+    spdlog::error("cannot start error={}", e.what());
+    return kExitFailure;
+  }
 }
 
 }  // namespace
@@ -39,8 +80,7 @@ int run(const CliOptions& options) {
   setup_logging(std::getenv("JOURNAL_STREAM") != nullptr, level.value_or(spdlog::level::info));
   spdlog::info("memberwatchd starting version={} config={} {}", kVersion, options.config_path,
                config::summarize(config));
-  spdlog::error("polling is not part of this build yet");
-  return kExitFailure;
+  return options.once ? run_once(config) : run_service(options, config);
 }
 
 }  // namespace mw::app

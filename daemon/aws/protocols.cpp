@@ -18,14 +18,15 @@ namespace {
 namespace pt = boost::property_tree;
 using std::chrono::system_clock;
 
-std::string base_target(const Endpoint& endpoint, std::string_view path) {
-  return endpoint.base_path + std::string(path.empty() ? "/" : path);
+// Targets are relative to the endpoint: AwsClient prepends its base path.
+std::string relative_target(std::string_view path) {
+  return std::string(path.empty() ? "/" : path);
 }
 
 HttpRequest post(const Endpoint& endpoint, std::string content_type, std::string body) {
   HttpRequest request;
   request.method = "POST";
-  request.target = base_target(endpoint, "/");
+  request.target = relative_target("/");
   request.headers.emplace_back("Host", endpoint.host_header());
   request.headers.emplace_back("Content-Type", std::move(content_type));
   request.body = std::move(body);
@@ -101,6 +102,18 @@ int to_int(std::string_view text) {
   return value;
 }
 
+// system_clock counts nanoseconds in 64 bits (years 1677 to 2262): a
+// timestamp outside that range has no time_point, and converting it would
+// overflow.
+std::optional<system_clock::time_point> to_system_time(
+    std::chrono::sys_time<std::chrono::milliseconds> time) {
+  using std::chrono::milliseconds;
+  const auto earliest = std::chrono::ceil<milliseconds>(system_clock::time_point::min().time_since_epoch());
+  const auto latest = std::chrono::floor<milliseconds>(system_clock::time_point::max().time_since_epoch());
+  if (time.time_since_epoch() < earliest || time.time_since_epoch() > latest) return std::nullopt;
+  return system_clock::time_point(time.time_since_epoch());
+}
+
 }  // namespace
 
 std::string expand_path(std::string_view path_template, const PathParams& params) {
@@ -133,7 +146,7 @@ HttpRequest rest_json_request(const Endpoint& endpoint, std::string_view method,
                               const uri::Params& query, const std::optional<boost::json::value>& body) {
   HttpRequest request;
   request.method = std::string(method);
-  request.target = base_target(endpoint, expand_path(path_template, path_params));
+  request.target = relative_target(expand_path(path_template, path_params));
   if (!query.empty()) request.target += "?" + uri::encode_params(query);
   request.headers.emplace_back("Host", endpoint.host_header());
   if (body) {
@@ -248,9 +261,10 @@ std::optional<Timestamp> parse_iso8601(std::string_view text) {
     return std::nullopt;
   }
   if (offset > hours(18) || offset < -hours(18)) return std::nullopt;
-  const system_clock::time_point time =
-      sys_days{date} + hours{hour} + minutes{minute} + seconds{second} + fraction - offset;
-  return Timestamp{time, format_rfc3339(time, has_fraction)};
+  const auto time =
+      to_system_time(sys_days{date} + hours{hour} + minutes{minute} + seconds{second} + fraction - offset);
+  if (!time) return std::nullopt;
+  return Timestamp{*time, format_rfc3339(*time, has_fraction)};
 }
 
 std::optional<Timestamp> from_epoch_seconds(double seconds) {
@@ -259,8 +273,9 @@ std::optional<Timestamp> from_epoch_seconds(double seconds) {
   const double rounded_ms = std::round(seconds * 1000.0);
   const auto millis = std::chrono::milliseconds(static_cast<long long>(rounded_ms));
   const bool has_fraction = std::fmod(rounded_ms, 1000.0) != 0.0;
-  const system_clock::time_point time{std::chrono::duration_cast<system_clock::duration>(millis)};
-  return Timestamp{time, format_rfc3339(time, has_fraction)};
+  const auto time = to_system_time(std::chrono::sys_time<std::chrono::milliseconds>(millis));
+  if (!time) return std::nullopt;
+  return Timestamp{*time, format_rfc3339(*time, has_fraction)};
 }
 
 std::optional<Timestamp> parse_timestamp(const boost::json::value& value) {

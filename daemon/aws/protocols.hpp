@@ -27,9 +27,11 @@ using PathParams = std::vector<std::pair<std::string, std::string>>;
 // template has an unclosed brace.
 std::string expand_path(std::string_view path_template, const PathParams& params);
 
-// rest-json (Security Hub, GuardDuty, Detective): target = endpoint base path
-// + expanded path + "?" + encoded query; with a body, Content-Type
-// application/json. Headers: Host, Content-Type.
+// Every builder's target is relative to the endpoint (AwsClient prepends
+// endpoint.base_path); the endpoint gives the Host header.
+//
+// rest-json (Security Hub, GuardDuty, Detective): target = expanded path + "?" + encoded query; with a body,
+// Content-Type application/json. Headers: Host, Content-Type.
 HttpRequest rest_json_request(const Endpoint& endpoint, std::string_view method,
                               std::string_view path_template, const PathParams& path_params,
                               const uri::Params& query, const std::optional<boost::json::value>& body);

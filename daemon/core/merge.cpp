@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <string_view>
 #include <tuple>
+#include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 namespace mw::core {
@@ -35,7 +38,9 @@ struct MergedSource {
 
 std::vector<Membership> fresh_records(const SourceResult& result) {
   std::vector<Membership> records;
-  std::set<std::string> seen;
+  records.reserve(result.memberships.size());
+  std::unordered_set<std::string_view> seen;
+  seen.reserve(result.memberships.size());
   // A source may return an account twice (a page boundary moving under
   // ListMembers); a real status beats an UnprocessedAccounts entry.
   std::vector<const Membership*> ordered;
@@ -61,10 +66,28 @@ SourceError missing_result_error(const CycleResults& results) {
   return {std::string(kNoResultErrorCode), "the cycle produced no result for this source", 0};
 }
 
+// Each administrator's accounts that one of its sources failing this cycle
+// had listed (any status but NOT_MEMBER) in the previous snapshot. The
+// universe is built from the sources that answered, so the answering
+// sources were not asked about these accounts this cycle.
+using HeldAccounts = std::map<std::string, std::set<std::string>>;
+
+template <typename ResultOf, typename RecordsOf>
+HeldAccounts held_by_failed_sources(const ResultOf& result_of, const RecordsOf& previous_records_of) {
+  HeldAccounts held;
+  for (const auto& [key, records] : previous_records_of) {
+    const auto result = result_of.find(key);
+    if (result != result_of.end() && !result->second->error) continue;
+    for (const Membership* record : records)
+      if (record->status != MemberStatus::NOT_MEMBER) held[key.administrator_id].insert(record->account_id);
+  }
+  return held;
+}
+
 MergedSource merge_source(const ConfiguredSource& configured, const SourceResult* result,
                           const SourceSummary* previous_summary,
-                          const std::vector<const Membership*>& previous_records,
-                          const CycleResults& results) {
+                          const std::vector<const Membership*>& previous_records, const CycleResults& results,
+                          const std::set<std::string>& held_accounts) {
   MergedSource merged;
   SourceSummary& summary = merged.summary;
   summary.key = configured.key;
@@ -76,6 +99,22 @@ MergedSource merge_source(const ConfiguredSource& configured, const SourceResult
     summary.resource = result->resource;
     summary.last_success_at = summary.last_attempt_at;
     merged.memberships = fresh_records(*result);
+    // A NOT_MEMBER record exists only because another source listed the
+    // account; when that source failed, this one was not asked about it
+    // (see held_by_failed_sources): the record stays, stale, instead of
+    // vanishing. A member record is listed by this source itself, so its
+    // absence from an answer is real.
+    std::unordered_set<std::string_view> answered;
+    answered.reserve(merged.memberships.size());
+    for (const auto& record : merged.memberships) answered.insert(record.account_id);
+    for (const Membership* record : previous_records) {
+      if (record->status != MemberStatus::NOT_MEMBER || answered.count(record->account_id) ||
+          !held_accounts.count(record->account_id))
+        continue;
+      Membership copy = *record;
+      copy.stale = true;
+      merged.memberships.push_back(std::move(copy));
+    }
   } else {
     summary.error = result ? *result->error : missing_result_error(results);
     summary.resource = result && result->resource ? result->resource
@@ -136,22 +175,22 @@ struct PairVerdict {
 
 class Coverage {
  public:
-  Coverage(const std::vector<MergedSource>& sources) {
+  // `memberships` must outlive the Coverage.
+  Coverage(const std::vector<SourceSummary>& sources, const std::vector<Membership>& memberships) {
     for (const auto& source : sources) {
-      const Pair pair{source.summary.key.service, source.summary.key.region};
-      auto& pair_sources = answering_[pair];
-      if (source.summary.state == SourceState::ok)
-        pair_sources.push_back(source.summary.key.administrator_id);
-      for (const auto& record : source.memberships) {
-        records_[{record.account_id, pair}].push_back(&record);
-      }
+      auto& pair_sources = answering_[{source.key.service, source.key.region}];
+      if (source.state == SourceState::ok) pair_sources.push_back(source.key.administrator_id);
+    }
+    records_.reserve(memberships.size());
+    for (const auto& record : memberships) {
+      records_[{record.account_id, record.service, record.region}].push_back(&record);
     }
   }
 
   const std::map<Pair, std::vector<std::string>, PairLess>& polled_pairs() const { return answering_; }
 
   PairVerdict verdict(const std::string& account_id, const Pair& pair) const {
-    const auto found = records_.find({account_id, pair});
+    const auto found = records_.find({account_id, pair.first, pair.second});
     static const std::vector<const Membership*> kNone;
     const auto& records = found == records_.end() ? kNone : found->second;
     const auto enabled = [&](bool stale) {
@@ -181,7 +220,7 @@ class Coverage {
       std::set<std::string> administrators;
       for (const auto& [pair, _] : answering_) {
         if (pair.second != region) continue;
-        const auto found = records_.find({account_id, pair});
+        const auto found = records_.find({account_id, pair.first, pair.second});
         if (found == records_.end()) continue;
         for (const Membership* record : found->second) {
           if (record->status == MemberStatus::ENABLED) administrators.insert(record->administrator_id);
@@ -193,8 +232,22 @@ class Coverage {
   }
 
  private:
+  // (account, service, region), viewing the memberships' own strings.
+  struct RecordKey {
+    std::string_view account_id;
+    Service service;
+    std::string_view region;
+    bool operator==(const RecordKey&) const = default;
+  };
+  struct RecordKeyHash {
+    std::size_t operator()(const RecordKey& key) const {
+      const std::hash<std::string_view> hash;
+      return hash(key.account_id) * 31 + hash(key.region) * 7 + static_cast<std::size_t>(key.service);
+    }
+  };
+
   std::map<Pair, std::vector<std::string>, PairLess> answering_;  // administrators whose source answered
-  std::map<std::pair<std::string, Pair>, std::vector<const Membership*>> records_;
+  std::unordered_map<RecordKey, std::vector<const Membership*>, RecordKeyHash> records_;
 };
 
 bool never_a_gap(const std::optional<std::string>& organization_status) {
@@ -299,8 +352,11 @@ Snapshot merge(const std::optional<Snapshot>& previous, const CycleResults& resu
     for (const auto& record : previous->memberships) previous_records_of[record.source()].push_back(&record);
   }
 
+  const auto held = held_by_failed_sources(result_of, previous_records_of);
+  static const std::set<std::string> kNoAccounts;
   std::vector<MergedSource> merged;
   for (const auto& configured : sorted_configuration(options)) {
+    const auto held_here = held.find(configured.key.administrator_id);
     const auto result = result_of.find(configured.key);
     const auto summary = previous_summary_of.find(configured.key);
     const auto records = previous_records_of.find(configured.key);
@@ -308,16 +364,21 @@ Snapshot merge(const std::optional<Snapshot>& previous, const CycleResults& resu
     merged.push_back(merge_source(configured, result == result_of.end() ? nullptr : result->second,
                                   summary == previous_summary_of.end() ? nullptr : summary->second,
                                   records == previous_records_of.end() ? kNoRecords : records->second,
-                                  results));
+                                  results, held_here == held.end() ? kNoAccounts : held_here->second));
   }
 
   Snapshot snapshot;
   snapshot.generated_at = format_rfc3339(results.finished_at);
   snapshot.cycle = summarize_cycle(results, merged);
+  std::size_t total = 0;
+  for (const auto& source : merged) total += source.memberships.size();
+  snapshot.memberships.reserve(total);
   for (auto& source : merged) {
-    snapshot.sources.push_back(source.summary);
-    snapshot.memberships.insert(snapshot.memberships.end(), source.memberships.begin(),
-                                source.memberships.end());
+    snapshot.sources.push_back(std::move(source.summary));
+    snapshot.memberships.insert(snapshot.memberships.end(),
+                                std::make_move_iterator(source.memberships.begin()),
+                                std::make_move_iterator(source.memberships.end()));
+    source.memberships = {};
   }
   std::sort(snapshot.memberships.begin(), snapshot.memberships.end(), membership_order);
 
@@ -326,7 +387,7 @@ Snapshot merge(const std::optional<Snapshot>& previous, const CycleResults& resu
   for (const auto& record : snapshot.memberships) universe.insert(record.account_id);
   for (const auto& [account_id, _] : organization) universe.insert(account_id);
 
-  const Coverage coverage(merged);
+  const Coverage coverage(snapshot.sources, snapshot.memberships);
   for (const auto& account_id : universe) {
     snapshot.accounts.push_back(summarize_account(account_id, coverage, organization));
   }

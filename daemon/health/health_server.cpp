@@ -114,6 +114,18 @@ HealthReply answer(const HealthHandlers& handlers, const http::request<http::str
 
 }  // namespace
 
+// One open connection. waiting_since: when it began waiting for its next
+// request (accepted, or its last response written).
+namespace detail {
+struct HealthConnection {
+  explicit HealthConnection(tcp::socket socket) : stream(std::move(socket)) {}
+  Stream stream;
+  std::chrono::steady_clock::time_point waiting_since = std::chrono::steady_clock::now();
+  bool answering = false;  // a request was read and its response is being written
+};
+}  // namespace detail
+using Connection = detail::HealthConnection;
+
 struct detail::HealthServerState {
   HealthServerState(asio::io_context& io, HealthHandlers handlers, HealthLimits limits)
       : io(io), handlers(std::move(handlers)), limits(limits) {}
@@ -122,7 +134,7 @@ struct detail::HealthServerState {
   HealthHandlers handlers;
   HealthLimits limits;
   std::shared_ptr<tcp::acceptor> acceptor;
-  std::unordered_set<std::shared_ptr<Stream>> connections;
+  std::unordered_set<std::shared_ptr<Connection>> connections;
 };
 
 namespace {
@@ -132,17 +144,20 @@ using State = detail::HealthServerState;
 // Frees the connection's slot however its coroutine ends.
 struct ConnectionSlot {
   std::shared_ptr<State> state;
-  std::shared_ptr<Stream> stream;
+  std::shared_ptr<Connection> connection;
   ~ConnectionSlot() {
-    stream->close();
-    state->connections.erase(stream);
+    connection->stream.close();
+    state->connections.erase(connection);
   }
 };
 
-asio::awaitable<void> serve_requests(State& state, Stream& stream) {
+asio::awaitable<void> serve_requests(State& state, Connection& connection) {
   const HealthLimits& limits = state.limits;
+  Stream& stream = connection.stream;
   beast::flat_buffer buffer(limits.max_header_bytes + limits.max_body_bytes + kBufferSlack);
   for (bool first = true;; first = false) {
+    connection.answering = false;
+    connection.waiting_since = std::chrono::steady_clock::now();
     if (!first && buffer.size() == 0 && !co_await wait_for_request(stream, buffer, limits.idle_timeout))
       break;
     http::request_parser<http::string_body> parser;
@@ -161,6 +176,7 @@ asio::awaitable<void> serve_requests(State& state, Stream& stream) {
       }
       break;
     }
+    connection.answering = true;
     const auto& request = parser.get();
     HealthReply reply = answer(state.handlers, request);
     spdlog::debug("health request method={} target={} status={}", std::string_view(request.method_string()),
@@ -175,13 +191,33 @@ asio::awaitable<void> serve_requests(State& state, Stream& stream) {
   }
 }
 
-asio::awaitable<void> serve_connection(std::shared_ptr<State> state, std::shared_ptr<Stream> stream) {
-  ConnectionSlot slot{state, stream};
+asio::awaitable<void> serve_connection(std::shared_ptr<State> state, std::shared_ptr<Connection> connection) {
+  ConnectionSlot slot{state, connection};
   try {
-    co_await serve_requests(*state, *stream);
+    co_await serve_requests(*state, *connection);
   } catch (const std::exception& error) {
     spdlog::warn("health connection failed error={}", error.what());
   }
+}
+
+// Closes the connection that has waited longest for a request, when it has
+// waited at least evict_waiting_after, and frees its slot at once (its
+// coroutine ends through the cancelled read). False when none qualifies.
+bool evict_longest_waiting(State& state) {
+  std::shared_ptr<Connection> longest;
+  for (const auto& connection : state.connections) {
+    if (connection->answering) continue;
+    if (!longest || connection->waiting_since < longest->waiting_since) longest = connection;
+  }
+  if (!longest ||
+      std::chrono::steady_clock::now() - longest->waiting_since < state.limits.evict_waiting_after) {
+    return false;
+  }
+  spdlog::debug("health connection evicted reason=waited_too_long_while_full limit={}",
+                state.limits.max_connections);
+  longest->stream.close();
+  state.connections.erase(longest);
+  return true;
 }
 
 asio::awaitable<void> accept_connections(std::shared_ptr<State> state,
@@ -196,7 +232,7 @@ asio::awaitable<void> accept_connections(std::shared_ptr<State> state,
       co_await delay.async_wait(kTuple);
       continue;
     }
-    if (state->connections.size() >= state->limits.max_connections) {
+    if (state->connections.size() >= state->limits.max_connections && !evict_longest_waiting(*state)) {
       spdlog::debug("health connection refused reason=too_many_connections limit={}",
                     state->limits.max_connections);
       beast::error_code ignored;
@@ -204,9 +240,10 @@ asio::awaitable<void> accept_connections(std::shared_ptr<State> state,
       continue;
     }
     try {
-      auto stream = std::make_shared<Stream>(std::move(socket));
-      state->connections.insert(stream);
-      asio::co_spawn(acceptor->get_executor(), serve_connection(state, std::move(stream)), asio::detached);
+      auto connection = std::make_shared<Connection>(std::move(socket));
+      state->connections.insert(connection);
+      asio::co_spawn(acceptor->get_executor(), serve_connection(state, std::move(connection)),
+                     asio::detached);
     } catch (const std::exception& error) {
       spdlog::error("health endpoint cannot serve a connection error={}", error.what());
     }
@@ -245,6 +282,12 @@ void HealthServer::listen(std::string_view address) {
     return;
   }
   ListenAddress parsed = parse_listen_address(address);
+  // Warned before binding, so that the operator learns of it even when the bind fails.
+  if (!parsed.loopback) {
+    spdlog::warn(
+        "health endpoint set to a non-loopback address address={} note=/snapshot serves e-mail addresses",
+        format_listen_address(parsed));
+  }
   tcp::endpoint endpoint(asio::ip::make_address(parsed.host), parsed.port);
   auto& current = state_->acceptor;
   if (current && parsed.port != 0 && current->local_endpoint() == endpoint) return;
@@ -275,11 +318,6 @@ void HealthServer::listen(std::string_view address) {
   current = fresh;
   asio::co_spawn(state_->io, accept_connections(state_, current), asio::detached);
   spdlog::info("health endpoint listening address={}", local_address());
-  if (!parsed.loopback) {
-    spdlog::warn(
-        "health endpoint listens on a non-loopback address address={} note=/snapshot serves e-mail addresses",
-        local_address());
-  }
 }
 
 bool HealthServer::listening() const {
@@ -301,7 +339,7 @@ std::size_t HealthServer::connection_count() const {
 void HealthServer::stop() {
   if (state_->acceptor) state_->acceptor->close();
   state_->acceptor.reset();
-  for (const auto& stream : state_->connections) stream->close();
+  for (const auto& connection : state_->connections) connection->stream.close();
 }
 
 }  // namespace mw::health

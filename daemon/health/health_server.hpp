@@ -23,7 +23,12 @@ struct HealthServerState;
 }
 
 struct HealthLimits {
-  std::size_t max_connections = 64;                   // further ones are closed at once
+  // When every slot is taken, a new connection takes the slot of the one
+  // that has waited longest for its next request, once that wait reaches
+  // evict_waiting_after; otherwise the new one is closed at once. So idle,
+  // half-sent and trickling connections cannot lock healthy clients out.
+  std::size_t max_connections = 64;
+  std::chrono::milliseconds evict_waiting_after{250};
   std::size_t max_header_bytes = 8 * 1024;            // else 431
   std::size_t max_body_bytes = 1024;                  // else 413
   std::chrono::milliseconds request_timeout{10'000};  // to read one request

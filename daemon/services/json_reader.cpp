@@ -1,6 +1,7 @@
 #include "services/json_reader.hpp"
 
 #include <algorithm>
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <cmath>
@@ -89,9 +90,12 @@ boost::json::object JsonReader::parse_object(std::string_view body) const {
   boost::json::parse_options options;
   options.max_depth = 64;
   boost::system::error_code error;
-  boost::json::value parsed;
+  // One arena per body instead of an allocation per value: the tree lives only
+  // while the records are read out of it (they copy what they keep).
+  auto arena = boost::json::make_shared_resource<boost::json::monotonic_resource>(body.size() * 2 + 1024);
+  boost::json::value parsed(arena);  // the same resource, so assigning the result moves it
   try {
-    parsed = boost::json::parse(body, error, {}, options);
+    parsed = boost::json::parse(body, error, arena, options);
   } catch (const std::exception& exception) {
     fail("", std::string("malformed JSON: ") + exception.what());
   }
@@ -242,9 +246,9 @@ boost::json::object JsonReader::detail(const boost::json::object& object, std::s
   for (const auto& [key, value] : object) {
     if (value.is_null()) continue;
     if (std::find(skip.begin(), skip.end(), std::string_view(key)) != skip.end()) continue;
-    const auto known = std::find_if(fields.begin(), fields.end(), [&](const DetailField& field) {
-      return field.name == std::string_view(key);
-    });
+    const std::string_view name(key);  // Clang 14 lambdas cannot capture structured bindings
+    const auto known = std::find_if(fields.begin(), fields.end(),
+                                    [&](const DetailField& field) { return field.name == name; });
     sorted[to_snake_case(key)] =
         known == fields.end() ? value : convert(value, *known, child_path(path, key));
   }

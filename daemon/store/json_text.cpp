@@ -81,10 +81,24 @@ void append_escaped_ascii(std::string& out, char c) {
   out += c;
 }
 
+// Printable ASCII other than the quote and the backslash goes out as is.
+bool is_plain(char c) {
+  const auto byte = static_cast<unsigned char>(c);
+  return byte >= 0x20 && byte < 0x80 && c != '"' && c != '\\';
+}
+
 void append_quoted(std::string& out, std::string_view text) {
   out += '"';
   std::size_t i = 0;
   while (i < text.size()) {
+    // Runs of plain characters, most of any snapshot, are copied in one go.
+    std::size_t plain_end = i;
+    while (plain_end < text.size() && is_plain(text[plain_end])) ++plain_end;
+    if (plain_end > i) {
+      out.append(text.data() + i, plain_end - i);
+      i = plain_end;
+      continue;
+    }
     const std::size_t length = utf8_sequence_length(text, i);
     if (length == 0) {
       out += kReplacementCharacter;
@@ -209,6 +223,14 @@ void append_compact(std::string& out, const json::value& value) {
 }
 
 }  // namespace
+
+void append_sorted_pretty_json(std::string& out, const json::value& value, int depth) {
+  append_pretty(out, value, depth);
+}
+
+void append_json_string(std::string& out, std::string_view text) {
+  append_quoted(out, text);
+}
 
 std::string to_sorted_pretty_json(const json::value& value) {
   std::string out;

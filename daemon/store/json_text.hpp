@@ -13,6 +13,13 @@ namespace mw::store {
 // `value` pretty-printed with sorted keys and a trailing newline.
 std::string to_sorted_pretty_json(const boost::json::value& value);
 
+// Appends what to_sorted_pretty_json writes, without the trailing newline,
+// for a value nested `depth` levels deep (its lines indented to match).
+void append_sorted_pretty_json(std::string& out, const boost::json::value& value, int depth);
+
+// Appends quote_json_string(text).
+void append_json_string(std::string& out, std::string_view text);
+
 // `value` on one line (no spaces), keys in the object's own order.
 std::string to_compact_json(const boost::json::value& value);
 

@@ -80,22 +80,6 @@ json::value source_to_json(const SourceSummary& source) {
   };
 }
 
-json::value membership_to_json(const Membership& membership) {
-  return json::object{
-      {"account_id", membership.account_id},
-      {"service", core::to_string(membership.service)},
-      {"region", membership.region},
-      {"administrator_id", membership.administrator_id},
-      {"status", core::to_string(membership.status)},
-      {"raw_status", membership.raw_status},
-      {"email", string_or_null(membership.email)},
-      {"invited_at", string_or_null(membership.invited_at)},
-      {"updated_at", string_or_null(membership.updated_at)},
-      {"stale", membership.stale},
-      {"detail", membership.detail},
-  };
-}
-
 json::value account_to_json(const AccountSummary& account) {
   json::array gaps;
   for (const CoverageGap& gap : account.gaps) {
@@ -144,16 +128,123 @@ json::array array_of(const std::vector<T>& items, Convert convert) {
   return array;
 }
 
-json::value snapshot_to_json(const Snapshot& snapshot) {
-  return json::object{
-      {"schema", core::kSnapshotSchema},
-      {"generated_at", snapshot.generated_at},
-      {"cycle", cycle_to_json(snapshot.cycle)},
-      {"sources", array_of(snapshot.sources, source_to_json)},
-      {"memberships", array_of(snapshot.memberships, membership_to_json)},
-      {"accounts", array_of(snapshot.accounts, account_to_json)},
-      {"totals", totals_to_json(snapshot.totals)},
-  };
+// The snapshot written straight to text, in exactly the bytes
+// to_sorted_pretty_json(DOM of the snapshot) would give, without building
+// that DOM: its memberships, most of a snapshot, are written field by field
+// and the other items one small DOM at a time.
+class SnapshotWriter {
+ public:
+  explicit SnapshotWriter(std::string& out) : out_(out) {}
+
+  void write(const Snapshot& snapshot) {
+    const auto cycle = cycle_to_json(snapshot.cycle);  // validates first
+    out_ += "{\n";
+    key(1, "accounts");
+    items(snapshot.accounts, account_to_json, 1);
+    next(1, "cycle");
+    append_sorted_pretty_json(out_, cycle, 1);
+    next(1, "generated_at");
+    append_json_string(out_, snapshot.generated_at);
+    next(1, "memberships");
+    memberships(snapshot.memberships);
+    next(1, "schema");
+    append_json_string(out_, core::kSnapshotSchema);
+    next(1, "sources");
+    items(snapshot.sources, source_to_json, 1);
+    next(1, "totals");
+    append_sorted_pretty_json(out_, totals_to_json(snapshot.totals), 1);
+    out_ += "\n}\n";
+  }
+
+ private:
+  void indent(int depth) { out_.append(static_cast<std::size_t>(depth) * 2, ' '); }
+  void key(int depth, std::string_view name) {
+    indent(depth);
+    append_json_string(out_, name);
+    out_ += ": ";
+  }
+  void next(int depth, std::string_view name) {
+    out_ += ",\n";
+    key(depth, name);
+  }
+  void string_or_null(const std::optional<std::string>& text) {
+    if (text)
+      append_json_string(out_, *text);
+    else
+      out_ += "null";
+  }
+
+  template <typename T, typename Convert>
+  void items(const std::vector<T>& list, Convert convert, int depth) {
+    if (list.empty()) {
+      out_ += "[]";
+      return;
+    }
+    out_ += "[\n";
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      indent(depth + 1);
+      append_sorted_pretty_json(out_, convert(list[i]), depth + 1);
+      out_ += i + 1 < list.size() ? ",\n" : "\n";
+    }
+    indent(depth);
+    out_ += ']';
+  }
+
+  void memberships(const std::vector<Membership>& list) {
+    if (list.empty()) {
+      out_ += "[]";
+      return;
+    }
+    out_ += "[\n";
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      indent(2);
+      membership(list[i]);
+      out_ += i + 1 < list.size() ? ",\n" : "\n";
+    }
+    indent(1);
+    out_ += ']';
+  }
+
+  // A membership's keys (CONTRACT.md) in bytewise order.
+  void membership(const Membership& m) {
+    constexpr int kDepth = 3;
+    out_ += "{\n";
+    key(kDepth, "account_id");
+    append_json_string(out_, m.account_id);
+    next(kDepth, "administrator_id");
+    append_json_string(out_, m.administrator_id);
+    next(kDepth, "detail");
+    append_sorted_pretty_json(out_, m.detail, kDepth);
+    next(kDepth, "email");
+    string_or_null(m.email);
+    next(kDepth, "invited_at");
+    string_or_null(m.invited_at);
+    next(kDepth, "raw_status");
+    append_json_string(out_, m.raw_status);
+    next(kDepth, "region");
+    append_json_string(out_, m.region);
+    next(kDepth, "service");
+    append_json_string(out_, core::to_string(m.service));
+    next(kDepth, "stale");
+    out_ += m.stale ? "true" : "false";
+    next(kDepth, "status");
+    append_json_string(out_, core::to_string(m.status));
+    next(kDepth, "updated_at");
+    string_or_null(m.updated_at);
+    out_ += '\n';
+    indent(kDepth - 1);
+    out_ += '}';
+  }
+
+  std::string& out_;
+};
+
+std::string write_snapshot_text(const Snapshot& snapshot) {
+  std::string out;
+  // About what a membership takes as text; growing by doubling would copy more.
+  out.reserve(4096 + snapshot.memberships.size() * 640 + snapshot.accounts.size() * 256);
+  SnapshotWriter(out).write(snapshot);
+  return out;
 }
 
 json::value status_or_null(const std::optional<MemberStatus>& status) {
@@ -475,7 +566,7 @@ Parsed<T> parse_with(std::string_view text, Read read) {
 }  // namespace
 
 std::string serialize(const Snapshot& snapshot) {
-  return to_sorted_pretty_json(snapshot_to_json(snapshot));
+  return write_snapshot_text(snapshot);
 }
 
 Parsed<Snapshot> parse_snapshot(std::string_view text) {

@@ -38,7 +38,7 @@ TEST_CASE("rest_json_request builds target, Host, Content-Type and body") {
 
   const Endpoint local{"http", "127.0.0.1", 4566, "/prefix"};
   request = protocol::rest_json_request(local, "GET", "/graphs/list", {}, {}, std::nullopt);
-  CHECK(request.target == "/prefix/graphs/list");
+  CHECK(request.target == "/graphs/list");  // AwsClient adds the base path
   CHECK(request.header("Host") == "127.0.0.1:4566");
   CHECK_FALSE(request.header("Content-Type"));
   CHECK(request.body.empty());
@@ -247,4 +247,26 @@ TEST_CASE("malformed STS responses throw AwsError MalformedResponse with the rea
                "<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>a</Arn>"
                "</GetCallerIdentityResult></GetCallerIdentityResponse>")
             .find("lacks Account") != std::string::npos);
+}
+
+// Found by fuzz_sts_xml (tests/fuzz/corpus/sts_xml/regression-expiration-year-5096): a
+// year past 2262 overflowed system_clock's nanoseconds (undefined behaviour).
+TEST_CASE("timestamps beyond what system_clock holds are rejected, not overflowed") {
+  CHECK_FALSE(protocol::parse_iso8601("5096-10-24T23:00:23.123Z"));
+  CHECK_FALSE(protocol::parse_iso8601("1500-01-01T00:00:00Z"));
+  CHECK_FALSE(protocol::from_epoch_seconds(253402300799.0));  // 9999-12-31, past 2262
+  CHECK_FALSE(protocol::from_epoch_seconds(-62135596800.0));  // 0001-01-01, before 1677
+  auto latest = protocol::parse_iso8601("2262-04-11T00:00:00Z");
+  REQUIRE(latest);
+  CHECK(latest->rfc3339 == "2262-04-11T00:00:00Z");
+  const std::string far_expiration =
+      "<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>A</AccessKeyId><SecretAccessKey>S"
+      "</SecretAccessKey><SessionToken>T</SessionToken><Expiration>5096-10-24T23:00:23.123Z</Expiration>"
+      "</Credentials></AssumeRoleResult></AssumeRoleResponse>";
+  try {
+    protocol::parse_assume_role_response(far_expiration);
+    FAIL("a year-5096 expiration was accepted");
+  } catch (const AwsError& e) {
+    CHECK(e.info().code == "MalformedResponse");
+  }
 }

@@ -229,12 +229,16 @@ bool take_token(State& s, const Call& call, TimePoint now) {
   return true;
 }
 
-const Fault* matching_fault(const State& s, const Call& call) {
-  for (const auto& f : s.world.faults) {
+// The first fault matching the call that has uses left; counts the use.
+const Fault* matching_fault(State& s, const Call& call) {
+  for (std::size_t i = 0; i < s.world.faults.size(); ++i) {
+    const auto& f = s.world.faults[i];
     if (f.service && *f.service != call.service) continue;
     if (!f.operation.empty() && f.operation != call.operation) continue;
     if (!f.region.empty() && f.region != call.region) continue;
     if (!f.account_id.empty() && (!call.caller || f.account_id != call.caller->account_id)) continue;
+    if (f.count > 0 && s.fault_uses[i] >= f.count) continue;
+    ++s.fault_uses[i];
     return &f;
   }
   return nullptr;
@@ -277,6 +281,12 @@ Reply dispatch_service(State& s, Call& call, const Context& ctx, RequestLogEntry
       Reply r;
       r.status = 0;
       r.wire_fault = WireFault::reset;
+      r.delay = delay;
+      return r;
+    }
+    if (roll(fault->throttle_rate)) {
+      entry.fault = "throttle";
+      auto r = service_error(call.service, ErrorKind::throttled, "Rate exceeded", ctx);
       r.delay = delay;
       return r;
     }
@@ -407,6 +417,7 @@ void Emulator::set_world(World world) {
   std::lock_guard lock(mutex_);
   state_->world = std::move(world);
   state_->buckets.clear();
+  state_->fault_uses.clear();
   detail::load_base_identities(*state_);
 }
 

@@ -92,6 +92,7 @@ struct State {
   std::map<std::string, TimePoint> imds_tokens;
   std::map<std::tuple<std::string, Service, std::string>, TokenBucket> buckets;
   std::vector<RequestLogEntry> log;
+  std::map<std::size_t, int> fault_uses;  // world.faults index -> requests it applied to (Fault::count)
 
   std::string random_token(std::size_t length, std::string_view alphabet);
   std::string new_request_id();

@@ -38,7 +38,13 @@ void set_fault_field(Fault& f, const std::string& key, double value, const std::
     f.trickle_rate = value;
   else if (key == "trickle_ms")
     f.trickle_ms = value;
-  else
+  else if (key == "throttle_rate")
+    f.throttle_rate = value;
+  else if (key == "count") {
+    if (value != static_cast<double>(static_cast<int>(value)))
+      throw UsageError("--fault " + spec + ": count must be a whole number");
+    f.count = static_cast<int>(value);
+  } else
     throw UsageError("--fault " + spec + ": unknown key '" + key + "'");
   const bool rate = key.size() > 5 && key.compare(key.size() - 5, 5, "_rate") == 0;
   if (value < 0 || (rate && value > 1)) throw UsageError("--fault " + spec + ": " + key + " out of range");
@@ -161,7 +167,8 @@ credentials), on 127.0.0.1. Stops on SIGINT or SIGTERM.
   --seed N              seed of the fault and credential generator (default 1)
   --fault SPEC          SERVICE[.OPERATION][@REGION]:key=value,... with keys latency_ms,
                         jitter_ms, error_rate, reset_rate, truncate_rate, malformed_rate,
-                        trickle_rate, trickle_ms; SERVICE may be *. Repeatable.
+                        trickle_rate, trickle_ms, throttle_rate, count (only the first
+                        COUNT matching requests); SERVICE may be *. Repeatable.
   --throttle SPEC       SERVICE=RATE[:BURST] (requests/s per key, service and region), or off
   --log-level LEVEL     trace, debug, info, warn, error (default info)
   --help                this text

@@ -338,6 +338,38 @@ TEST_CASE("faults: errors, wire faults, latency and the attempt header in the lo
   CHECK(line.at("operation") == "ListDetectors");
 }
 
+TEST_CASE("faults with a count: only the first matching requests fail, then the next fault applies") {
+  auto world = parse_world(std::string(kWorld) + R"(
+faults:
+  - {service: guardduty, operation: ListDetectors, throttle_rate: 1, count: 2}
+  - {service: guardduty, operation: ListDetectors, error_rate: 1, count: 1}
+)");
+  world.throttles.clear();
+  REQUIRE(world.faults.size() == 2);
+  CHECK(world.faults[0].count == 2);
+  CHECK(world.faults[0].throttle_rate == 1.0);
+  CHECK(parse_world(world_to_yaml(world)).faults[0].count == 2);
+  Emulator emulator(world, EmulatorOptions{1, [] { return kNow; }, nullptr});
+  auto call = [&] { return emulator.handle(signed_request(request("GET", "/detector"), "guardduty")); };
+  const auto first = call();
+  CHECK(first.status == 429);
+  CHECK(header(first, "x-amzn-ErrorType") == "TooManyRequestsException");
+  CHECK(call().status == 429);
+  CHECK(call().status == 500);
+  CHECK(call().status == 200);
+  CHECK(call().status == 200);
+  const auto log = emulator.request_log();
+  REQUIRE(log.size() == 5);
+  CHECK(log[0].fault == "throttle");
+  CHECK(log[1].fault == "throttle");
+  CHECK(log[2].fault == "error");
+  CHECK(log[3].fault.empty());
+  // A new world starts the counts over.
+  emulator.set_world(world);
+  CHECK(call().status == 429);
+  CHECK_THROWS_AS(parse_world("faults:\n  - {service: guardduty, count: 1.5}\n"), WorldError);
+}
+
 TEST_CASE_FIXTURE(Fixture, "unsigned requests: missing token, IMDS off, web identity") {
   auto r = emulator.handle(request("GET", "/members"));
   CHECK(r.status == 403);

@@ -203,7 +203,13 @@ Fault parse_fault(const YAML::Node& node, const std::string& path) {
   f.malformed_rate = r.number("malformed_rate", 0);
   f.trickle_rate = r.number("trickle_rate", 0);
   f.trickle_ms = r.number("trickle_ms", 50);
-  for (double rate : {f.error_rate, f.reset_rate, f.truncate_rate, f.malformed_rate, f.trickle_rate})
+  f.throttle_rate = r.number("throttle_rate", 0);
+  const double count = r.number("count", 0);
+  if (count < 0 || count != static_cast<double>(static_cast<int>(count)))
+    fail(node, r.child("count"), "must be a whole number, 0 or more");
+  f.count = static_cast<int>(count);
+  for (double rate :
+       {f.error_rate, f.reset_rate, f.truncate_rate, f.malformed_rate, f.trickle_rate, f.throttle_rate})
     if (rate < 0 || rate > 1) fail(node, path, "rates must be between 0 and 1");
   if (f.latency_ms < 0 || f.jitter_ms < 0 || f.trickle_ms < 0) fail(node, path, "times must not be negative");
   return f;
@@ -375,8 +381,10 @@ void emit_fault(YAML::Emitter& out, const Fault& f) {
       {"latency_ms", f.latency_ms},       {"jitter_ms", f.jitter_ms},
       {"error_rate", f.error_rate},       {"reset_rate", f.reset_rate},
       {"truncate_rate", f.truncate_rate}, {"malformed_rate", f.malformed_rate},
-      {"trickle_rate", f.trickle_rate},   {"trickle_ms", f.trickle_ms}};
+      {"trickle_rate", f.trickle_rate},   {"trickle_ms", f.trickle_ms},
+      {"throttle_rate", f.throttle_rate}};
   for (const auto& [key, value] : numbers) out << YAML::Key << key << YAML::Value << value;
+  if (f.count > 0) out << YAML::Key << "count" << YAML::Value << f.count;
   out << YAML::EndMap;
 }
 

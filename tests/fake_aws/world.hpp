@@ -127,6 +127,11 @@ struct Fault {
   double malformed_rate = 0;  // 200 with a body that does not parse
   double trickle_rate = 0;    // the body dribbles out in small pieces
   double trickle_ms = 50;     // pause between trickled pieces
+  double throttle_rate = 0;   // the service's throttling error, as if over quota
+  // Only the first `count` matching requests get the fault (later ones fall
+  // through to the next matching fault); 0: every matching request. Makes
+  // "the first attempt fails, the retry succeeds" deterministic.
+  int count = 0;
 };
 
 struct Throttle {

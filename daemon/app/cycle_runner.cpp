@@ -1,0 +1,104 @@
+#include "app/cycle_runner.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/error.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/system/system_error.hpp>
+
+#include "core/changes.hpp"
+#include "core/merge.hpp"
+
+namespace mw::app {
+namespace {
+
+std::string status_or_null(const std::optional<core::MemberStatus>& status) {
+  return status ? std::string(core::to_string(*status)) : "null";
+}
+
+}  // namespace
+
+CycleCounts count(const core::Snapshot& snapshot) {
+  CycleCounts counts;
+  counts.accounts = snapshot.totals.accounts;
+  counts.covered = snapshot.totals.covered;
+  for (const auto& account : snapshot.accounts) {
+    if (!account.gaps.empty()) ++counts.gaps;
+    if (!account.unknown.empty()) ++counts.unknown;
+  }
+  counts.sources = snapshot.sources.size();
+  counts.sources_failed = static_cast<std::uint64_t>(
+      std::count_if(snapshot.sources.begin(), snapshot.sources.end(),
+                    [](const core::SourceSummary& source) { return source.state != core::SourceState::ok; }));
+  return counts;
+}
+
+std::string summary_line(const core::Snapshot& snapshot) {
+  const auto counts = count(snapshot);
+  char duration[32];
+  std::snprintf(duration, sizeof duration, "%.3f", snapshot.cycle.duration_seconds);
+  return "accounts=" + std::to_string(counts.accounts) + " covered=" + std::to_string(counts.covered) +
+         " gaps=" + std::to_string(counts.gaps) + " unknown=" + std::to_string(counts.unknown) +
+         " sources=" + std::to_string(counts.sources) +
+         " sources_failed=" + std::to_string(counts.sources_failed) +
+         " requests=" + std::to_string(snapshot.cycle.requests) +
+         " retries=" + std::to_string(snapshot.cycle.retries) +
+         " throttled=" + std::to_string(snapshot.cycle.throttled) + " duration_seconds=" + duration;
+}
+
+CycleRunner::CycleRunner(store::SnapshotStore store)
+    : store_(std::move(store)), previous_(store_.load_previous()) {}
+
+boost::asio::awaitable<CycleOutcome> CycleRunner::run(const config::Config& config,
+                                                      poller::CycleDependencies deps) {
+  const auto results = co_await poller::run_cycle(config, std::move(deps));
+  // Shutdown cancels the cycle; the sources it cut short did not fail, so
+  // nothing is merged or written and the previous snapshot stays.
+  if ((co_await boost::asio::this_coro::cancellation_state).cancelled() !=
+      boost::asio::cancellation_type::none) {
+    spdlog::info("cycle cancelled; the previous snapshot stays");
+    throw boost::system::system_error(boost::asio::error::operation_aborted);
+  }
+  auto next = core::merge(previous_, results, {poller::configured_sources(config)});
+
+  CycleOutcome outcome;
+  outcome.complete = next.cycle.complete;
+  outcome.summary = summary_line(next);
+  outcome.duration_seconds = next.cycle.duration_seconds;
+  try {
+    outcome.write = store_.write_snapshot(next);
+    outcome.written = true;
+  } catch (const std::exception& e) {
+    // The previous snapshot stays on disk and in memory, so the next cycle
+    // diffs against what readers actually saw.
+    spdlog::error("snapshot write failed path={} error={}", store_.snapshot_path().string(), e.what());
+    spdlog::info("cycle finished without snapshot {}", outcome.summary);
+    co_return outcome;
+  }
+  record_changes(next);
+  spdlog::info("cycle finished {} complete={} snapshot={} snapshot_bytes={}", outcome.summary,
+               outcome.complete, store_.snapshot_path().string(), outcome.write->bytes);
+  previous_ = std::move(next);
+  co_return outcome;
+}
+
+void CycleRunner::record_changes(const core::Snapshot& next) {
+  const auto changes = core::diff_changes(previous_, next, next.generated_at);
+  if (!previous_) {
+    spdlog::info("first snapshot memberships={}", next.memberships.size());
+  } else {
+    for (const auto& change : changes) {
+      spdlog::info("membership status changed account={} service={} region={} administrator={} from={} to={}",
+                   change.account_id, core::to_string(change.service), change.region, change.administrator_id,
+                   status_or_null(change.from), status_or_null(change.to));
+    }
+  }
+  try {
+    store_.append_changes(changes);
+  } catch (const std::exception& e) {
+    spdlog::error("changes log write failed changes={} error={}", changes.size(), e.what());
+  }
+}
+
+}  // namespace mw::app

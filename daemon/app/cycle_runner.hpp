@@ -1,0 +1,56 @@
+#pragma once
+
+// One whole cycle: poll, merge with the previous snapshot, write the
+// snapshot and the changes log, log the changes and a summary line.
+
+#include <boost/asio/awaitable.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "config/config.hpp"
+#include "core/model.hpp"
+#include "poller/cycle.hpp"
+#include "store/snapshot_store.hpp"
+
+namespace mw::app {
+
+struct CycleOutcome {
+  bool written = false;   // the snapshot reached the disk
+  bool complete = false;  // every source (and Organizations) answered, nothing cancelled
+  std::string summary;    // the one-line summary, also logged (and sent as systemd STATUS=)
+  double duration_seconds = 0;
+  std::optional<store::SnapshotWrite> write;
+};
+
+struct CycleCounts {
+  std::uint64_t accounts = 0;
+  std::uint64_t covered = 0;
+  std::uint64_t gaps = 0;
+  std::uint64_t unknown = 0;
+  std::uint64_t sources = 0;
+  std::uint64_t sources_failed = 0;
+};
+
+CycleCounts count(const core::Snapshot& snapshot);
+std::string summary_line(const core::Snapshot& snapshot);
+
+class CycleRunner {
+ public:
+  // Reads the last snapshot back, so stale carry-over and change detection
+  // survive a restart.
+  explicit CycleRunner(store::SnapshotStore store);
+
+  boost::asio::awaitable<CycleOutcome> run(const config::Config& config, poller::CycleDependencies deps);
+
+  const std::optional<core::Snapshot>& last_snapshot() const { return previous_; }
+  const store::SnapshotStore& store() const { return store_; }
+
+ private:
+  void record_changes(const core::Snapshot& next);
+
+  store::SnapshotStore store_;
+  std::optional<core::Snapshot> previous_;
+};
+
+}  // namespace mw::app

@@ -1,0 +1,87 @@
+#include "app/metrics_publisher.hpp"
+
+#include <chrono>
+
+namespace mw::app {
+namespace {
+
+double unix_seconds(core::TimePoint time) {
+  return std::chrono::duration<double>(time.time_since_epoch()).count();
+}
+
+double unix_seconds_of(const std::optional<std::string>& rfc3339) {
+  if (!rfc3339) return 0;
+  std::tm parts{};
+  if (strptime(rfc3339->c_str(), "%Y-%m-%dT%H:%M:%S", &parts) == nullptr) return 0;
+  return static_cast<double>(timegm(&parts));
+}
+
+// Adds what `current` gained since `published` to `counter`.
+template <typename Key, typename ToLabels>
+void publish_deltas(const std::map<Key, std::uint64_t>& current, std::map<Key, std::uint64_t>& published,
+                    health::Counter& counter, ToLabels to_labels) {
+  for (const auto& [key, value] : current) {
+    auto& seen = published[key];
+    if (value > seen) counter.increment(to_labels(key), static_cast<double>(value - seen));
+    seen = value;
+  }
+}
+
+}  // namespace
+
+void MetricsPublisher::publish_requests(const aws::RequestStats& stats) {
+  if (stats_source_ != &stats) {
+    stats_source_ = &stats;
+    published_requests_.clear();
+    published_retries_.clear();
+  }
+  publish_deltas(stats.requests(), published_requests_, metrics_.requests_total, [](const auto& key) {
+    return health::LabelValues{std::get<0>(key), std::get<1>(key), std::get<2>(key)};
+  });
+  publish_deltas(stats.retries(), published_retries_, metrics_.retries_total, [](const auto& key) {
+    return health::LabelValues{key.first, key.second};
+  });
+}
+
+void MetricsPublisher::observe_request(std::string_view service, std::string_view operation, double seconds) {
+  metrics_.request_duration_seconds.observe({std::string(service), std::string(operation)}, seconds);
+}
+
+void MetricsPublisher::publish_cycle(const CycleOutcome& outcome,
+                                     const std::optional<core::Snapshot>& snapshot) {
+  const auto now = unix_seconds(core::Clock::now());
+  const char* result = !outcome.written ? "failed" : outcome.complete ? "complete" : "partial";
+  metrics_.cycles_total.increment({result});
+  metrics_.cycle_duration_seconds.set(outcome.duration_seconds);
+  metrics_.last_cycle_timestamp_seconds.set(now);
+  if (outcome.written && outcome.complete) metrics_.last_complete_cycle_timestamp_seconds.set(now);
+  if (outcome.write) {
+    metrics_.snapshot_write_timestamp_seconds.set(now);
+    metrics_.snapshot_bytes.set(static_cast<double>(outcome.write->bytes));
+  }
+  if (!snapshot) return;
+
+  std::vector<std::pair<health::LabelValues, double>> up, last_success, members;
+  for (const auto& source : snapshot->sources) {
+    health::LabelValues labels{source.key.administrator_id, std::string(core::to_string(source.key.service)),
+                               source.key.region};
+    up.emplace_back(labels, source.state == core::SourceState::ok ? 1 : 0);
+    if (source.last_success_at) last_success.emplace_back(labels, unix_seconds_of(source.last_success_at));
+  }
+  std::map<health::LabelValues, double> member_counts;
+  for (const auto& membership : snapshot->memberships) {
+    member_counts[{std::string(core::to_string(membership.service)), membership.region,
+                   std::string(core::to_string(membership.status))}] += 1;
+  }
+  members.assign(member_counts.begin(), member_counts.end());
+  metrics_.source_up.replace(up);
+  metrics_.source_last_success_timestamp_seconds.replace(last_success);
+  metrics_.members.replace(members);
+
+  const auto counts = count(*snapshot);
+  metrics_.accounts.set({"covered"}, static_cast<double>(counts.covered));
+  metrics_.accounts.set({"gaps"}, static_cast<double>(counts.gaps));
+  metrics_.accounts.set({"unknown"}, static_cast<double>(counts.unknown));
+}
+
+}  // namespace mw::app

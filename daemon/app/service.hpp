@@ -1,0 +1,82 @@
+#pragma once
+
+// Daemon mode: cycles on a schedule, the health endpoint, systemd
+// notifications and the watchdog, and signals (SIGTERM/SIGINT stop,
+// SIGHUP reload, SIGUSR1 cycle now).
+
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+
+#include "app/metrics_publisher.hpp"
+#include "app/runtime.hpp"
+#include "config/config.hpp"
+#include "health/health_routes.hpp"
+#include "health/health_server.hpp"
+#include "health/metrics.hpp"
+#include "health/sd_notify.hpp"
+#include "health/watchdog.hpp"
+
+namespace mw::app {
+
+struct ServiceOptions {
+  std::string config_path;
+  std::optional<std::string> log_level_override;  // --log-level beats the configuration's
+};
+
+class Service {
+ public:
+  // After SIGTERM, how long requests that outlive the cancelled cycle may
+  // take before they are abandoned.
+  static constexpr std::chrono::milliseconds kShutdownGrace{2000};
+
+  Service(boost::asio::io_context& io, ServiceOptions options, config::Config config, aws::EnvLookup env);
+  ~Service();
+
+  // Runs until SIGTERM/SIGINT; returns the exit code.
+  int run();
+
+ private:
+  boost::asio::awaitable<void> schedule();
+  boost::asio::awaitable<void> run_one_cycle();
+  void handle_signals();
+  void on_signal(int signal_number);
+  void stop();
+  void finish_outstanding_work();
+  void reload();
+  void start_health(const std::string& address);
+  void load_snapshot_document();
+  std::chrono::steady_clock::duration next_delay(std::chrono::steady_clock::time_point started);
+  health::Readiness readiness() const;
+  std::unique_ptr<Runtime> make_runtime(const config::Config& config);
+
+  boost::asio::io_context& io_;
+  ServiceOptions options_;
+  aws::EnvLookup env_;
+  config::Config config_;
+  std::optional<config::Config> pending_;  // a reloaded configuration, applied at the next cycle
+
+  health::Registry registry_;
+  MetricsPublisher metrics_;
+  std::unique_ptr<Runtime> runtime_;
+  std::vector<std::unique_ptr<Runtime>> retired_runtimes_;  // replaced by reloads
+  std::shared_ptr<const health::SnapshotDocument> snapshot_document_;
+  std::optional<std::chrono::system_clock::time_point> last_cycle_finished_at_;
+
+  health::HealthServer health_;
+  health::SystemdNotifier notifier_;
+  std::unique_ptr<health::WatchdogPinger> watchdog_;
+  boost::asio::signal_set signals_;
+  boost::asio::steady_timer wake_;
+  boost::asio::cancellation_signal cycle_cancel_;
+  bool cycle_running_ = false;
+  bool stopping_ = false;
+  std::mt19937_64 random_{std::random_device{}()};
+};
+
+}  // namespace mw::app

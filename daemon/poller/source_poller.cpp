@@ -1,0 +1,195 @@
+#include "poller/source_poller.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/system/system_error.hpp>
+#include <set>
+
+#include "core/universe.hpp"
+#include "services/parse_error.hpp"
+#include "services/service_api.hpp"
+
+namespace mw::poller {
+namespace asio = boost::asio;
+
+namespace {
+
+// A runaway pagination (a token that never ends) must not spin forever.
+constexpr std::size_t kMaxPages = 100'000;
+
+[[noreturn]] void fail(std::string_view service, std::string_view operation, std::string code,
+                       std::string message) {
+  throw aws::AwsError(
+      {std::string(service), std::string(operation), 0, std::move(code), std::move(message), ""});
+}
+
+aws::Service aws_service(core::Service service) {
+  return *aws::parse_service(core::to_string(service));
+}
+
+}  // namespace
+
+core::SourceError to_source_error(std::exception_ptr error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const aws::AwsError& e) {
+    return {e.info().code, e.info().message.empty() ? e.what() : e.info().message, e.info().http_status};
+  } catch (const services::ParseError& e) {
+    return {std::string(services::kMalformedResponseCode), e.what(), 200};
+  } catch (const boost::system::system_error& e) {
+    if (e.code() == asio::error::operation_aborted) return {"CycleCancelled", "the cycle was cancelled", 0};
+    return {"InternalError", e.what(), 0};
+  } catch (const std::exception& e) {
+    return {"InternalError", e.what(), 0};
+  }
+}
+
+aws::AwsCall make_call(const services::ApiRequest& request, aws::Service service, const std::string& region,
+                       const config::Config& config, const aws::EnvLookup& env,
+                       aws::CredentialsGetter credentials, std::string rate_key) {
+  aws::EndpointRequest endpoint_request;
+  endpoint_request.service = service;
+  endpoint_request.region = region;
+  endpoint_request.fips = config.aws.fips;
+  endpoint_request.configured.insert(config.aws.endpoints.begin(), config.aws.endpoints.end());
+  const auto resolved = aws::resolve_endpoint(endpoint_request, env);
+  if (!resolved.value) fail(request.service, request.operation, "InvalidEndpoint", resolved.error);
+
+  aws::AwsCall call;
+  call.service = resolved.value->signing_name;
+  call.operation = request.operation;
+  call.protocol = request.target.empty() ? aws::Protocol::rest_json : aws::Protocol::json;
+  call.region = resolved.value->signing_region;
+  call.endpoint = resolved.value->endpoint;
+  call.request.method = request.method;
+  call.request.target = request.request_target();
+  call.request.body = request.body;
+  if (!request.content_type.empty()) call.request.set_header("Content-Type", request.content_type);
+  if (!request.target.empty()) call.request.set_header("X-Amz-Target", request.target);
+  call.credentials = std::move(credentials);
+  call.rate_key = std::move(rate_key);
+  return call;
+}
+
+SourcePoller::SourcePoller(CallContext& context, const config::Administrator& admin, core::Service service,
+                           std::string region, aws::CredentialsGetter credentials)
+    : context_(context),
+      admin_(admin),
+      service_(service),
+      region_(std::move(region)),
+      credentials_(std::move(credentials)),
+      rate_key_(admin_.account_id + "/" + std::string(core::to_string(service_)) + "/" + region_) {}
+
+core::SourceKey SourcePoller::key() const {
+  return {admin_.account_id, service_, region_};
+}
+
+asio::awaitable<std::string> SourcePoller::send(const services::ApiRequest& request) {
+  auto call = make_call(request, aws_service(service_), region_, context_.config, context_.env, credentials_,
+                        rate_key_);
+  auto response = co_await context_.client.call(std::move(call));
+  co_return std::move(response.body);
+}
+
+asio::awaitable<std::optional<std::string>> SourcePoller::discover_resource() {
+  const auto& configured =
+      service_ == core::Service::guardduty ? admin_.guardduty_detector_ids : admin_.detective_graph_arns;
+  if (const auto it = configured.find(region_); it != configured.end()) co_return it->second;
+
+  std::optional<std::string> next_token;
+  for (std::size_t page = 0; page < kMaxPages; ++page) {
+    const auto request = services::discovery_request(service_, next_token);
+    const auto found = services::parse_discovery(service_, co_await send(request));
+    if (!found.resources.empty()) co_return found.resources.front();
+    if (!found.next_token) co_return std::nullopt;
+    next_token = found.next_token;
+  }
+  fail(core::to_string(service_), "discovery", "PaginationLimit", "more than 100000 pages");
+}
+
+asio::awaitable<std::vector<std::string>> SourcePoller::discover() {
+  co_await find_resource();
+  std::vector<std::string> listed;
+  co_await list_members([&listed](std::vector<std::string>&& accounts) {
+    listed.insert(listed.end(), std::make_move_iterator(accounts.begin()),
+                  std::make_move_iterator(accounts.end()));
+  });
+  co_return listed;
+}
+
+asio::awaitable<void> SourcePoller::find_resource() {
+  if (!services::needs_resource(service_)) co_return;
+  resource_ = co_await discover_resource();
+  if (resource_) co_return;
+  const bool guardduty = service_ == core::Service::guardduty;
+  fail(core::to_string(service_), guardduty ? "ListDetectors" : "ListGraphs",
+       guardduty ? "NoDetector" : "NoBehaviorGraph",
+       std::string(guardduty ? "no GuardDuty detector" : "no Detective behavior graph") + " in " + region_ +
+           " for account " + admin_.account_id + " (the service is not enabled there)");
+}
+
+asio::awaitable<void> SourcePoller::list_members(const PageSink& on_page) {
+  const auto service_name = core::to_string(service_);
+  std::optional<std::string> next_token;
+  std::set<std::string> seen_tokens;
+  for (std::size_t page = 0; page < kMaxPages; ++page) {
+    const auto request = services::list_members_request(service_, resource_, next_token);
+    auto members = services::parse_list_members(service_, co_await send(request));
+    std::vector<std::string> accounts;
+    accounts.reserve(members.members.size());
+    for (auto& member : members.members) accounts.push_back(std::move(member.account_id));
+    on_page(std::move(accounts));
+    if (!members.next_token) co_return;
+    if (!seen_tokens.insert(*members.next_token).second) {
+      fail(service_name, "ListMembers", "PaginationLoop", "the service returned the same NextToken twice");
+    }
+    next_token = std::move(members.next_token);
+  }
+  fail(service_name, "ListMembers", "PaginationLimit", "more than 100000 pages");
+}
+
+asio::awaitable<std::vector<core::Membership>> SourcePoller::get_batch(std::vector<std::string> batch) {
+  const auto request = services::get_members_request(service_, resource_, batch);
+  auto page = services::parse_get_members(service_, co_await send(request));
+  complete(page.members);
+  co_return std::move(page.members);
+}
+
+asio::awaitable<std::vector<core::Membership>> SourcePoller::get_members(
+    const std::vector<std::string>& universe) {
+  auto executor = co_await asio::this_coro::executor;
+  using Operation = decltype(asio::co_spawn(executor, get_batch({}), asio::deferred));
+  std::vector<Operation> batches;
+  for (auto& batch : core::make_batches(universe)) {
+    batches.push_back(asio::co_spawn(executor, get_batch(std::move(batch)), asio::deferred));
+  }
+  std::vector<core::Membership> records;
+  if (batches.empty()) co_return records;
+  // wait_for_one_error: the first failed batch fails the source and cancels the rest.
+  auto [order, errors, results] =
+      co_await asio::experimental::make_parallel_group(std::move(batches))
+          .async_wait(asio::experimental::wait_for_one_error(), asio::use_awaitable);
+  for (std::size_t index : order) {
+    if (errors[index]) std::rethrow_exception(errors[index]);
+  }
+  for (auto& result : results) {
+    records.insert(records.end(), std::make_move_iterator(result.begin()),
+                   std::make_move_iterator(result.end()));
+  }
+  co_return records;
+}
+
+void SourcePoller::complete(std::vector<core::Membership>& records) const {
+  for (auto& record : records) {
+    record.region = region_;
+    record.administrator_id = admin_.account_id;
+    record.service = service_;
+  }
+}
+
+}  // namespace mw::poller

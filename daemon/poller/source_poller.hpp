@@ -1,0 +1,81 @@
+#pragma once
+
+// The I/O side of one (administrator, service, region) source: discovery,
+// every ListMembers page, then GetMembers over the administrator's account
+// universe in batches of at most 50. Parsing is the services layer's.
+
+#include <boost/asio/awaitable.hpp>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "aws/aws_client.hpp"
+#include "aws/endpoints.hpp"
+#include "config/config.hpp"
+#include "core/model.hpp"
+#include "services/api_request.hpp"
+
+namespace mw::poller {
+
+// What a source call needs beyond its own key: shared by every source of a
+// cycle, owned by the caller.
+struct CallContext {
+  aws::AwsClient& client;
+  const config::Config& config;
+  aws::EnvLookup env;
+};
+
+// A source failure, carried as a value so one source failing never throws
+// through the others.
+core::SourceError to_source_error(std::exception_ptr error);
+
+class SourcePoller {
+ public:
+  SourcePoller(CallContext& context, const config::Administrator& admin, core::Service service,
+               std::string region, aws::CredentialsGetter credentials);
+
+  // Discovery (unless configured) and every ListMembers page. Returns the
+  // listed account IDs. Throws on failure.
+  boost::asio::awaitable<std::vector<std::string>> discover();
+
+  // discover() in two steps, so GetMembers can start while pages still come:
+  // the resource (GuardDuty detector, Detective graph; nothing for Security
+  // Hub), then every ListMembers page, each page's account IDs handed to
+  // `on_page` as it arrives. Both throw on failure.
+  boost::asio::awaitable<void> find_resource();
+  using PageSink = std::function<void(std::vector<std::string>&& accounts)>;
+  boost::asio::awaitable<void> list_members(const PageSink& on_page);
+
+  // One GetMembers call for at most 50 accounts, records completed with the
+  // source. Needs find_resource() first. Throws on failure.
+  boost::asio::awaitable<std::vector<core::Membership>> get_batch(std::vector<std::string> batch);
+
+  // GetMembers for `universe` (sorted, unique), every batch concurrently
+  // within the source's rate limit. Throws on failure.
+  boost::asio::awaitable<std::vector<core::Membership>> get_members(const std::vector<std::string>& universe);
+
+  const std::optional<std::string>& resource() const { return resource_; }
+  core::SourceKey key() const;
+
+ private:
+  boost::asio::awaitable<std::string> send(const services::ApiRequest& request);
+  boost::asio::awaitable<std::optional<std::string>> discover_resource();
+  void complete(std::vector<core::Membership>& records) const;
+
+  CallContext& context_;
+  const config::Administrator& admin_;
+  core::Service service_;
+  std::string region_;
+  aws::CredentialsGetter credentials_;
+  std::optional<std::string> resource_;
+  std::string rate_key_;
+};
+
+// Turns a services ApiRequest into a call of the AWS client for `service`
+// in `region` (endpoint resolved per CONTRACT.md).
+aws::AwsCall make_call(const services::ApiRequest& request, aws::Service service, const std::string& region,
+                       const config::Config& config, const aws::EnvLookup& env,
+                       aws::CredentialsGetter credentials, std::string rate_key);
+
+}  // namespace mw::poller

@@ -1,0 +1,132 @@
+#include <doctest/doctest.h>
+
+#include <boost/system/system_error.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "poller/cycle.hpp"
+#include "poller/source_poller.hpp"
+#include "services/organizations.hpp"
+#include "services/parse_error.hpp"
+#include "services/service_api.hpp"
+
+using namespace mw;
+
+namespace {
+
+config::Config parse(const std::string& text) {
+  auto result = config::parse_config(text, "/etc/mw/memberwatch.yaml");
+  for (const auto& error : result.errors) FAIL_CHECK(error.to_string());
+  REQUIRE(result.config);
+  return *result.config;
+}
+
+const std::string kTwoAdmins = R"(
+aws: {regions: [us-east-1, eu-west-1]}
+accounts: {ids: ["333333333333"]}
+administrators:
+  - {name: a, account_id: "111111111111"}
+  - {name: b, account_id: "222222222222", regions: [us-east-1], services: [guardduty]}
+)";
+
+aws::CredentialsGetter no_credentials() {
+  return []() -> boost::asio::awaitable<aws::Credentials> { co_return aws::Credentials{}; };
+}
+
+}  // namespace
+
+TEST_CASE("configured sources: every administrator x service x region") {
+  const auto sources = poller::configured_sources(parse(kTwoAdmins));
+  REQUIRE(sources.size() == 3 * 2 + 1);
+  CHECK(sources.front().key == core::SourceKey{"111111111111", core::Service::securityhub, "us-east-1"});
+  CHECK(sources.back().key == core::SourceKey{"222222222222", core::Service::guardduty, "us-east-1"});
+  CHECK(sources.back().administrator_name == "b");
+}
+
+TEST_CASE("expected accounts: inline ids plus the accounts file, re-read each time") {
+  const auto folder = std::filesystem::temp_directory_path() / "mw-poller-accounts";
+  std::filesystem::create_directories(folder);
+  const auto file = folder / "accounts.txt";
+  auto config = parse(kTwoAdmins);
+  config.accounts.file = file.string();
+
+  std::ofstream(file) << "444444444444\nnot-an-id\n555555555555 # comment\n";
+  CHECK(poller::expected_accounts(config) ==
+        std::vector<std::string>{"333333333333", "444444444444", "555555555555"});
+  std::ofstream(file) << "666666666666\n";
+  CHECK(poller::expected_accounts(config) == std::vector<std::string>{"333333333333", "666666666666"});
+  std::filesystem::remove(file);
+  CHECK(poller::expected_accounts(config) == std::vector<std::string>{"333333333333"});
+  std::filesystem::remove_all(folder);
+}
+
+TEST_CASE("make_call: endpoint, signing name and region, target and headers") {
+  auto config = parse(kTwoAdmins);
+  const auto env = aws::env_from_map({});
+  const auto request =
+      services::list_members_request(core::Service::detective,
+                                     std::string("arn:aws:detective:eu-west-1:111111111111:graph:"
+                                                 "0123456789abcdef0123456789abcdef"),
+                                     std::string("a+b/c="));
+  const auto call = poller::make_call(request, aws::Service::detective, "eu-west-1", config, env,
+                                      no_credentials(), "111111111111/detective/eu-west-1");
+  CHECK(call.endpoint.host == "api.detective.eu-west-1.amazonaws.com");
+  CHECK(call.endpoint.scheme == "https");
+  CHECK(call.service == "detective");
+  CHECK(call.region == "eu-west-1");
+  CHECK(call.operation == "ListMembers");
+  CHECK(call.protocol == aws::Protocol::rest_json);
+  CHECK(call.request.method == request.method);
+  CHECK(call.request.target == request.request_target());
+  CHECK(call.request.body == request.body);
+  CHECK(call.rate_key == "111111111111/detective/eu-west-1");
+}
+
+TEST_CASE("make_call: explicit endpoints win, the json protocol gets X-Amz-Target") {
+  auto config = parse(kTwoAdmins);
+  config.aws.endpoints["organizations"] = "http://127.0.0.1:4566";
+  const auto env = aws::env_from_map({{"AWS_ENDPOINT_URL_GUARDDUTY", "http://127.0.0.1:9000/gd"}});
+  const auto guardduty =
+      poller::make_call(services::discovery_request(core::Service::guardduty, std::nullopt),
+                        aws::Service::guardduty, "us-east-1", config, env, no_credentials(), "k");
+  CHECK(guardduty.endpoint.host == "127.0.0.1");
+  CHECK(guardduty.endpoint.port == 9000);
+  CHECK(guardduty.endpoint.base_path == "/gd");
+
+  const auto organizations = poller::make_call(services::organizations::list_accounts_request(std::nullopt),
+                                               aws::Service::organizations, "us-east-1", config, env,
+                                               no_credentials(), "organizations");
+  CHECK(organizations.endpoint.host == "127.0.0.1");
+  CHECK(organizations.endpoint.port == 4566);
+  CHECK(organizations.protocol == aws::Protocol::json);
+  CHECK(organizations.request.header("X-Amz-Target") == "AWSOrganizationsV20161128.ListAccounts");
+  CHECK(organizations.request.header("Content-Type") == "application/x-amz-json-1.1");
+  CHECK(organizations.region == "us-east-1");
+}
+
+TEST_CASE("make_call: an endpoint that cannot be resolved is an AwsError, not a crash") {
+  auto config = parse(kTwoAdmins);
+  config.aws.fips = true;
+  const auto request = services::discovery_request(core::Service::guardduty, std::nullopt);
+  CHECK_THROWS_AS(poller::make_call(request, aws::Service::guardduty, "ap-south-2", config,
+                                    aws::env_from_map({}), no_credentials(), "k"),
+                  aws::AwsError);
+}
+
+TEST_CASE("source errors: AWS errors keep code, message and status; others are named") {
+  const auto aws_error = poller::to_source_error(std::make_exception_ptr(
+      aws::AwsError({"guardduty", "ListMembers", 403, "AccessDeniedException", "not allowed", "rid"})));
+  CHECK(aws_error == core::SourceError{"AccessDeniedException", "not allowed", 403});
+
+  const auto parse_error = poller::to_source_error(std::make_exception_ptr(
+      services::ParseError("guardduty GetMembers", "members[0].accountId", "missing")));
+  CHECK(parse_error.code == services::kMalformedResponseCode);
+  CHECK(parse_error.message.find("members[0].accountId") != std::string::npos);
+
+  const auto cancelled = poller::to_source_error(
+      std::make_exception_ptr(boost::system::system_error(boost::asio::error::operation_aborted)));
+  CHECK(cancelled.code == "CycleCancelled");
+
+  const auto other = poller::to_source_error(std::make_exception_ptr(std::runtime_error("boom")));
+  CHECK(other == core::SourceError{"InternalError", "boom", 0});
+}
