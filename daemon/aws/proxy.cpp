@@ -13,7 +13,7 @@
 namespace mw::aws {
 namespace {
 
-std::optional<std::string> first_set(const EnvironmentLookup& environment, std::string_view lower,
+std::optional<std::string> first_set(const EnvLookup& environment, std::string_view lower,
                                      std::string_view upper) {
   for (auto name : {lower, upper}) {
     auto value = environment(name);
@@ -92,15 +92,7 @@ bool matches(std::string_view pattern, std::string_view host) {
 
 }  // namespace
 
-EnvironmentLookup process_environment() {
-  return [](std::string_view name) -> std::optional<std::string> {
-    const char* value = std::getenv(std::string(name).c_str());
-    if (!value) return std::nullopt;
-    return std::string(value);
-  };
-}
-
-ProxyConfig proxy_config_from_environment(const EnvironmentLookup& environment) {
+ProxyConfig proxy_config_from_environment(const EnvLookup& environment) {
   ProxyConfig config;
   if (auto proxy = first_set(environment, "https_proxy", "HTTPS_PROXY")) parse_proxy_url(*proxy, config);
   if (auto no_proxy = first_set(environment, "no_proxy", "NO_PROXY")) {

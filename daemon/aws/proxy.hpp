@@ -11,14 +11,10 @@
 #include <vector>
 
 #include "aws/aws_credentials.hpp"
+#include "aws/endpoints.hpp"
 #include "aws/http_types.hpp"
 
 namespace mw::aws {
-
-using EnvironmentLookup = std::function<std::optional<std::string>(std::string_view name)>;
-
-// Reads the process environment (getenv).
-EnvironmentLookup process_environment();
 
 struct ProxyConfig {
   std::optional<Endpoint> https_proxy;  // an http:// proxy that tunnels with CONNECT
@@ -29,7 +25,7 @@ struct ProxyConfig {
 // https_proxy beats HTTPS_PROXY, no_proxy beats NO_PROXY (curl's order).
 // "host:port" without a scheme means http://. Throws std::invalid_argument
 // with a clear message for a value that is not an http:// proxy URL.
-ProxyConfig proxy_config_from_environment(const EnvironmentLookup& environment);
+ProxyConfig proxy_config_from_environment(const EnvLookup& environment);
 
 // Whether NO_PROXY exempts `host`: "*" exempts all; "example.com" and
 // ".example.com" exempt example.com and its subdomains; "10.0.0.0/8"

@@ -25,6 +25,7 @@ AdaptiveTokenBucket::AdaptiveTokenBucket(AdaptiveRateOptions options, Clock::tim
 }
 
 double AdaptiveTokenBucket::capacity() const {
+  if (options_.burst > 0) return std::max(options_.burst * rate_ / options_.max_rate, 1.0);
   return std::max(rate_, 1.0);
 }
 

@@ -27,6 +27,9 @@ struct AdaptiveRateOptions {
   // arrive in bursts; within this window after a back-off they do not cut
   // the rate again.
   std::chrono::milliseconds throttle_cooldown{500};
+  // Tokens a quiet key may spend at once at max_rate (scaled down with the
+  // rate after a throttle); 0: one second's worth. At least one.
+  double burst = 0;
 };
 
 // A token bucket whose fill rate follows the SDKs' adaptive retry mode: cut
@@ -35,8 +38,8 @@ struct AdaptiveRateOptions {
 // (t: seconds since the throttle, W_max: the rate when it came), capped at
 // max_rate. Unlike the SDKs the bucket is on from the start (at max_rate)
 // and the measured send rate is not tracked: the configured rate is the
-// ceiling. Capacity is one second of tokens (at least one), so a quiet source
-// may send a burst of that size.
+// ceiling. Capacity is options.burst tokens, by default one second of tokens
+// (at least one), so a quiet source may send a burst of that size.
 class AdaptiveTokenBucket {
  public:
   using Clock = std::chrono::steady_clock;
@@ -81,6 +84,9 @@ class RateLimiter {
 
   // The current rate of `key` (max_rate for a key never seen).
   double rate(const std::string& key) const;
+
+  // The burst of keys first seen from now on (AdaptiveRateOptions::burst).
+  void set_burst(double tokens) { options_.burst = tokens; }
 
  private:
   AdaptiveTokenBucket& bucket(const std::string& key);

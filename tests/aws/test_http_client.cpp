@@ -53,12 +53,8 @@ ScriptedReply ok(std::string body = "{}") {
   return reply;
 }
 
-EnvironmentLookup environment(std::map<std::string, std::string> values) {
-  return [values = std::move(values)](std::string_view name) -> std::optional<std::string> {
-    auto found = values.find(std::string(name));
-    if (found == values.end()) return std::nullopt;
-    return found->second;
-  };
+EnvLookup environment(std::map<std::string, std::string, std::less<>> values) {
+  return env_from_map(std::move(values));
 }
 
 struct TlsSetup {
