@@ -130,7 +130,9 @@ std::optional<std::string> JsonReader::optional_string(const boost::json::object
                                                        std::string_view key, const std::string& path) const {
   const auto* value = find(object, key);
   if (!value) return std::nullopt;
-  return std::string(as_string(*value, child_path(path, key)));
+  // The path is built only for the error: this runs for every field of every record.
+  if (!value->is_string()) fail(child_path(path, key), "expected a string, got " + kind_of(*value));
+  return std::string(value->get_string());
 }
 
 std::string JsonReader::required_string(const boost::json::object& object, std::string_view key,

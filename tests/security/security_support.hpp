@@ -1,0 +1,44 @@
+#pragma once
+
+// Shared by the security tests: scratch directories under the build tree,
+// whole files, and the real memberwatchd run as a child process.
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mw::security {
+
+std::string read_file(const std::filesystem::path& path);
+void write_file(const std::filesystem::path& path, std::string_view text);
+
+// A fresh directory under the build tree, removed at destruction.
+class ScratchDir {
+ public:
+  explicit ScratchDir(std::string_view name);
+  ~ScratchDir();
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+struct ProcessResult {
+  int exit_code = -1;  // -1 when killed by a signal or not finished in time
+  std::string output;  // stdout and stderr together
+};
+
+// Runs build/bin/memberwatchd with `args` and an environment of only
+// `env` ("NAME=value"), waiting at most `limit_seconds`.
+ProcessResult run_memberwatchd(const std::vector<std::string>& args, const std::vector<std::string>& env,
+                               int limit_seconds = 30);
+
+std::filesystem::path memberwatchd_path();
+
+// How many descriptors this process has open (/proc/self/fd).
+std::size_t open_descriptors();
+
+}  // namespace mw::security
