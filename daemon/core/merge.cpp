@@ -104,17 +104,21 @@ MergedSource merge_source(const ConfiguredSource& configured, const SourceResult
     // (see held_by_failed_sources): the record stays, stale, instead of
     // vanishing. A member record is listed by this source itself, so its
     // absence from an answer is real.
+    // The views point into merged.memberships: the carried records are
+    // appended only after the last lookup, so no reallocation moves them.
     std::unordered_set<std::string_view> answered;
     answered.reserve(merged.memberships.size());
     for (const auto& record : merged.memberships) answered.insert(record.account_id);
+    std::vector<Membership> carried;
     for (const Membership* record : previous_records) {
       if (record->status != MemberStatus::NOT_MEMBER || answered.count(record->account_id) ||
           !held_accounts.count(record->account_id))
         continue;
-      Membership copy = *record;
-      copy.stale = true;
-      merged.memberships.push_back(std::move(copy));
+      carried.push_back(*record);
+      carried.back().stale = true;
     }
+    merged.memberships.insert(merged.memberships.end(), std::make_move_iterator(carried.begin()),
+                              std::make_move_iterator(carried.end()));
   } else {
     summary.error = result ? *result->error : missing_result_error(results);
     summary.resource = result && result->resource ? result->resource
