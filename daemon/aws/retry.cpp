@@ -134,7 +134,7 @@ ErrorKind classify_error(const AwsErrorInfo& error) {
   if (error.http_status == 429 || is_throttling_code(error.code)) return ErrorKind::throttling;
   if (is_clock_skew_error(error)) return ErrorKind::clock_skew;
   if (contains(kTransientCodes, error.code)) return ErrorKind::transient;
-  // 501 Not Implemented will not change on a retry; the other 5xx may.
+  // HTTP 501 (the server lacks the feature) will not change on a retry; the other 5xx may.
   if (error.http_status >= 500 && error.http_status <= 599 && error.http_status != 501)
     return ErrorKind::transient;
   return ErrorKind::permanent;
