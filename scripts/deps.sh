@@ -8,7 +8,7 @@ MW_PACKAGES=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev openssl libspdlog-dev libyaml-cpp-dev doctest-dev
   clang-format python3-botocore python3-boto3 python3-yaml dpkg-dev groff-base
-  prometheus systemd clang libclang-rt-14-dev
+  prometheus systemd clang libclang-rt-14-dev libbenchmark-dev
 )
 
 mw_install_missing_packages() {

@@ -36,7 +36,10 @@ struct MergedSource {
   std::vector<Membership> memberships;
 };
 
-std::vector<Membership> fresh_records(const SourceResult& result) {
+// With `consume`, the result's records are moved out instead of copied: the
+// caller handed the results over (merge's rvalue overload), so they are not
+// really const.
+std::vector<Membership> fresh_records(const SourceResult& result, bool consume) {
   std::vector<Membership> records;
   records.reserve(result.memberships.size());
   std::unordered_set<std::string_view> seen;
@@ -48,13 +51,17 @@ std::vector<Membership> fresh_records(const SourceResult& result) {
   std::stable_partition(ordered.begin(), ordered.end(),
                         [](const Membership* record) { return record->status != MemberStatus::NOT_MEMBER; });
   for (const Membership* record : ordered) {
-    if (!seen.insert(record->account_id).second) continue;
-    Membership copy = *record;
+    if (seen.contains(record->account_id)) continue;
+    if (consume)
+      records.push_back(std::move(const_cast<Membership&>(*record)));
+    else
+      records.push_back(*record);
+    Membership& copy = records.back();
     copy.service = result.key.service;
     copy.region = result.key.region;
     copy.administrator_id = result.key.administrator_id;
     copy.stale = false;
-    records.push_back(std::move(copy));
+    seen.insert(copy.account_id);  // records never reallocates (reserved), so the view stays valid
   }
   return records;
 }
@@ -87,7 +94,7 @@ HeldAccounts held_by_failed_sources(const ResultOf& result_of, const RecordsOf& 
 MergedSource merge_source(const ConfiguredSource& configured, const SourceResult* result,
                           const SourceSummary* previous_summary,
                           const std::vector<const Membership*>& previous_records, const CycleResults& results,
-                          const std::set<std::string>& held_accounts) {
+                          const std::set<std::string>& held_accounts, bool consume) {
   MergedSource merged;
   SourceSummary& summary = merged.summary;
   summary.key = configured.key;
@@ -98,7 +105,7 @@ MergedSource merge_source(const ConfiguredSource& configured, const SourceResult
     summary.state = SourceState::ok;
     summary.resource = result->resource;
     summary.last_success_at = summary.last_attempt_at;
-    merged.memberships = fresh_records(*result);
+    merged.memberships = fresh_records(*result, consume);
     // A NOT_MEMBER record exists only because another source listed the
     // account; when that source failed, this one was not asked about it
     // (see held_by_failed_sources): the record stays, stale, instead of
@@ -345,8 +352,10 @@ bool membership_order(const Membership& a, const Membership& b) {
   return a.administrator_id < b.administrator_id;
 }
 
-Snapshot merge(const std::optional<Snapshot>& previous, const CycleResults& results,
-               const MergeOptions& options) {
+namespace {
+
+Snapshot merge_results(const std::optional<Snapshot>& previous, const CycleResults& results,
+                       const MergeOptions& options, bool consume) {
   std::map<SourceKey, const SourceResult*, SourceLess> result_of;
   for (const auto& result : results.sources) result_of.try_emplace(result.key, &result);
   std::map<SourceKey, const SourceSummary*, SourceLess> previous_summary_of;
@@ -368,7 +377,8 @@ Snapshot merge(const std::optional<Snapshot>& previous, const CycleResults& resu
     merged.push_back(merge_source(configured, result == result_of.end() ? nullptr : result->second,
                                   summary == previous_summary_of.end() ? nullptr : summary->second,
                                   records == previous_records_of.end() ? kNoRecords : records->second,
-                                  results, held_here == held.end() ? kNoAccounts : held_here->second));
+                                  results, held_here == held.end() ? kNoAccounts : held_here->second,
+                                  consume));
   }
 
   Snapshot snapshot;
@@ -397,6 +407,17 @@ Snapshot merge(const std::optional<Snapshot>& previous, const CycleResults& resu
   }
   snapshot.totals = count_totals(snapshot);
   return snapshot;
+}
+
+}  // namespace
+
+Snapshot merge(const std::optional<Snapshot>& previous, const CycleResults& results,
+               const MergeOptions& options) {
+  return merge_results(previous, results, options, false);
+}
+
+Snapshot merge(const std::optional<Snapshot>& previous, CycleResults&& results, const MergeOptions& options) {
+  return merge_results(previous, results, options, true);
 }
 
 }  // namespace mw::core

@@ -61,6 +61,10 @@ struct MergeOptions {
 // equal snapshots.
 Snapshot merge(const std::optional<Snapshot>& previous, const CycleResults& results,
                const MergeOptions& options);
+// The same, moving the records out of `results` instead of copying them (a
+// cycle's records then exist once, not twice); `results` is left valid but
+// unspecified.
+Snapshot merge(const std::optional<Snapshot>& previous, CycleResults&& results, const MergeOptions& options);
 
 // The snapshot's orders: services by name (detective < guardduty < securityhub).
 bool service_order(Service a, Service b);

@@ -20,7 +20,6 @@
 #include <unordered_set>
 
 #include "config/accounts_file.hpp"
-#include "core/universe.hpp"
 #include "poller/source_poller.hpp"
 #include "services/organizations.hpp"
 
@@ -111,7 +110,6 @@ struct SourceRun {
   core::TimePoint attempted_at;
   bool resource_known = false;
   std::size_t next_account = 0;  // universe index of the next account to ask about
-  int batches_in_flight = 0;
   std::vector<core::Membership> memberships;
   std::optional<core::SourceError> error;
 };
@@ -168,7 +166,6 @@ class CycleRun {
                admin.name,
                core::Clock::now(),
                false,
-               0,
                0,
                {},
                std::nullopt});

@@ -88,14 +88,19 @@ void fsync_directory(const std::filesystem::path& directory) {
   fsync_or_throw(fd.get(), directory);
 }
 
-void replace_file_atomically(const std::filesystem::path& path, std::string_view data, mode_t mode) {
+std::uint64_t replace_file_atomically(const std::filesystem::path& path, const ContentProducer& produce,
+                                      mode_t mode) {
   const std::filesystem::path folder = folder_of(path);
   std::string pattern = (folder / (temporary_file_prefix(path) + "XXXXXX")).string();
   UniqueFd file(::mkostemp(pattern.data(), O_CLOEXEC));
   if (file.get() < 0) throw_store_error("create a temporary file in", folder, errno);
   const std::filesystem::path temporary(pattern);
+  std::uint64_t written = 0;
   try {
-    write_all(file.get(), data, temporary);
+    produce([&](std::string_view piece) {
+      write_all(file.get(), piece, temporary);
+      written += piece.size();
+    });
     if (::fchmod(file.get(), mode) != 0) throw_store_error("set the mode of", temporary, errno);
     fsync_or_throw(file.get(), temporary);
     file.close_or_throw(temporary);
@@ -113,6 +118,12 @@ void replace_file_atomically(const std::filesystem::path& path, std::string_view
     // a power loss is in doubt, which the next write repairs.
     spdlog::error("folder fsync after rename failed path={} error=\"{}\"", path.string(), error.what());
   }
+  return written;
+}
+
+void replace_file_atomically(const std::filesystem::path& path, std::string_view data, mode_t mode) {
+  replace_file_atomically(
+      path, [data](const auto& write) { write(data); }, mode);
 }
 
 FileContent read_file(const std::filesystem::path& path) {

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -67,6 +68,13 @@ std::string temporary_file_prefix(const std::filesystem::path& file);
 // `path`, and the folder fsynced. On failure the temporary file is removed
 // and `path` keeps its previous content.
 void replace_file_atomically(const std::filesystem::path& path, std::string_view data, mode_t mode);
+
+// The same with the content written piece by piece: `produce` calls its
+// argument with each piece in order. Returns the bytes written. An exception
+// from `produce` removes the temporary file and passes through.
+using ContentProducer = std::function<void(const std::function<void(std::string_view)>& write)>;
+std::uint64_t replace_file_atomically(const std::filesystem::path& path, const ContentProducer& produce,
+                                      mode_t mode);
 
 struct FileContent {
   std::optional<std::string> data;  // nullopt: the file does not exist

@@ -134,7 +134,10 @@ json::array array_of(const std::vector<T>& items, Convert convert) {
 // and the other items one small DOM at a time.
 class SnapshotWriter {
  public:
-  explicit SnapshotWriter(std::string& out) : out_(out) {}
+  // With a sink, the text goes out in pieces of about chunk_bytes; without
+  // one, it all stays in `out`.
+  SnapshotWriter(std::string& out, const TextSink* sink, std::size_t chunk_bytes)
+      : out_(out), sink_(sink), chunk_bytes_(chunk_bytes) {}
 
   void write(const Snapshot& snapshot) {
     const auto cycle = cycle_to_json(snapshot.cycle);  // validates first
@@ -154,9 +157,15 @@ class SnapshotWriter {
     next(1, "totals");
     append_sorted_pretty_json(out_, totals_to_json(snapshot.totals), 1);
     out_ += "\n}\n";
+    flush(0);
   }
 
  private:
+  void flush(std::size_t at_least) {
+    if (!sink_ || out_.size() < at_least || out_.empty()) return;
+    (*sink_)(out_);
+    out_.clear();
+  }
   void indent(int depth) { out_.append(static_cast<std::size_t>(depth) * 2, ' '); }
   void key(int depth, std::string_view name) {
     indent(depth);
@@ -185,6 +194,7 @@ class SnapshotWriter {
       indent(depth + 1);
       append_sorted_pretty_json(out_, convert(list[i]), depth + 1);
       out_ += i + 1 < list.size() ? ",\n" : "\n";
+      flush(chunk_bytes_);
     }
     indent(depth);
     out_ += ']';
@@ -200,6 +210,7 @@ class SnapshotWriter {
       indent(2);
       membership(list[i]);
       out_ += i + 1 < list.size() ? ",\n" : "\n";
+      flush(chunk_bytes_);
     }
     indent(1);
     out_ += ']';
@@ -237,15 +248,9 @@ class SnapshotWriter {
   }
 
   std::string& out_;
+  const TextSink* sink_;
+  std::size_t chunk_bytes_;
 };
-
-std::string write_snapshot_text(const Snapshot& snapshot) {
-  std::string out;
-  // About what a membership takes as text; growing by doubling would copy more.
-  out.reserve(4096 + snapshot.memberships.size() * 640 + snapshot.accounts.size() * 256);
-  SnapshotWriter(out).write(snapshot);
-  return out;
-}
 
 json::value status_or_null(const std::optional<MemberStatus>& status) {
   return status ? json::value(core::to_string(*status)) : json::value(nullptr);
@@ -566,7 +571,17 @@ Parsed<T> parse_with(std::string_view text, Read read) {
 }  // namespace
 
 std::string serialize(const Snapshot& snapshot) {
-  return write_snapshot_text(snapshot);
+  std::string out;
+  // About what a membership takes as text; growing by doubling would copy more.
+  out.reserve(4096 + snapshot.memberships.size() * 640 + snapshot.accounts.size() * 256);
+  SnapshotWriter(out, nullptr, 0).write(snapshot);
+  return out;
+}
+
+void serialize_to(const Snapshot& snapshot, const TextSink& sink, std::size_t chunk_bytes) {
+  std::string buffer;
+  buffer.reserve(chunk_bytes + 64 * 1024);
+  SnapshotWriter(buffer, &sink, std::max<std::size_t>(chunk_bytes, 1)).write(snapshot);
 }
 
 Parsed<Snapshot> parse_snapshot(std::string_view text) {

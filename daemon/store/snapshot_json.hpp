@@ -3,6 +3,7 @@
 // The snapshot and the changes log as JSON text (CONTRACT.md, "Snapshot"):
 // pure functions, no files.
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +28,12 @@ struct Parsed {
 // identical bytes. duration_seconds is written to the millisecond; it throws
 // std::invalid_argument when it is not finite or beyond 1e15 seconds.
 std::string serialize(const core::Snapshot& snapshot);
+
+// serialize() in pieces of about `chunk_bytes`, each handed to `sink` in
+// order as it is ready, so a large snapshot never sits in memory as text.
+// Throws what serialize() throws, before the first piece.
+using TextSink = std::function<void(std::string_view piece)>;
+void serialize_to(const core::Snapshot& snapshot, const TextSink& sink, std::size_t chunk_bytes = 1 << 20);
 
 // The reverse of serialize(). Never throws on bad text: malformed JSON (with
 // line and column), another schema, a missing key, a wrong type or an unknown

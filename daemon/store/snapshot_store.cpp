@@ -149,15 +149,17 @@ SnapshotStore::SnapshotStore(std::filesystem::path state_dir, const std::filesys
 
 SnapshotWrite SnapshotStore::write_snapshot(const core::Snapshot& snapshot) const {
   const auto started = std::chrono::steady_clock::now();
-  const std::string text = serialize(snapshot);
+  std::uint64_t bytes = 0;
   try {
     ensure_directory(folder_of(snapshot_path_), kDirectoryMode);
-    replace_file_atomically(snapshot_path_, text, kFileMode);
+    // Streamed: the text of a large snapshot would double its memory.
+    bytes = replace_file_atomically(
+        snapshot_path_, [&snapshot](const auto& write) { serialize_to(snapshot, write); }, kFileMode);
   } catch (const StoreError& error) {
     throw StoreError("snapshot not written, the previous one kept: " + std::string(error.what()),
                      error.error_number());
   }
-  return {text.size(), std::chrono::steady_clock::now() - started};
+  return {bytes, std::chrono::steady_clock::now() - started};
 }
 
 std::optional<core::Snapshot> SnapshotStore::load_previous() const {
