@@ -6,12 +6,15 @@
 #include <boost/asio/error.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/system/system_error.hpp>
+#include <utility>
 
 #include "core/changes.hpp"
 #include "core/merge.hpp"
 
 namespace mw::app {
 namespace {
+
+constexpr std::size_t kChangesBatch = 4096;
 
 std::string status_or_null(const std::optional<core::MemberStatus>& status) {
   return status ? std::string(core::to_string(*status)) : "null";
@@ -52,7 +55,7 @@ CycleRunner::CycleRunner(store::SnapshotStore store)
 
 boost::asio::awaitable<CycleOutcome> CycleRunner::run(const config::Config& config,
                                                       poller::CycleDependencies deps) {
-  const auto results = co_await poller::run_cycle(config, std::move(deps));
+  core::CycleResults results = co_await poller::run_cycle(config, std::move(deps));
   // Shutdown cancels the cycle; the sources it cut short did not fail, so
   // nothing is merged or written and the previous snapshot stays.
   if ((co_await boost::asio::this_coro::cancellation_state).cancelled() !=
@@ -60,7 +63,9 @@ boost::asio::awaitable<CycleOutcome> CycleRunner::run(const config::Config& conf
     spdlog::info("cycle cancelled; the previous snapshot stays");
     throw boost::system::system_error(boost::asio::error::operation_aborted);
   }
-  auto next = core::merge(previous_, results, {poller::configured_sources(config)});
+  // The results go into the merge and are freed with it: a large
+  // organization's records then exist once, not twice.
+  auto next = core::merge(previous_, std::exchange(results, {}), {poller::configured_sources(config)});
 
   CycleOutcome outcome;
   outcome.complete = next.cycle.complete;
@@ -84,21 +89,33 @@ boost::asio::awaitable<CycleOutcome> CycleRunner::run(const config::Config& conf
 }
 
 void CycleRunner::record_changes(const core::Snapshot& next) {
-  const auto changes = core::diff_changes(previous_, next, next.generated_at);
-  if (!previous_) {
-    spdlog::info("first snapshot memberships={}", next.memberships.size());
-  } else {
-    for (const auto& change : changes) {
-      spdlog::info("membership status changed account={} service={} region={} administrator={} from={} to={}",
-                   change.account_id, core::to_string(change.service), change.region, change.administrator_id,
-                   status_or_null(change.from), status_or_null(change.to));
+  const bool first = !previous_;
+  if (first) spdlog::info("first snapshot memberships={}", next.memberships.size());
+  std::vector<core::MembershipChange> batch;
+  std::uint64_t changes = 0;
+  std::optional<std::string> write_error;
+  // Appended in batches: a first cycle reports every membership as new.
+  const auto append_batch = [&] {
+    if (batch.empty()) return;
+    try {
+      if (!write_error) store_.append_changes(batch);
+    } catch (const std::exception& e) {
+      write_error = e.what();  // later batches are dropped too: the log keeps no holes
     }
-  }
-  try {
-    store_.append_changes(changes);
-  } catch (const std::exception& e) {
-    spdlog::error("changes log write failed changes={} error={}", changes.size(), e.what());
-  }
+    batch.clear();
+  };
+  core::for_each_change(previous_, next, [&](const core::Membership& record, auto from, auto to) {
+    ++changes;
+    if (!first) {
+      spdlog::info("membership status changed account={} service={} region={} administrator={} from={} to={}",
+                   record.account_id, core::to_string(record.service), record.region, record.administrator_id,
+                   status_or_null(from), status_or_null(to));
+    }
+    batch.push_back(core::change_of(record, next.generated_at, from, to));
+    if (batch.size() == kChangesBatch) append_batch();
+  });
+  append_batch();
+  if (write_error) spdlog::error("changes log write failed changes={} error={}", changes, *write_error);
 }
 
 }  // namespace mw::app

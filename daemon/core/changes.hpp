@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -8,12 +9,26 @@
 
 namespace mw::core {
 
+// Called once per change with the record it is about (from `next`, or from
+// `previous` when the record vanished) and its status before and after.
+using ChangeVisitor = std::function<void(const Membership& record, std::optional<MemberStatus> from,
+                                         std::optional<MemberStatus> to)>;
+
 // The status changes between two consecutive snapshots, one per (account,
 // service, region, administrator) whose status appeared, changed or
-// vanished, sorted like memberships. A record that appears already stale is
+// vanished, in membership order. A record that appears already stale is
 // carried over, not new; a record whose source is stale or in error in
 // `next` has not vanished. Without a previous snapshot every non-stale
-// record appears.
+// record appears. Nothing is copied, so a first cycle's hundreds of
+// thousands of "appeared" changes can be written out as they come.
+void for_each_change(const std::optional<Snapshot>& previous, const Snapshot& next,
+                     const ChangeVisitor& visit);
+
+// The change as written to the changes log.
+MembershipChange change_of(const Membership& record, std::string_view at, std::optional<MemberStatus> from,
+                           std::optional<MemberStatus> to);
+
+// for_each_change, collected.
 std::vector<MembershipChange> diff_changes(const std::optional<Snapshot>& previous, const Snapshot& next,
                                            std::string_view at);
 

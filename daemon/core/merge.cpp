@@ -30,40 +30,41 @@ struct OrganizationInfo {
   std::string status;
 };
 
-// One merged source: its summary and the records it contributes.
-struct MergedSource {
-  SourceSummary summary;
-  std::vector<Membership> memberships;
-};
+// Room for `more` records without moving the ones already there, growing
+// geometrically so that appending source after source stays linear.
+void grow_for(std::vector<Membership>& records, std::size_t more) {
+  const std::size_t needed = records.size() + more;
+  if (needed > records.capacity()) records.reserve(std::max(needed, records.capacity() * 2));
+}
 
-// With `consume`, the result's records are moved out instead of copied: the
-// caller handed the results over (merge's rvalue overload), so they are not
-// really const.
-std::vector<Membership> fresh_records(const SourceResult& result, bool consume) {
-  std::vector<Membership> records;
-  records.reserve(result.memberships.size());
+// Appends the result's records, completed with their source, to `out`.
+// With `owned` (the same result, handed over through merge's rvalue
+// overload) they are moved, not copied, and its vector is freed.
+void append_fresh_records(const SourceResult& result, SourceResult* owned, std::vector<Membership>& out) {
+  grow_for(out, result.memberships.size());
   std::unordered_set<std::string_view> seen;
   seen.reserve(result.memberships.size());
   // A source may return an account twice (a page boundary moving under
   // ListMembers); a real status beats an UnprocessedAccounts entry.
-  std::vector<const Membership*> ordered;
-  for (const auto& record : result.memberships) ordered.push_back(&record);
-  std::stable_partition(ordered.begin(), ordered.end(),
-                        [](const Membership* record) { return record->status != MemberStatus::NOT_MEMBER; });
-  for (const Membership* record : ordered) {
-    if (seen.contains(record->account_id)) continue;
-    if (consume)
-      records.push_back(std::move(const_cast<Membership&>(*record)));
+  std::vector<std::size_t> ordered(result.memberships.size());
+  for (std::size_t i = 0; i < ordered.size(); ++i) ordered[i] = i;
+  std::stable_partition(ordered.begin(), ordered.end(), [&](std::size_t i) {
+    return result.memberships[i].status != MemberStatus::NOT_MEMBER;
+  });
+  for (const std::size_t i : ordered) {
+    if (seen.contains(result.memberships[i].account_id)) continue;
+    if (owned)
+      out.push_back(std::move(owned->memberships[i]));
     else
-      records.push_back(*record);
-    Membership& copy = records.back();
-    copy.service = result.key.service;
-    copy.region = result.key.region;
-    copy.administrator_id = result.key.administrator_id;
-    copy.stale = false;
-    seen.insert(copy.account_id);  // records never reallocates (reserved), so the view stays valid
+      out.push_back(result.memberships[i]);
+    Membership& record = out.back();
+    record.service = result.key.service;
+    record.region = result.key.region;
+    record.administrator_id = result.key.administrator_id;
+    record.stale = false;
+    seen.insert(record.account_id);  // grow_for reserved room, so no reallocation moves the viewed record
   }
-  return records;
+  if (owned) std::vector<Membership>().swap(owned->memberships);
 }
 
 SourceError missing_result_error(const CycleResults& results) {
@@ -80,42 +81,46 @@ SourceError missing_result_error(const CycleResults& results) {
 using HeldAccounts = std::map<std::string, std::set<std::string>>;
 
 template <typename ResultOf, typename RecordsOf>
-HeldAccounts held_by_failed_sources(const ResultOf& result_of, const RecordsOf& previous_records_of) {
+HeldAccounts held_by_failed_sources(const CycleResults& results, const ResultOf& result_of,
+                                    const RecordsOf& previous_records_of) {
   HeldAccounts held;
   for (const auto& [key, records] : previous_records_of) {
     const auto result = result_of.find(key);
-    if (result != result_of.end() && !result->second->error) continue;
+    if (result != result_of.end() && !results.sources[result->second].error) continue;
     for (const Membership* record : records)
       if (record->status != MemberStatus::NOT_MEMBER) held[key.administrator_id].insert(record->account_id);
   }
   return held;
 }
 
-MergedSource merge_source(const ConfiguredSource& configured, const SourceResult* result,
-                          const SourceSummary* previous_summary,
-                          const std::vector<const Membership*>& previous_records, const CycleResults& results,
-                          const std::set<std::string>& held_accounts, bool consume) {
-  MergedSource merged;
-  SourceSummary& summary = merged.summary;
+// Merges one configured source: returns its summary and appends the
+// records it contributes to `out`.
+SourceSummary merge_source(const ConfiguredSource& configured, const SourceResult* result,
+                           SourceResult* owned, const SourceSummary* previous_summary,
+                           const std::vector<const Membership*>& previous_records,
+                           const CycleResults& results, const std::set<std::string>& held_accounts,
+                           std::vector<Membership>& out) {
+  SourceSummary summary;
   summary.key = configured.key;
   summary.administrator_name = configured.administrator_name;
   summary.last_attempt_at = format_rfc3339(result ? result->attempted_at : results.started_at);
+  const std::size_t first = out.size();
 
   if (result && !result->error) {
     summary.state = SourceState::ok;
     summary.resource = result->resource;
     summary.last_success_at = summary.last_attempt_at;
-    merged.memberships = fresh_records(*result, consume);
+    append_fresh_records(*result, owned, out);
     // A NOT_MEMBER record exists only because another source listed the
     // account; when that source failed, this one was not asked about it
     // (see held_by_failed_sources): the record stays, stale, instead of
     // vanishing. A member record is listed by this source itself, so its
     // absence from an answer is real.
-    // The views point into merged.memberships: the carried records are
-    // appended only after the last lookup, so no reallocation moves them.
+    // The views point into `out`: the carried records are appended only
+    // after the last lookup, so no reallocation moves them.
     std::unordered_set<std::string_view> answered;
-    answered.reserve(merged.memberships.size());
-    for (const auto& record : merged.memberships) answered.insert(record.account_id);
+    answered.reserve(out.size() - first);
+    for (std::size_t i = first; i < out.size(); ++i) answered.insert(out[i].account_id);
     std::vector<Membership> carried;
     for (const Membership* record : previous_records) {
       if (record->status != MemberStatus::NOT_MEMBER || answered.count(record->account_id) ||
@@ -124,8 +129,8 @@ MergedSource merge_source(const ConfiguredSource& configured, const SourceResult
       carried.push_back(*record);
       carried.back().stale = true;
     }
-    merged.memberships.insert(merged.memberships.end(), std::make_move_iterator(carried.begin()),
-                              std::make_move_iterator(carried.end()));
+    grow_for(out, carried.size());
+    out.insert(out.end(), std::make_move_iterator(carried.begin()), std::make_move_iterator(carried.end()));
   } else {
     summary.error = result ? *result->error : missing_result_error(results);
     summary.resource = result && result->resource ? result->resource
@@ -134,16 +139,16 @@ MergedSource merge_source(const ConfiguredSource& configured, const SourceResult
     if (previous_summary) summary.last_success_at = previous_summary->last_success_at;
     const bool answered_before = summary.last_success_at.has_value() || !previous_records.empty();
     summary.state = answered_before ? SourceState::stale : SourceState::error;
+    grow_for(out, previous_records.size());
     for (const Membership* record : previous_records) {
-      Membership copy = *record;
-      copy.stale = true;
-      merged.memberships.push_back(std::move(copy));
+      out.push_back(*record);
+      out.back().stale = true;
     }
   }
-  for (const auto& record : merged.memberships) {
-    (record.status == MemberStatus::NOT_MEMBER ? summary.not_members : summary.members) += 1;
+  for (std::size_t i = first; i < out.size(); ++i) {
+    (out[i].status == MemberStatus::NOT_MEMBER ? summary.not_members : summary.members) += 1;
   }
-  return merged;
+  return summary;
 }
 
 std::vector<ConfiguredSource> sorted_configuration(const MergeOptions& options) {
@@ -306,15 +311,14 @@ AccountSummary summarize_account(const std::string& account_id, const Coverage& 
   return account;
 }
 
-CycleSummary summarize_cycle(const CycleResults& results, const std::vector<MergedSource>& sources) {
+CycleSummary summarize_cycle(const CycleResults& results, const std::vector<SourceSummary>& sources) {
   CycleSummary cycle;
   cycle.started_at = format_rfc3339(results.started_at);
   cycle.finished_at = format_rfc3339(results.finished_at);
   cycle.duration_seconds = std::chrono::duration<double>(results.finished_at - results.started_at).count();
   cycle.complete = !results.cancelled && !results.organization_error &&
-                   std::all_of(sources.begin(), sources.end(), [](const MergedSource& source) {
-                     return source.summary.state == SourceState::ok;
-                   });
+                   std::all_of(sources.begin(), sources.end(),
+                               [](const SourceSummary& source) { return source.state == SourceState::ok; });
   cycle.requests = results.requests;
   cycle.retries = results.retries;
   cycle.throttled = results.throttled;
@@ -354,10 +358,12 @@ bool membership_order(const Membership& a, const Membership& b) {
 
 namespace {
 
+// `owned` is `results` itself when the caller handed them over: their
+// records are then moved into the snapshot and freed source by source.
 Snapshot merge_results(const std::optional<Snapshot>& previous, const CycleResults& results,
-                       const MergeOptions& options, bool consume) {
-  std::map<SourceKey, const SourceResult*, SourceLess> result_of;
-  for (const auto& result : results.sources) result_of.try_emplace(result.key, &result);
+                       const MergeOptions& options, CycleResults* owned) {
+  std::map<SourceKey, std::size_t, SourceLess> result_of;  // index into results.sources
+  for (std::size_t i = 0; i < results.sources.size(); ++i) result_of.try_emplace(results.sources[i].key, i);
   std::map<SourceKey, const SourceSummary*, SourceLess> previous_summary_of;
   std::map<SourceKey, std::vector<const Membership*>, SourceLess> previous_records_of;
   if (previous) {
@@ -365,35 +371,30 @@ Snapshot merge_results(const std::optional<Snapshot>& previous, const CycleResul
     for (const auto& record : previous->memberships) previous_records_of[record.source()].push_back(&record);
   }
 
-  const auto held = held_by_failed_sources(result_of, previous_records_of);
+  const auto held = held_by_failed_sources(results, result_of, previous_records_of);
   static const std::set<std::string> kNoAccounts;
-  std::vector<MergedSource> merged;
+  static const std::vector<const Membership*> kNoRecords;
+  Snapshot snapshot;
+  snapshot.generated_at = format_rfc3339(results.finished_at);
+  // Room for every record that can come (the pages never touched cost no
+  // memory), so the records are never moved to a bigger vector.
+  std::size_t at_most = previous ? previous->memberships.size() : 0;
+  for (const auto& result : results.sources) at_most += result.memberships.size();
+  snapshot.memberships.reserve(at_most);
   for (const auto& configured : sorted_configuration(options)) {
     const auto held_here = held.find(configured.key.administrator_id);
     const auto result = result_of.find(configured.key);
     const auto summary = previous_summary_of.find(configured.key);
     const auto records = previous_records_of.find(configured.key);
-    static const std::vector<const Membership*> kNoRecords;
-    merged.push_back(merge_source(configured, result == result_of.end() ? nullptr : result->second,
-                                  summary == previous_summary_of.end() ? nullptr : summary->second,
-                                  records == previous_records_of.end() ? kNoRecords : records->second,
-                                  results, held_here == held.end() ? kNoAccounts : held_here->second,
-                                  consume));
+    const bool answered = result != result_of.end();
+    snapshot.sources.push_back(
+        merge_source(configured, answered ? &results.sources[result->second] : nullptr,
+                     answered && owned ? &owned->sources[result->second] : nullptr,
+                     summary == previous_summary_of.end() ? nullptr : summary->second,
+                     records == previous_records_of.end() ? kNoRecords : records->second, results,
+                     held_here == held.end() ? kNoAccounts : held_here->second, snapshot.memberships));
   }
-
-  Snapshot snapshot;
-  snapshot.generated_at = format_rfc3339(results.finished_at);
-  snapshot.cycle = summarize_cycle(results, merged);
-  std::size_t total = 0;
-  for (const auto& source : merged) total += source.memberships.size();
-  snapshot.memberships.reserve(total);
-  for (auto& source : merged) {
-    snapshot.sources.push_back(std::move(source.summary));
-    snapshot.memberships.insert(snapshot.memberships.end(),
-                                std::make_move_iterator(source.memberships.begin()),
-                                std::make_move_iterator(source.memberships.end()));
-    source.memberships = {};
-  }
+  snapshot.cycle = summarize_cycle(results, snapshot.sources);
   std::sort(snapshot.memberships.begin(), snapshot.memberships.end(), membership_order);
 
   const auto organization = organization_info(previous, results);
@@ -413,11 +414,11 @@ Snapshot merge_results(const std::optional<Snapshot>& previous, const CycleResul
 
 Snapshot merge(const std::optional<Snapshot>& previous, const CycleResults& results,
                const MergeOptions& options) {
-  return merge_results(previous, results, options, false);
+  return merge_results(previous, results, options, nullptr);
 }
 
 Snapshot merge(const std::optional<Snapshot>& previous, CycleResults&& results, const MergeOptions& options) {
-  return merge_results(previous, results, options, true);
+  return merge_results(previous, results, options, &results);
 }
 
 }  // namespace mw::core

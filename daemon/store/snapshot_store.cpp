@@ -18,6 +18,9 @@ namespace {
 
 constexpr mode_t kDirectoryMode = 0750;
 constexpr mode_t kFileMode = 0640;
+// Changes are written in pieces of this size, not held whole: a first
+// cycle reports every membership as new.
+constexpr std::size_t kChangesWriteBytes = 1 << 20;
 
 std::filesystem::path without_trailing_separator(std::filesystem::path path) {
   path = path.lexically_normal();
@@ -205,7 +208,7 @@ void SnapshotStore::move_aside_corrupt(const std::string& parse_error) const {
       snapshot_path_.string(), target.string(), parse_error);
 }
 
-void SnapshotStore::append_changes(const std::vector<core::MembershipChange>& changes) const {
+void SnapshotStore::append_changes(std::span<const core::MembershipChange> changes) const {
   if (!changes_path_ || changes.empty()) return;
   const std::filesystem::path& path = *changes_path_;
   try {
@@ -225,6 +228,11 @@ void SnapshotStore::append_changes(const std::vector<core::MembershipChange>& ch
         folder_changed = true;
       }
       pending += line;
+      if (pending.size() >= kChangesWriteBytes) {
+        write_all(log.fd.get(), pending, path);
+        log.size += pending.size();
+        pending.clear();
+      }
     }
     flush_and_close(log, pending, path);
     if (folder_changed) fsync_directory(folder_of(path));

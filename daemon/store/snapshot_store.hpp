@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -45,12 +46,12 @@ class SnapshotStore {
   // <snapshot>.corrupt-YYYYMMDDTHHMMSSZ and logged. Never throws StoreError.
   std::optional<core::Snapshot> load_previous() const;
 
-  // Appends one line per change and fsyncs once; a no-op when the log is off
-  // or `changes` is empty. Before the first line that would take the file
-  // past the rotation size it becomes changes.jsonl.1 (.1 -> .2 -> .3, the
-  // oldest dropped). A torn last line left by a crash is cut off first.
-  // Throws StoreError.
-  void append_changes(const std::vector<core::MembershipChange>& changes) const;
+  // Appends one line per change, written in pieces of about 1 MiB, and
+  // fsyncs once; a no-op when the log is off or `changes` is empty. Before
+  // the first line that would take the file past the rotation size it
+  // becomes changes.jsonl.1 (.1 -> .2 -> .3, the oldest dropped). A torn
+  // last line left by a crash is cut off first. Throws StoreError.
+  void append_changes(std::span<const core::MembershipChange> changes) const;
 
   const std::filesystem::path& state_dir() const { return state_dir_; }
   const std::filesystem::path& snapshot_path() const { return snapshot_path_; }

@@ -117,3 +117,30 @@ TEST_CASE("a stale record replaced by a fresh one with another status is a chang
   CHECK(changes[0].to == MemberStatus::REMOVED);
   CHECK(changes[0].at == "T");
 }
+
+TEST_CASE("a snapshot read from disk out of order or with a repeated record diffs like its sorted form") {
+  Snapshot previous;
+  previous.sources.push_back(summary(SourceState::ok));
+  previous.memberships = {gd(kAcct3, MemberStatus::ENABLED), gd(kAcct1, MemberStatus::INVITED),
+                          gd(kAcct2, MemberStatus::ENABLED), gd(kAcct1, MemberStatus::ENABLED)};
+  Snapshot next;
+  next.sources.push_back(summary(SourceState::ok));
+  next.memberships = {gd(kAcct1, MemberStatus::ENABLED), gd(kAcct3, MemberStatus::ENABLED)};
+  // kAcct1's first record (INVITED) is the one that counts, as when it was
+  // read; kAcct2 vanished; kAcct3 did not change.
+  CHECK(texts(diff_changes(previous, next, "T")) ==
+        std::vector<std::string>{"T 222222222222 guardduty us-east-1 111111111111 INVITED->ENABLED",
+                                 "T 333333333333 guardduty us-east-1 111111111111 ENABLED->null"});
+}
+
+TEST_CASE("for_each_change visits the records themselves, without copying them") {
+  Snapshot next;
+  next.memberships = {gd(kAcct1, MemberStatus::ENABLED), gd(kAcct2, MemberStatus::INVITED)};
+  std::vector<const Membership*> visited;
+  for_each_change(std::nullopt, next, [&](const Membership& record, auto from, auto to) {
+    CHECK_FALSE(from.has_value());
+    CHECK(to == record.status);
+    visited.push_back(&record);
+  });
+  CHECK(visited == std::vector<const Membership*>{&next.memberships[0], &next.memberships[1]});
+}

@@ -243,6 +243,30 @@ TEST_CASE("changes.jsonl across three cycles records each transition once, and a
                 restarted.snapshot().generated_at);
 }
 
+TEST_CASE("a first cycle of thousands of members logs every one of them as appeared, in order") {
+  test::TempDirectory dir;
+  std::vector<std::pair<std::string, std::string>> members;
+  for (int i = 0; i < 5000; ++i) members.emplace_back(std::to_string(300000000000 + i), "Enabled");
+  FakeAws aws(hub_world(members) + "throttling: {securityhub: {rate: 0}}\n");
+  const auto config = make_config(R"(
+state_dir: state
+aws: {regions: [us-east-1], services: [securityhub], requests_per_second: 1000}
+administrators:
+  - {name: main, account_id: "111111111111", role_arn: "arn:aws:iam::111111111111:role/memberwatch-read"}
+)",
+                                  dir.path());
+  Daemon daemon(config, aws.endpoint_url());
+  REQUIRE(daemon.cycle().written);
+  // More changes than the runner appends at once (4096): none lost, none doubled.
+  const auto changes = read_changes(config);
+  REQUIRE(changes.size() == members.size());
+  for (std::size_t i = 0; i < changes.size(); ++i) {
+    REQUIRE(changes[i].account_id == members[i].first);
+    REQUIRE_FALSE(changes[i].from.has_value());
+    REQUIRE(changes[i].to == MemberStatus::ENABLED);
+  }
+}
+
 TEST_CASE("a corrupt snapshot on start is moved aside and the daemon starts fresh") {
   test::TempDirectory dir;
   FakeAws aws(hub_world({{"300000000001", "Enabled"}}));

@@ -352,6 +352,24 @@ TEST_CASE("a single batch larger than the limit is split over rotations, a line 
   CHECK(lines_of(*tiny.changes_path()).size() == 1);
 }
 
+TEST_CASE("a batch of several MiB goes out in pieces: every line whole, in order, rotation exact") {
+  TempDir temp;
+  const std::size_t line_bytes = store::serialize_change(change(0)).size() + 1;
+  const int count = static_cast<int>((5u << 20) / line_bytes);  // about 5 MiB, past the 1 MiB write piece
+  const std::size_t per_file = (3u << 20) / line_bytes;
+  SnapshotStore store(temp.path(), "snapshot.json", "changes.jsonl", per_file * line_bytes);
+  store.append_changes(changes(0, count));
+  const auto rotated = lines_of(store.rotated_changes_path(1));
+  const auto live = lines_of(*store.changes_path());
+  CHECK(rotated.size() == per_file);
+  CHECK(fs::file_size(store.rotated_changes_path(1)) == per_file * line_bytes);
+  REQUIRE(rotated.size() + live.size() == static_cast<std::size_t>(count));
+  for (int i = 0; i < count; ++i) {
+    const auto& line = static_cast<std::size_t>(i) < rotated.size() ? rotated[i] : live[i - rotated.size()];
+    REQUIRE(account_of_line(line) == std::to_string(100000000000 + i));
+  }
+}
+
 TEST_CASE("a torn last line is cut off before appending, and logged") {
   TempDir temp;
   SnapshotStore store(temp.path(), "snapshot.json", "changes.jsonl");
