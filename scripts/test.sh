@@ -10,25 +10,29 @@ MW_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$MW_ROOT"
 source scripts/deps.sh
 
+# Each step with the time it starts, so a slow CI run shows where it went.
+step() { echo "== $(date -u +%H:%M:%S) $*"; }
+
 mw_install_missing_packages
 
-echo "== clang-format check"
+step "clang-format check"
 mapfile -t sources < <(git ls-files '*.cpp' '*.hpp' '*.h' 2>/dev/null || find daemon tests bench -name '*.[ch]pp')
 clang-format --dry-run -Werror "${sources[@]}"
 
 exclude=${MW_TEST_LABEL_EXCLUDE:-"soak|faults|crash|fuzz"}
 jobs=$(nproc)
 
-echo "== build/ (RelWithDebInfo)"
+step "build/ (RelWithDebInfo)"
 mw_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
-echo "== tests in build/"
+step "tests in build/"
 (cd build && ctest --output-on-failure -j "$jobs" -LE "$exclude")
 
-echo "== build-asan/ (ASan + UBSan)"
+step "build-asan/ (ASan + UBSan)"
 mw_build build-asan -DCMAKE_BUILD_TYPE=Debug -DMW_SANITIZE=ON
-echo "== tests in build-asan/"
+step "tests in build-asan/"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --output-on-failure -j "$jobs" -LE "$exclude")
 
-echo "== build-fuzz/ (libFuzzer, Clang, ASan+UBSan)"
+step "build-fuzz/ (libFuzzer, Clang, ASan+UBSan)"
 MW_FUZZ_SECONDS=${MW_FUZZ_SECONDS:-15} bash scripts/fuzz.sh
+step "done"
