@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <span>
 #include <string_view>
 #include <tuple>
 #include <unordered_map>
@@ -191,15 +192,24 @@ struct PairVerdict {
 
 class Coverage {
  public:
-  // `memberships` must outlive the Coverage.
+  // `memberships` must outlive the Coverage and be in membership order:
+  // the records of one (account, service, region) are then neighbours and
+  // indexed as one span, not copied into a vector each.
   Coverage(const std::vector<SourceSummary>& sources, const std::vector<Membership>& memberships) {
     for (const auto& source : sources) {
       auto& pair_sources = answering_[{source.key.service, source.key.region}];
       if (source.state == SourceState::ok) pair_sources.push_back(source.key.administrator_id);
     }
     records_.reserve(memberships.size());
-    for (const auto& record : memberships) {
-      records_[{record.account_id, record.service, record.region}].push_back(&record);
+    for (std::size_t first = 0; first < memberships.size();) {
+      const Membership& head = memberships[first];
+      std::size_t end = first + 1;
+      while (end < memberships.size() && memberships[end].account_id == head.account_id &&
+             memberships[end].service == head.service && memberships[end].region == head.region)
+        ++end;
+      records_.try_emplace({head.account_id, head.service, head.region},
+                           std::span<const Membership>(memberships.data() + first, end - first));
+      first = end;
     }
   }
 
@@ -207,24 +217,23 @@ class Coverage {
 
   PairVerdict verdict(const std::string& account_id, const Pair& pair) const {
     const auto found = records_.find({account_id, pair.first, pair.second});
-    static const std::vector<const Membership*> kNone;
-    const auto& records = found == records_.end() ? kNone : found->second;
+    const auto records = found == records_.end() ? std::span<const Membership>() : found->second;
     const auto enabled = [&](bool stale) {
-      return std::any_of(records.begin(), records.end(), [&](const Membership* record) {
-        return record->stale == stale && record->status == MemberStatus::ENABLED;
+      return std::any_of(records.begin(), records.end(), [&](const Membership& record) {
+        return record.stale == stale && record.status == MemberStatus::ENABLED;
       });
     };
     if (enabled(false)) return {PairState::covered, MemberStatus::ENABLED};
     const auto& answering = answering_.at(pair);
     if (enabled(true) || answering.empty()) return {PairState::unknown, MemberStatus::UNKNOWN};
     PairVerdict verdict{PairState::gap, MemberStatus::NOT_MEMBER};
-    for (const Membership* record : records) {
-      if (!record->stale && record->status < verdict.gap_status) verdict.gap_status = record->status;
+    for (const Membership& record : records) {
+      if (!record.stale && record.status < verdict.gap_status) verdict.gap_status = record.status;
     }
     // UNKNOWN sorts last among statuses but says more than an absence.
     if (verdict.gap_status == MemberStatus::NOT_MEMBER) {
-      for (const Membership* record : records) {
-        if (!record->stale && record->status == MemberStatus::UNKNOWN)
+      for (const Membership& record : records) {
+        if (!record.stale && record.status == MemberStatus::UNKNOWN)
           verdict.gap_status = MemberStatus::UNKNOWN;
       }
     }
@@ -238,8 +247,8 @@ class Coverage {
         if (pair.second != region) continue;
         const auto found = records_.find({account_id, pair.first, pair.second});
         if (found == records_.end()) continue;
-        for (const Membership* record : found->second) {
-          if (record->status == MemberStatus::ENABLED) administrators.insert(record->administrator_id);
+        for (const Membership& record : found->second) {
+          if (record.status == MemberStatus::ENABLED) administrators.insert(record.administrator_id);
         }
       }
       if (administrators.size() > 1) return true;
@@ -263,7 +272,7 @@ class Coverage {
   };
 
   std::map<Pair, std::vector<std::string>, PairLess> answering_;  // administrators whose source answered
-  std::unordered_map<RecordKey, std::vector<const Membership*>, RecordKeyHash> records_;
+  std::unordered_map<RecordKey, std::span<const Membership>, RecordKeyHash> records_;
 };
 
 bool never_a_gap(const std::optional<std::string>& organization_status) {

@@ -3,7 +3,6 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
 
 namespace mw::core {
 namespace {
@@ -15,22 +14,40 @@ using std::chrono::sys_days;
 constexpr std::int64_t kMinMillis = -62135596800000;  // 0001-01-01T00:00:00Z
 constexpr std::int64_t kMaxMillis = 253402300799999;  // 9999-12-31T23:59:59.999Z
 
+// Writes `value` as exactly `width` digits (the caller keeps it in range).
+char* put_digits(char* out, unsigned value, int width) {
+  for (int i = width - 1; i >= 0; --i) {
+    out[i] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+  return out + width;
+}
+
+// By hand rather than snprintf: every membership carries two or three
+// timestamps, and snprintf was a tenth of the parser's time.
 std::string format_millis(std::int64_t epoch_millis, bool with_fraction) {
   const auto time = std::chrono::sys_time<Millis>(Millis(epoch_millis));
   const auto day = std::chrono::floor<std::chrono::days>(time);
   const std::chrono::year_month_day date(day);
   const std::chrono::hh_mm_ss clock(time - day);
-  char text[40];
-  const int length = std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02d", int(date.year()),
-                                   unsigned(date.month()), unsigned(date.day()), int(clock.hours().count()),
-                                   int(clock.minutes().count()), int(clock.seconds().count()));
-  std::string out(text, static_cast<std::size_t>(length));
+  char text[24];  // YYYY-MM-DDTHH:MM:SS.mmmZ
+  char* end = put_digits(text, static_cast<unsigned>(int(date.year())), 4);
+  *end++ = '-';
+  end = put_digits(end, unsigned(date.month()), 2);
+  *end++ = '-';
+  end = put_digits(end, unsigned(date.day()), 2);
+  *end++ = 'T';
+  end = put_digits(end, static_cast<unsigned>(clock.hours().count()), 2);
+  *end++ = ':';
+  end = put_digits(end, static_cast<unsigned>(clock.minutes().count()), 2);
+  *end++ = ':';
+  end = put_digits(end, static_cast<unsigned>(clock.seconds().count()), 2);
   if (with_fraction) {
-    std::snprintf(text, sizeof text, ".%03d", int(clock.subseconds().count()));
-    out += text;
+    *end++ = '.';
+    end = put_digits(end, static_cast<unsigned>(clock.subseconds().count()), 3);
   }
-  out += 'Z';
-  return out;
+  *end++ = 'Z';
+  return std::string(text, end);
 }
 
 // Reads exactly `width` digits at `pos`.
