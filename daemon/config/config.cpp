@@ -627,7 +627,14 @@ std::size_t Config::source_count() const {
 
 std::string ConfigError::to_string() const {
   std::string out = file;
-  if (line > 0) out += ":" + std::to_string(line) + ":" + std::to_string(column);
+  if (line > 0) {
+    // Appended piece by piece: `":" + std::to_string(...)` trips GCC 12's
+    // false -Wrestrict at -O3.
+    out += ':';
+    out += std::to_string(line);
+    out += ':';
+    out += std::to_string(column);
+  }
   out += ": ";
   if (!key_path.empty()) out += key_path + ": ";
   return out + message;
