@@ -199,7 +199,7 @@ class Daemon(Process):
             "AWS_SECRET_ACCESS_KEY": DEMO_SECRET_ACCESS_KEY,
             "AWS_EC2_METADATA_DISABLED": "true",
         }
-        for variable in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+        for variable in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS"):
             if variable in os.environ:
                 env[variable] = os.environ[variable]
         if notify is not None:
