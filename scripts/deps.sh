@@ -48,3 +48,16 @@ mw_build() {
   mw_configure "$@"
   cmake --build "$1" -j "$(nproc)"
 }
+
+# Runs a build directory's tests through ctest, every core, leaving out the
+# slow labels (soak, the full fault matrix, the full crash run, fuzz) unless
+# MW_TEST_LABEL_EXCLUDE says otherwise: mw_test DIR [VAR=value...]
+mw_test() {
+  local dir=$1
+  shift
+  (cd "$dir" && env "$@" ctest --output-on-failure -j "$(nproc)" -LE "${MW_TEST_LABEL_EXCLUDE:-soak|faults|crash|fuzz}")
+}
+
+# The sanitizers' options for the test runs: stop at the first report.
+MW_ASAN_ENV=(ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1)
+MW_TSAN_ENV=(TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:history_size=4)

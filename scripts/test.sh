@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# The test command: installs what is missing, checks formatting, builds
-# build/ and an ASan+UBSan build-asan/, runs every test through ctest, then
-# builds the libFuzzer targets (build-fuzz/, Clang) and runs each for
-# MW_FUZZ_SECONDS (15 here; the `fuzz` label's own default is 60).
-# Slow labels stay out of the first two runs (soak, the full fault matrix,
-# the full crash run, fuzz); set MW_TEST_LABEL_EXCLUDE to change that.
+# The test command: installs what is missing, checks formatting, then builds
+# and runs every test through ctest twice: in build-tsan/ (RelWithDebInfo,
+# -O2, ThreadSanitizer: memberwatchd runs Asio's resolver thread beside its
+# event loop, the tests run loopback servers on threads) and in build-asan/
+# (Debug, ASan+UBSan); last it builds the libFuzzer targets (build-fuzz/,
+# Clang) and runs each for MW_FUZZ_SECONDS (15 here; the `fuzz` label's own
+# default is 60). The uninstrumented build/ is what scripts/demo.sh and the
+# benchmark build. Slow labels stay out (soak, the full fault matrix, the
+# full crash run, fuzz); set MW_TEST_LABEL_EXCLUDE to change that.
 set -euo pipefail
 MW_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$MW_ROOT"
@@ -19,19 +22,15 @@ step "clang-format check"
 mapfile -t sources < <(git ls-files '*.cpp' '*.hpp' '*.h' 2>/dev/null || find daemon tests bench -name '*.[ch]pp')
 clang-format --dry-run -Werror "${sources[@]}"
 
-exclude=${MW_TEST_LABEL_EXCLUDE:-"soak|faults|crash|fuzz"}
-jobs=$(nproc)
+step "build-tsan/ (RelWithDebInfo, ThreadSanitizer)"
+mw_build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMW_TSAN=ON
+step "tests in build-tsan/"
+mw_test build-tsan "${MW_TSAN_ENV[@]}"
 
-step "build/ (RelWithDebInfo)"
-mw_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
-step "tests in build/"
-(cd build && ctest --output-on-failure -j "$jobs" -LE "$exclude")
-
-step "build-asan/ (ASan + UBSan)"
+step "build-asan/ (Debug, ASan + UBSan)"
 mw_build build-asan -DCMAKE_BUILD_TYPE=Debug -DMW_SANITIZE=ON
 step "tests in build-asan/"
-(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --output-on-failure -j "$jobs" -LE "$exclude")
+mw_test build-asan "${MW_ASAN_ENV[@]}"
 
 step "build-fuzz/ (libFuzzer, Clang, ASan+UBSan)"
 MW_FUZZ_SECONDS=${MW_FUZZ_SECONDS:-15} bash scripts/fuzz.sh
