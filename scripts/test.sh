@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, checks formatting, then builds
-# and runs every test through ctest twice: in build-tsan/ (RelWithDebInfo,
-# -O2, ThreadSanitizer: memberwatchd runs Asio's resolver thread beside its
-# event loop, the tests run loopback servers on threads) and in build-asan/
+# and runs every test through ctest three times: in build/ (RelWithDebInfo,
+# as users and scripts/demo.sh build it), in build-tsan/ (the same with
+# ThreadSanitizer: memberwatchd runs Asio's resolver thread beside its event
+# loop, the tests run loopback servers on threads) and in build-asan/
 # (Debug, ASan+UBSan); last it builds the libFuzzer targets (build-fuzz/,
 # Clang) and runs each for MW_FUZZ_SECONDS (15 here; the `fuzz` label's own
-# default is 60). The uninstrumented build/ is what scripts/demo.sh and the
-# benchmark build. Slow labels stay out (soak, the full fault matrix, the
+# default is 60). Slow labels stay out (soak, the full fault matrix, the
 # full crash run, fuzz); set MW_TEST_LABEL_EXCLUDE to change that.
 set -euo pipefail
 MW_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -21,6 +21,11 @@ mw_install_missing_packages
 step "clang-format check"
 mapfile -t sources < <(git ls-files '*.cpp' '*.hpp' '*.h' 2>/dev/null || find daemon tests bench -name '*.[ch]pp')
 clang-format --dry-run -Werror "${sources[@]}"
+
+step "build/ (RelWithDebInfo)"
+mw_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+step "tests in build/"
+mw_test build
 
 step "build-tsan/ (RelWithDebInfo, ThreadSanitizer)"
 mw_build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMW_TSAN=ON
