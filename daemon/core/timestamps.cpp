@@ -145,18 +145,34 @@ std::string format_rfc3339_millis(TimePoint time) {
   return format_millis(std::chrono::floor<Millis>(time).time_since_epoch().count(), true);
 }
 
-std::optional<std::string> normalize_iso8601(std::string_view text) {
+std::optional<Rfc3339Time> parse_iso8601_time(std::string_view text) {
   const auto parsed = parse_date_time(text);
   if (!parsed) return std::nullopt;
-  return format_millis(parsed->epoch_millis, parsed->has_fraction);
+  return Rfc3339Time::from_millis(parsed->epoch_millis, parsed->has_fraction);
 }
 
-std::optional<std::string> rfc3339_from_epoch_seconds(double seconds) {
+std::optional<Rfc3339Time> time_from_epoch_seconds(double seconds) {
   if (!std::isfinite(seconds)) return std::nullopt;
   const double millis = std::round(seconds * 1000.0);
   if (millis < double(kMinMillis) || millis > double(kMaxMillis)) return std::nullopt;
   const auto epoch_millis = static_cast<std::int64_t>(millis);
-  return format_millis(epoch_millis, epoch_millis % 1000 != 0);
+  return Rfc3339Time::from_millis(epoch_millis, epoch_millis % 1000 != 0);
+}
+
+std::optional<std::string> normalize_iso8601(std::string_view text) {
+  const auto time = parse_iso8601_time(text);
+  if (!time) return std::nullopt;
+  return time->text();
+}
+
+std::optional<std::string> rfc3339_from_epoch_seconds(double seconds) {
+  const auto time = time_from_epoch_seconds(seconds);
+  if (!time) return std::nullopt;
+  return time->text();
+}
+
+std::string Rfc3339Time::text() const {
+  return has_value() ? format_millis(epoch_millis(), with_fraction()) : std::string();
 }
 
 std::optional<TimePoint> parse_rfc3339(std::string_view text) {

@@ -26,6 +26,10 @@ std::optional<std::string> normalize_iso8601(std::string_view text);
 // non-finite values or years outside 0001..9999.
 std::optional<std::string> rfc3339_from_epoch_seconds(double seconds);
 
+// The same as Rfc3339Time values (nullopt for what the two above refuse).
+std::optional<Rfc3339Time> parse_iso8601_time(std::string_view text);
+std::optional<Rfc3339Time> time_from_epoch_seconds(double seconds);
+
 // The reverse of the formats above, for readers of a snapshot (age checks).
 std::optional<TimePoint> parse_rfc3339(std::string_view text);
 

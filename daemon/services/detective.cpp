@@ -97,7 +97,7 @@ GraphPage parse_list_graphs(std::string_view body) {
     for (std::size_t i = 0; i < graphs->size(); ++i) {
       const auto path = index_path("GraphList", i);
       const auto& graph = reader.as_object((*graphs)[i], path);
-      Graph parsed{reader.required_string(graph, "Arn", path), std::nullopt};
+      Graph parsed{reader.required_string(graph, "Arn", path), {}};
       if (parsed.arn.empty()) reader.fail(child_path(path, "Arn"), "empty");
       if (const auto* created = reader.find(graph, "CreatedTime")) {
         parsed.created_at = reader.timestamp(*created, child_path(path, "CreatedTime"));

@@ -17,7 +17,7 @@ inline constexpr int kMaxResults = 200;  // ListGraphs and ListMembers
 
 struct Graph {
   std::string arn;
-  std::optional<std::string> created_at;  // RFC 3339 UTC
+  core::Rfc3339Time created_at;
 };
 
 struct GraphPage {

@@ -167,18 +167,17 @@ std::optional<std::string> JsonReader::next_token(const boost::json::object& obj
   return token;
 }
 
-std::optional<std::string> JsonReader::timestamp(const boost::json::value& value,
-                                                 const std::string& path) const {
-  if (value.is_null()) return std::nullopt;
+core::Rfc3339Time JsonReader::timestamp(const boost::json::value& value, const std::string& path) const {
+  if (value.is_null()) return {};
   if (value.is_string()) {
-    auto normalized = core::normalize_iso8601(value.as_string());
-    if (!normalized) fail(path, "expected an ISO 8601 date-time, got " + quoted(value.as_string()));
-    return normalized;
+    const auto time = core::parse_iso8601_time(value.as_string());
+    if (!time) fail(path, "expected an ISO 8601 date-time, got " + quoted(value.as_string()));
+    return *time;
   }
   if (value.is_number()) {
-    auto normalized = core::rfc3339_from_epoch_seconds(value.to_number<double>());
-    if (!normalized) fail(path, "epoch seconds out of range: " + boost::json::serialize(value));
-    return normalized;
+    const auto time = core::time_from_epoch_seconds(value.to_number<double>());
+    if (!time) fail(path, "epoch seconds out of range: " + boost::json::serialize(value));
+    return *time;
   }
   fail(path, "expected a timestamp (string or number), got " + kind_of(value));
 }
@@ -215,7 +214,7 @@ boost::json::value JsonReader::convert(const boost::json::value& value, const De
     case FieldType::string:
       return boost::json::string(as_string(value, path));
     case FieldType::timestamp:
-      return boost::json::string(*timestamp(value, path));
+      return boost::json::string(timestamp(value, path).text());
     case FieldType::integer:
       return integer(value, path);
     case FieldType::number:

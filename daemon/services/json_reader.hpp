@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/model.hpp"
+
 namespace mw::services {
 
 // "VolumeUsageByDatasourcePackage" -> "volume_usage_by_datasource_package",
@@ -64,7 +66,8 @@ class JsonReader {
                                         const std::string& path, bool required) const;
   // A pagination token: absent, null and "" all mean the last page.
   std::optional<std::string> next_token(const boost::json::object& object, std::string_view key) const;
-  std::optional<std::string> timestamp(const boost::json::value& value, const std::string& path) const;
+  // null: none.
+  core::Rfc3339Time timestamp(const boost::json::value& value, const std::string& path) const;
   std::int64_t integer(const boost::json::value& value, const std::string& path) const;
   double number(const boost::json::value& value, const std::string& path) const;
 

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "core/timestamps.hpp"
 #include "store/json_text.hpp"
 
 namespace mw::store {
@@ -182,6 +183,12 @@ class SnapshotWriter {
     else
       out_ += "null";
   }
+  void time_or_null(const core::Rfc3339Time& time) {
+    if (time)
+      append_json_string(out_, time.text());
+    else
+      out_ += "null";
+  }
 
   template <typename T, typename Convert>
   void items(const std::vector<T>& list, Convert convert, int depth) {
@@ -229,7 +236,7 @@ class SnapshotWriter {
     next(kDepth, "email");
     string_or_null(m.email);
     next(kDepth, "invited_at");
-    string_or_null(m.invited_at);
+    time_or_null(m.invited_at);
     next(kDepth, "raw_status");
     append_json_string(out_, m.raw_status);
     next(kDepth, "region");
@@ -241,7 +248,7 @@ class SnapshotWriter {
     next(kDepth, "status");
     append_json_string(out_, core::to_string(m.status));
     next(kDepth, "updated_at");
-    string_or_null(m.updated_at);
+    time_or_null(m.updated_at);
     out_ += '\n';
     indent(kDepth - 1);
     out_ += '}';
@@ -347,6 +354,15 @@ class ObjectReader {
     const json::value& value = at(key);
     if (value.is_null()) return std::nullopt;
     return to_string_value(value, path_of(key));
+  }
+
+  // An RFC 3339 date-time as the writer wrote it, or null.
+  core::Rfc3339Time optional_time(std::string_view key) const {
+    const auto text = optional_string(key);
+    if (!text) return {};
+    const auto time = core::parse_iso8601_time(*text);
+    if (!time) fail(path_of(key), "expected an RFC 3339 date-time, got " + quoted(*text));
+    return *time;
   }
 
   bool boolean(std::string_view key) const {
@@ -459,8 +475,8 @@ Membership read_membership(const ObjectReader& membership) {
       .status = membership.status("status"),
       .raw_status = membership.string("raw_status"),
       .email = membership.optional_string("email"),
-      .invited_at = membership.optional_string("invited_at"),
-      .updated_at = membership.optional_string("updated_at"),
+      .invited_at = membership.optional_time("invited_at"),
+      .updated_at = membership.optional_time("updated_at"),
       .stale = membership.boolean("stale"),
       .detail = membership.raw_object("detail"),
   };

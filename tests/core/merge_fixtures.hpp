@@ -117,7 +117,7 @@ inline std::string describe(const Snapshot& s) {
   for (const auto& m : s.memberships) {
     out << "M " << m.account_id << ' ' << to_string(m.service) << ' ' << m.region << ' ' << m.administrator_id
         << ' ' << to_string(m.status) << ' ' << m.raw_status << ' ' << optional_text(m.email) << ' '
-        << optional_text(m.invited_at) << ' ' << optional_text(m.updated_at) << ' ' << m.stale << ' '
+        << m.invited_at.text() << ' ' << m.updated_at.text() << ' ' << m.stale << ' '
         << boost::json::serialize(m.detail) << '\n';
   }
   for (const auto& a : s.accounts) {

@@ -78,3 +78,35 @@ TEST_CASE("parse_rfc3339 reads back what the formatters write") {
   CHECK(parse_rfc3339("2026-11-21T10:15:02.250Z") == time + milliseconds(250));
   CHECK_FALSE(parse_rfc3339("2026-11-21").has_value());
 }
+
+TEST_CASE("Rfc3339Time keeps an instant in 8 bytes and writes it as the service gave it") {
+  static_assert(sizeof(Rfc3339Time) == 8);
+  CHECK_FALSE(Rfc3339Time().has_value());
+  CHECK(Rfc3339Time().text().empty());
+  CHECK(Rfc3339Time() != "");  // none equals no text, not even the empty one
+
+  const auto with_millis = parse_iso8601_time("2021-08-18T18:35:56.284+02:00");
+  REQUIRE(with_millis);
+  CHECK(with_millis->text() == "2021-08-18T16:35:56.284Z");
+  CHECK(*with_millis == "2021-08-18T16:35:56.284Z");
+  CHECK(with_millis->with_fraction());
+  const auto whole = parse_iso8601_time("2021-08-18T16:35:56Z");
+  REQUIRE(whole);
+  CHECK(whole->text() == "2021-08-18T16:35:56Z");
+  CHECK(*whole != *with_millis);
+  // ".000" is a fraction the service gave: kept, and not equal to none.
+  CHECK(parse_iso8601_time("2021-08-18T16:35:56.000Z")->text() == "2021-08-18T16:35:56.000Z");
+
+  // Before 1970 the millisecond count is negative; the encoding keeps both parts.
+  for (const char* text : {"1969-12-31T23:59:59.999Z", "1969-12-31T23:59:59Z", "0001-01-01T00:00:00Z",
+                           "9999-12-31T23:59:59.999Z", "1970-01-01T00:00:00.001Z"}) {
+    CAPTURE(text);
+    const auto time = parse_iso8601_time(text);
+    REQUIRE(time);
+    CHECK(time->text() == text);
+    CHECK(Rfc3339Time::from_millis(time->epoch_millis(), time->with_fraction()) == *time);
+  }
+  CHECK(time_from_epoch_seconds(1.5)->text() == "1970-01-01T00:00:01.500Z");
+  CHECK_FALSE(parse_iso8601_time("not a time"));
+  CHECK_FALSE(time_from_epoch_seconds(std::numeric_limits<double>::infinity()));
+}

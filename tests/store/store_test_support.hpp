@@ -11,6 +11,7 @@
 #include <tuple>
 
 #include "core/model.hpp"
+#include "core/timestamps.hpp"
 
 namespace mw::store::testing {
 
@@ -63,8 +64,8 @@ inline core::Snapshot rich_snapshot() {
   auto enabled =
       membership("222222222222", Service::guardduty, "eu-west-1", MemberStatus::ENABLED, "Enabled");
   enabled.email = "zoë.o'brien+\"sec\"@exämple.com  ";
-  enabled.invited_at = "2026-01-02T03:04:05.678Z";
-  enabled.updated_at = "2026-01-03T03:04:05Z";
+  enabled.invited_at = *core::parse_iso8601_time("2026-01-02T03:04:05.678Z");
+  enabled.updated_at = *core::parse_iso8601_time("2026-01-03T03:04:05Z");
   enabled.detail = boost::json::object{
       {"detector_id", "12abc34d567e8fa901bc2d34e56789f0"},
       {"administrator_id", "111111111111"},

@@ -283,6 +283,12 @@ TEST_CASE("parse_snapshot names what is wrong and where") {
     root["memberships"].as_array()[0].as_object()["status"] = "ENABLD";
     CHECK(parse_error_of(root) == R"(memberships[0].status: unknown status "ENABLD")");
   }
+  SUBCASE("a membership time that is not a date-time") {
+    json::object root = rich_as_json();
+    root["memberships"].as_array()[0].as_object()["updated_at"] = "yesterday";
+    CHECK(parse_error_of(root) ==
+          R"(memberships[0].updated_at: expected an RFC 3339 date-time, got "yesterday")");
+  }
   SUBCASE("unknown service in a gap") {
     json::object root = rich_as_json();
     root["accounts"].as_array()[0].as_object()["gaps"].as_array()[0].as_object()["service"] = "inspector";
