@@ -174,18 +174,7 @@ std::string members_world(int members, std::string_view extra) {
     list += "            - {account_id: \"" + member_account(i) + "\", email: \"m" + std::to_string(i) +
             "@example.com\", status: @STATUS@}\n";
   }
-  std::string world = R"(credentials:
-  - {access_key_id: AKIAMWDEMO0000000001, secret_access_key: memberwatch-demo-secret-access-key-00001,
-     account_id: "999999999999"}
-roles:
-  - arn: arn:aws:iam::111111111111:role/memberwatch-read
-administrators:
-  - account_id: "111111111111"
-    regions:
-      us-east-1:
-        securityhub:
-          members:
-)" + replace_all(list, "@STATUS@", "Enabled") +
+  std::string world = std::string(kHubWorldHead) + replace_all(list, "@STATUS@", "Enabled") +
                       R"(        guardduty:
           detector_id: 11111111111111111111111111111101
           members:

@@ -101,6 +101,22 @@ class LogCapture {
   std::shared_ptr<spdlog::logger> previous_;
 };
 
+// The head of a world of one administrator (111111111111, AssumeRole into
+// memberwatch-read with the demo credentials), up to its us-east-1
+// Security Hub members list: append "            - {account_id: ...}" items.
+inline constexpr std::string_view kHubWorldHead = R"(credentials:
+  - {access_key_id: AKIAMWDEMO0000000001, secret_access_key: memberwatch-demo-secret-access-key-00001,
+     account_id: "999999999999"}
+roles:
+  - arn: arn:aws:iam::111111111111:role/memberwatch-read
+administrators:
+  - account_id: "111111111111"
+    regions:
+      us-east-1:
+        securityhub:
+          members:
+)";
+
 // A world of one administrator (111111111111, AssumeRole into
 // memberwatch-read) with `members` accounts 3000000000NN, ENABLED in every
 // service of us-east-1, fake-aws's throttling off; `extra` is more

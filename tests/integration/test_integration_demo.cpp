@@ -199,18 +199,7 @@ TEST_CASE("Unicode, quotes and escapes in emails round-trip to the snapshot byte
     members += "            - {account_id: \"" + e.account + "\", email: " + yaml_quoted(e.email) +
                ", status: Enabled}\n";
   }
-  const std::string world = R"(credentials:
-  - {access_key_id: AKIAMWDEMO0000000001, secret_access_key: memberwatch-demo-secret-access-key-00001,
-     account_id: "999999999999"}
-roles:
-  - arn: arn:aws:iam::111111111111:role/memberwatch-read
-administrators:
-  - account_id: "111111111111"
-    regions:
-      us-east-1:
-        securityhub:
-          members:
-)" + members;
+  const std::string world = std::string(kHubWorldHead) + members;
   test::TempDirectory dir;
   FakeAws aws(world);
   const auto config = make_config(R"(

@@ -138,18 +138,7 @@ namespace {
 
 // One administrator, Security Hub us-east-1, members given as "ACCOUNT: Status" YAML list items.
 std::string hub_world(const std::vector<std::pair<std::string, std::string>>& members) {
-  std::string world = R"(credentials:
-  - {access_key_id: AKIAMWDEMO0000000001, secret_access_key: memberwatch-demo-secret-access-key-00001,
-     account_id: "999999999999"}
-roles:
-  - arn: arn:aws:iam::111111111111:role/memberwatch-read
-administrators:
-  - account_id: "111111111111"
-    regions:
-      us-east-1:
-        securityhub:
-          members:
-)";
+  std::string world = std::string(kHubWorldHead);
   for (const auto& [account, status] : members) {
     world +=
         "            - {account_id: \"" + account + "\", email: x@example.com, status: " + status + "}\n";

@@ -25,6 +25,8 @@
 #include "config/config.hpp"
 #include "core/model.hpp"
 
+#include "support/test_files.hpp"
+
 namespace mw::reliability {
 
 inline constexpr std::string_view kAccessKeyId = "AKIAMWDEMO0000000001";
@@ -32,8 +34,8 @@ inline constexpr std::string_view kSecretAccessKey = "memberwatch-demo-secret-ac
 inline constexpr std::string_view kAdministrator = "111111111111";
 inline constexpr std::string_view kSecondAdministrator = "222222222222";
 
-std::string read_file(const std::filesystem::path& path);
-void write_file(const std::filesystem::path& path, std::string_view text);
+using test::read_file;
+using test::write_file;
 
 // A fresh directory under the build tree, removed (made writable first) at
 // destruction.

@@ -15,19 +15,6 @@
 namespace mw::security {
 namespace fs = std::filesystem;
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-void write_file(const fs::path& path, std::string_view text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  if (!out) throw std::runtime_error("cannot write " + path.string());
-}
-
 ScratchDir::ScratchDir(std::string_view name) {
   std::random_device random;
   path_ = fs::path(MW_BINARY_DIR) / "security-tmp" /

@@ -8,10 +8,12 @@
 #include <string_view>
 #include <vector>
 
+#include "support/test_files.hpp"
+
 namespace mw::security {
 
-std::string read_file(const std::filesystem::path& path);
-void write_file(const std::filesystem::path& path, std::string_view text);
+using test::read_file;
+using test::write_file;
 
 // A fresh directory under the build tree, removed at destruction.
 class ScratchDir {
