@@ -1,6 +1,8 @@
 #include "app/metrics_publisher.hpp"
 
 #include <chrono>
+#include <map>
+#include <tuple>
 
 namespace mw::app {
 namespace {
@@ -68,10 +70,16 @@ void MetricsPublisher::publish_cycle(const CycleOutcome& outcome,
     up.emplace_back(labels, source.state == core::SourceState::ok ? 1 : 0);
     if (source.last_success_at) last_success.emplace_back(labels, unix_seconds_of(source.last_success_at));
   }
+  // Counted by value first: a label vector a record would be 300,000
+  // allocations on a large organization.
+  std::map<std::tuple<core::Service, core::Text, core::MemberStatus>, double> by_value;
+  for (const auto& membership : snapshot->memberships)
+    by_value[{membership.service, membership.region, membership.status}] += 1;
   std::map<health::LabelValues, double> member_counts;
-  for (const auto& membership : snapshot->memberships) {
-    member_counts[{std::string(core::to_string(membership.service)), membership.region,
-                   std::string(core::to_string(membership.status))}] += 1;
+  for (const auto& [key, count] : by_value) {
+    const auto& [service, region, status] = key;
+    member_counts[{std::string(core::to_string(service)), region.str(),
+                   std::string(core::to_string(status))}] = count;
   }
   members.assign(member_counts.begin(), member_counts.end());
   metrics_.source_up.replace(up);

@@ -13,15 +13,6 @@
 namespace mw::core {
 namespace {
 
-using Pair = std::pair<Service, std::string>;  // (service, region)
-
-struct PairLess {
-  bool operator()(const Pair& a, const Pair& b) const {
-    if (a.first != b.first) return service_order(a.first, b.first);
-    return a.second < b.second;
-  }
-};
-
 struct SourceLess {
   bool operator()(const SourceKey& a, const SourceKey& b) const { return source_order(a, b); }
 };
@@ -43,7 +34,9 @@ void grow_for(std::vector<Membership>& records, std::size_t more) {
 // overload) they are moved, not copied, and its vector is freed.
 void append_fresh_records(const SourceResult& result, SourceResult* owned, std::vector<Membership>& out) {
   grow_for(out, result.memberships.size());
-  std::unordered_set<std::string_view> seen;
+  const Text region = result.key.region;
+  const Text administrator_id = result.key.administrator_id;
+  std::unordered_set<Text> seen;
   seen.reserve(result.memberships.size());
   // A source may return an account twice (a page boundary moving under
   // ListMembers); a real status beats an UnprocessedAccounts entry.
@@ -53,17 +46,16 @@ void append_fresh_records(const SourceResult& result, SourceResult* owned, std::
     return result.memberships[i].status != MemberStatus::NOT_MEMBER;
   });
   for (const std::size_t i : ordered) {
-    if (seen.contains(result.memberships[i].account_id)) continue;
+    if (!seen.insert(result.memberships[i].account_id).second) continue;
     if (owned)
       out.push_back(std::move(owned->memberships[i]));
     else
       out.push_back(result.memberships[i]);
     Membership& record = out.back();
     record.service = result.key.service;
-    record.region = result.key.region;
-    record.administrator_id = result.key.administrator_id;
+    record.region = region;
+    record.administrator_id = administrator_id;
     record.stale = false;
-    seen.insert(record.account_id);  // grow_for reserved room, so no reallocation moves the viewed record
   }
   if (owned) std::vector<Membership>().swap(owned->memberships);
 }
@@ -79,7 +71,7 @@ SourceError missing_result_error(const CycleResults& results) {
 // had listed (any status but NOT_MEMBER) in the previous snapshot. The
 // universe is built from the sources that answered, so the answering
 // sources were not asked about these accounts this cycle.
-using HeldAccounts = std::map<std::string, std::set<std::string>>;
+using HeldAccounts = std::map<std::string, std::set<Text>>;
 
 template <typename ResultOf, typename RecordsOf>
 HeldAccounts held_by_failed_sources(const CycleResults& results, const ResultOf& result_of,
@@ -99,7 +91,7 @@ HeldAccounts held_by_failed_sources(const CycleResults& results, const ResultOf&
 SourceSummary merge_source(const ConfiguredSource& configured, const SourceResult* result,
                            SourceResult* owned, const SourceSummary* previous_summary,
                            const std::vector<const Membership*>& previous_records,
-                           const CycleResults& results, const std::set<std::string>& held_accounts,
+                           const CycleResults& results, const std::set<Text>& held_accounts,
                            std::vector<Membership>& out) {
   SourceSummary summary;
   summary.key = configured.key;
@@ -117,9 +109,7 @@ SourceSummary merge_source(const ConfiguredSource& configured, const SourceResul
     // (see held_by_failed_sources): the record stays, stale, instead of
     // vanishing. A member record is listed by this source itself, so its
     // absence from an answer is real.
-    // The views point into `out`: the carried records are appended only
-    // after the last lookup, so no reallocation moves them.
-    std::unordered_set<std::string_view> answered;
+    std::unordered_set<Text> answered;
     answered.reserve(out.size() - first);
     for (std::size_t i = first; i < out.size(); ++i) answered.insert(out[i].account_id);
     std::vector<Membership> carried;
@@ -164,9 +154,9 @@ std::vector<ConfiguredSource> sorted_configuration(const MergeOptions& options) 
   return sources;
 }
 
-std::map<std::string, OrganizationInfo> organization_info(const std::optional<Snapshot>& previous,
-                                                          const CycleResults& results) {
-  std::map<std::string, OrganizationInfo> info;
+std::map<Text, OrganizationInfo> organization_info(const std::optional<Snapshot>& previous,
+                                                   const CycleResults& results) {
+  std::map<Text, OrganizationInfo> info;
   if (results.organization_accounts) {
     for (const auto& account : *results.organization_accounts) {
       info.try_emplace(account.account_id,
@@ -190,132 +180,115 @@ struct PairVerdict {
   MemberStatus gap_status = MemberStatus::NOT_MEMBER;
 };
 
-class Coverage {
- public:
-  // `memberships` must outlive the Coverage and be in membership order:
-  // the records of one (account, service, region) are then neighbours and
-  // indexed as one span, not copied into a vector each.
-  Coverage(const std::vector<SourceSummary>& sources, const std::vector<Membership>& memberships) {
-    for (const auto& source : sources) {
-      auto& pair_sources = answering_[{source.key.service, source.key.region}];
-      if (source.state == SourceState::ok) pair_sources.push_back(source.key.administrator_id);
-    }
-    records_.reserve(memberships.size());
-    for (std::size_t first = 0; first < memberships.size();) {
-      const Membership& head = memberships[first];
-      std::size_t end = first + 1;
-      while (end < memberships.size() && memberships[end].account_id == head.account_id &&
-             memberships[end].service == head.service && memberships[end].region == head.region)
-        ++end;
-      records_.try_emplace({head.account_id, head.service, head.region},
-                           std::span<const Membership>(memberships.data() + first, end - first));
-      first = end;
-    }
+// A (service, region) some configured source polls, in membership order.
+struct PolledPair {
+  Service service = Service::securityhub;
+  Text region;
+  bool answered = false;  // some source of the pair answered this cycle
+
+  bool operator<(const PolledPair& other) const {
+    if (service != other.service) return service_order(service, other.service);
+    return region < other.region;
   }
-
-  const std::map<Pair, std::vector<std::string>, PairLess>& polled_pairs() const { return answering_; }
-
-  PairVerdict verdict(const std::string& account_id, const Pair& pair) const {
-    const auto found = records_.find({account_id, pair.first, pair.second});
-    const auto records = found == records_.end() ? std::span<const Membership>() : found->second;
-    const auto enabled = [&](bool stale) {
-      return std::any_of(records.begin(), records.end(), [&](const Membership& record) {
-        return record.stale == stale && record.status == MemberStatus::ENABLED;
-      });
-    };
-    if (enabled(false)) return {PairState::covered, MemberStatus::ENABLED};
-    const auto& answering = answering_.at(pair);
-    if (enabled(true) || answering.empty()) return {PairState::unknown, MemberStatus::UNKNOWN};
-    PairVerdict verdict{PairState::gap, MemberStatus::NOT_MEMBER};
-    for (const Membership& record : records) {
-      if (!record.stale && record.status < verdict.gap_status) verdict.gap_status = record.status;
-    }
-    // UNKNOWN sorts last among statuses but says more than an absence.
-    if (verdict.gap_status == MemberStatus::NOT_MEMBER) {
-      for (const Membership& record : records) {
-        if (!record.stale && record.status == MemberStatus::UNKNOWN)
-          verdict.gap_status = MemberStatus::UNKNOWN;
-      }
-    }
-    return verdict;
-  }
-
-  bool administrator_mismatch(const std::string& account_id, const std::set<std::string>& regions) const {
-    for (const auto& region : regions) {
-      std::set<std::string> administrators;
-      for (const auto& [pair, _] : answering_) {
-        if (pair.second != region) continue;
-        const auto found = records_.find({account_id, pair.first, pair.second});
-        if (found == records_.end()) continue;
-        for (const Membership& record : found->second) {
-          if (record.status == MemberStatus::ENABLED) administrators.insert(record.administrator_id);
-        }
-      }
-      if (administrators.size() > 1) return true;
-    }
-    return false;
-  }
-
- private:
-  // (account, service, region), viewing the memberships' own strings.
-  struct RecordKey {
-    std::string_view account_id;
-    Service service;
-    std::string_view region;
-    bool operator==(const RecordKey&) const = default;
-  };
-  struct RecordKeyHash {
-    std::size_t operator()(const RecordKey& key) const {
-      const std::hash<std::string_view> hash;
-      return hash(key.account_id) * 31 + hash(key.region) * 7 + static_cast<std::size_t>(key.service);
-    }
-  };
-
-  std::map<Pair, std::vector<std::string>, PairLess> answering_;  // administrators whose source answered
-  std::unordered_map<RecordKey, std::span<const Membership>, RecordKeyHash> records_;
 };
+
+std::vector<PolledPair> polled_pairs(const std::vector<SourceSummary>& sources) {
+  std::vector<PolledPair> pairs;
+  for (const auto& source : sources)
+    pairs.push_back({source.key.service, source.key.region, source.state == SourceState::ok});
+  std::sort(pairs.begin(), pairs.end());
+  std::vector<PolledPair> merged;
+  for (const auto& pair : pairs) {
+    if (!merged.empty() && !(merged.back() < pair))
+      merged.back().answered = merged.back().answered || pair.answered;
+    else
+      merged.push_back(pair);
+  }
+  return merged;
+}
+
+// `records`: the account's records of one pair.
+PairVerdict verdict(std::span<const Membership> records, bool answered) {
+  const auto enabled = [&](bool stale) {
+    return std::any_of(records.begin(), records.end(), [&](const Membership& record) {
+      return record.stale == stale && record.status == MemberStatus::ENABLED;
+    });
+  };
+  if (enabled(false)) return {PairState::covered, MemberStatus::ENABLED};
+  if (enabled(true) || !answered) return {PairState::unknown, MemberStatus::UNKNOWN};
+  PairVerdict verdict{PairState::gap, MemberStatus::NOT_MEMBER};
+  for (const Membership& record : records) {
+    if (!record.stale && record.status < verdict.gap_status) verdict.gap_status = record.status;
+  }
+  // UNKNOWN sorts last among statuses but says more than an absence.
+  if (verdict.gap_status == MemberStatus::NOT_MEMBER) {
+    for (const Membership& record : records) {
+      if (!record.stale && record.status == MemberStatus::UNKNOWN) verdict.gap_status = MemberStatus::UNKNOWN;
+    }
+  }
+  return verdict;
+}
+
+// `records`: all the account's records, in membership order.
+bool administrator_mismatch(std::span<const Membership> records) {
+  std::vector<std::pair<Text, Text>> enabled;  // (region, administrator)
+  for (const Membership& record : records) {
+    if (record.status == MemberStatus::ENABLED) enabled.emplace_back(record.region, record.administrator_id);
+  }
+  std::sort(enabled.begin(), enabled.end());
+  for (std::size_t i = 1; i < enabled.size(); ++i) {
+    if (enabled[i].first == enabled[i - 1].first && enabled[i].second != enabled[i - 1].second) return true;
+  }
+  return false;
+}
 
 bool never_a_gap(const std::optional<std::string>& organization_status) {
   return organization_status == "SUSPENDED" || organization_status == "PENDING_CLOSURE";
 }
 
-AccountSummary summarize_account(const std::string& account_id, const Coverage& coverage,
-                                 const std::map<std::string, OrganizationInfo>& organization) {
+// `records`: all the account's records, in membership order (so in the
+// pairs' order too, one pair's records neighbours).
+AccountSummary summarize_account(const Text& account_id, std::span<const Membership> records,
+                                 const std::vector<PolledPair>& pairs,
+                                 const std::map<Text, OrganizationInfo>& organization) {
   AccountSummary account;
   account.account_id = account_id;
   if (const auto found = organization.find(account_id); found != organization.end()) {
     account.name = found->second.name;
     account.organization_status = found->second.status;
   }
-  const auto& pairs = coverage.polled_pairs();
-  std::map<Pair, PairVerdict, PairLess> verdicts;
-  std::set<std::string> regions;
-  for (const auto& [pair, _] : pairs) {
-    verdicts[pair] = coverage.verdict(account_id, pair);
-    regions.insert(pair.second);
-  }
-  account.covered = !verdicts.empty();
-  for (const auto& [pair, verdict] : verdicts) {
-    if (verdict.state != PairState::covered) account.covered = false;
-    if (verdict.state == PairState::unknown) account.unknown.push_back({pair.first, pair.second});
-    if (verdict.state == PairState::gap && !never_a_gap(account.organization_status)) {
-      account.gaps.push_back({pair.first, pair.second, verdict.gap_status});
+  account.covered = !pairs.empty();
+  std::vector<std::pair<const PolledPair*, PairState>> states;
+  states.reserve(pairs.size());
+  const auto pair_of = [](const Membership& record) { return PolledPair{record.service, record.region}; };
+  std::size_t next = 0;
+  for (const auto& pair : pairs) {
+    while (next < records.size() && pair_of(records[next]) < pair) ++next;
+    std::size_t end = next;
+    while (end < records.size() && !(pair < pair_of(records[end]))) ++end;
+    const PairVerdict found = verdict(records.subspan(next, end - next), pair.answered);
+    next = end;
+    states.emplace_back(&pair, found.state);
+    if (found.state != PairState::covered) account.covered = false;
+    if (found.state == PairState::unknown) account.unknown.push_back({pair.service, pair.region});
+    if (found.state == PairState::gap && !never_a_gap(account.organization_status)) {
+      account.gaps.push_back({pair.service, pair.region, found.gap_status});
     }
   }
-  const auto state_of = [&](Service service, const std::string& region) {
-    const auto found = verdicts.find({service, region});
-    return found == verdicts.end() ? std::optional<PairState>() : found->second.state;
+  const auto state_of = [&](Service service, const Text& region) {
+    for (const auto& [pair, state] : states) {
+      if (pair->service == service && pair->region == region) return std::optional(state);
+    }
+    return std::optional<PairState>();
   };
-  for (const auto& region : regions) {
-    if (state_of(Service::guardduty, region) == PairState::covered &&
-        state_of(Service::detective, region) == PairState::gap) {
+  for (const auto& [pair, state] : states) {
+    if (pair->service == Service::guardduty && state == PairState::covered &&
+        state_of(Service::detective, pair->region) == PairState::gap) {
       account.findings.emplace_back(kFindingGuardDutyWithoutDetective);
       break;
     }
   }
-  if (coverage.administrator_mismatch(account_id, regions)) {
-    account.findings.emplace_back(kFindingAdministratorMismatch);
-  }
+  if (administrator_mismatch(records)) account.findings.emplace_back(kFindingAdministratorMismatch);
   std::sort(account.findings.begin(), account.findings.end());
   return account;
 }
@@ -332,6 +305,30 @@ CycleSummary summarize_cycle(const CycleResults& results, const std::vector<Sour
   cycle.retries = results.retries;
   cycle.throttled = results.throttled;
   return cycle;
+}
+
+// Calls visit(account_id, its records) for every account of the universe
+// (every account of a membership, of results.expected_accounts and of the
+// Organizations list) in order. `memberships` must be in membership order.
+template <typename Visit>
+void for_each_account(const CycleResults& results, const std::vector<Membership>& memberships,
+                      const std::map<Text, OrganizationInfo>& organization, const Visit& visit) {
+  std::vector<Text> others(results.expected_accounts.begin(), results.expected_accounts.end());
+  for (const auto& [account_id, _] : organization) others.push_back(account_id);
+  std::sort(others.begin(), others.end());
+  others.erase(std::unique(others.begin(), others.end()), others.end());
+  std::size_t record = 0;
+  auto other = others.begin();
+  while (record < memberships.size() || other != others.end()) {
+    const bool from_records =
+        record < memberships.size() && (other == others.end() || !(*other < memberships[record].account_id));
+    const Text account_id = from_records ? memberships[record].account_id : *other;
+    std::size_t end = record;
+    while (end < memberships.size() && memberships[end].account_id == account_id) ++end;
+    visit(account_id, std::span<const Membership>(memberships.data() + record, end - record));
+    record = end;
+    if (other != others.end() && *other == account_id) ++other;
+  }
 }
 
 Totals count_totals(const Snapshot& snapshot) {
@@ -381,7 +378,7 @@ Snapshot merge_results(const std::optional<Snapshot>& previous, const CycleResul
   }
 
   const auto held = held_by_failed_sources(results, result_of, previous_records_of);
-  static const std::set<std::string> kNoAccounts;
+  static const std::set<Text> kNoAccounts;
   static const std::vector<const Membership*> kNoRecords;
   Snapshot snapshot;
   snapshot.generated_at = format_rfc3339(results.finished_at);
@@ -407,14 +404,10 @@ Snapshot merge_results(const std::optional<Snapshot>& previous, const CycleResul
   std::sort(snapshot.memberships.begin(), snapshot.memberships.end(), membership_order);
 
   const auto organization = organization_info(previous, results);
-  std::set<std::string> universe(results.expected_accounts.begin(), results.expected_accounts.end());
-  for (const auto& record : snapshot.memberships) universe.insert(record.account_id);
-  for (const auto& [account_id, _] : organization) universe.insert(account_id);
-
-  const Coverage coverage(snapshot.sources, snapshot.memberships);
-  for (const auto& account_id : universe) {
-    snapshot.accounts.push_back(summarize_account(account_id, coverage, organization));
-  }
+  const auto pairs = polled_pairs(snapshot.sources);
+  for_each_account(results, snapshot.memberships, organization, [&](const Text& account_id, auto records) {
+    snapshot.accounts.push_back(summarize_account(account_id, records, pairs, organization));
+  });
   snapshot.totals = count_totals(snapshot);
   return snapshot;
 }

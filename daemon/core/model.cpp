@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <array>
+#include <boost/json/parse.hpp>
 #include <utility>
+
+#include "core/json_text.hpp"
 
 namespace mw::core {
 namespace {
@@ -124,6 +127,49 @@ MemberStatus normalize_status(Service service, std::string_view raw_status) {
     return row.service == service && row.folded == folded;
   });
   return match == kStatusTable.end() ? MemberStatus::UNKNOWN : match->status;
+}
+
+RawStatus::RawStatus(std::string_view text, std::string_view account_id) {
+  const std::size_t at = account_id.empty() ? std::string_view::npos : text.find(account_id);
+  if (at == std::string_view::npos || at >= kNoAccount) {
+    pattern_ = text;
+    return;
+  }
+  std::string pattern(text.substr(0, at));
+  pattern += text.substr(at + account_id.size());
+  pattern_ = pattern;
+  account_at_ = static_cast<std::uint32_t>(at);
+}
+
+std::string RawStatus::text(std::string_view account_id) const {
+  const std::string_view pattern = pattern_;
+  if (account_at_ == kNoAccount) return std::string(pattern);
+  std::string text(pattern.substr(0, account_at_));
+  text += account_id;
+  text += pattern.substr(account_at_);
+  return text;
+}
+
+Detail::Detail(const boost::json::object& object) {
+  if (object.empty()) return;
+  std::string compact;
+  append_sorted_compact_json(compact, object);
+  text_ = compact;
+}
+
+Detail Detail::from_canonical_json(std::string_view compact) {
+  Detail detail;
+  if (compact != "{}") detail.text_ = compact;
+  return detail;
+}
+
+boost::json::object Detail::object() const {
+  if (empty()) return {};
+  return boost::json::parse(text_.view()).as_object();
+}
+
+std::string_view Detail::canonical_json() const {
+  return empty() ? std::string_view("{}") : text_.view();
 }
 
 }  // namespace mw::core

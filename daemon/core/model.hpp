@@ -14,17 +14,19 @@
 #include <string_view>
 #include <vector>
 
+#include "core/text.hpp"
+
 namespace mw::core {
 
 using Clock = std::chrono::system_clock;
 using TimePoint = Clock::time_point;
 
-enum class Service { securityhub, guardduty, detective };
+enum class Service : std::uint8_t { securityhub, guardduty, detective };
 
 std::string_view to_string(Service service);
 std::optional<Service> parse_service(std::string_view name);
 
-enum class MemberStatus {
+enum class MemberStatus : std::uint8_t {
   ENABLED,
   CREATED,
   INVITED,
@@ -87,20 +89,61 @@ class Rfc3339Time {
   std::int64_t encoded_ = kNone;
 };
 
+// The status as the service returned it. An UnprocessedAccounts reason
+// usually names its account ("Account 200000000000 is not a member of..."):
+// it is kept with the account ID cut out, so that the reasons of thousands
+// of accounts are one shared Text.
+class RawStatus {
+ public:
+  RawStatus() = default;
+  RawStatus(std::string_view text, std::string_view account_id);
+  std::string text(std::string_view account_id) const;
+  bool operator==(const RawStatus&) const = default;
+
+ private:
+  static constexpr std::uint32_t kNoAccount = std::numeric_limits<std::uint32_t>::max();
+  Text pattern_;
+  std::uint32_t account_at_ = kNoAccount;
+};
+
+// A membership's service-specific fields (snake_case keys): one JSON object
+// kept as its canonical text (keys sorted, no spaces; see
+// core/json_text.hpp) in a Text, so that equal details, common within a
+// source, exist once.
+class Detail {
+ public:
+  Detail() = default;                         // {}
+  Detail(const boost::json::object& object);  // NOLINT(google-explicit-constructor)
+  // `compact` must be what append_sorted_compact_json wrote for an object.
+  static Detail from_canonical_json(std::string_view compact);
+
+  boost::json::object object() const;
+  std::string_view canonical_json() const;  // "{}" when empty
+  bool empty() const { return text_.empty(); }
+  bool operator==(const Detail&) const = default;
+
+ private:
+  Text text_;  // "" for {}
+};
+
+// 88 bytes, its strings shared (see Text): a cycle can hold millions.
 struct Membership {
-  std::string account_id;
-  Service service = Service::securityhub;
-  std::string region;
-  std::string administrator_id;
-  MemberStatus status = MemberStatus::UNKNOWN;
-  std::string raw_status;  // as returned; for NOT_MEMBER the unprocessed reason
-  std::optional<std::string> email;
+  Text account_id;
+  Text region;
+  Text administrator_id;
+  RawStatus raw_status;  // as returned; for NOT_MEMBER the unprocessed reason
+  std::optional<Text> email;
   Rfc3339Time invited_at;
   Rfc3339Time updated_at;
+  Detail detail;
+  Service service = Service::securityhub;
+  MemberStatus status = MemberStatus::UNKNOWN;
   bool stale = false;
-  boost::json::object detail;  // service-specific fields, snake_case keys
 
-  SourceKey source() const { return {administrator_id, service, region}; }
+  SourceKey source() const { return {administrator_id.str(), service, region.str()}; }
+  std::string raw_status_text() const { return raw_status.text(account_id); }
+  // Call once account_id is set: the account ID is cut out of the text.
+  void set_raw_status(std::string_view text) { raw_status = RawStatus(text, account_id); }
 };
 
 struct SourceError {
@@ -162,17 +205,17 @@ struct SourceSummary {
 
 struct CoverageGap {
   Service service = Service::securityhub;
-  std::string region;
+  Text region;
   MemberStatus status = MemberStatus::NOT_MEMBER;
 };
 
 struct CoverageUnknown {
   Service service = Service::securityhub;
-  std::string region;
+  Text region;
 };
 
 struct AccountSummary {
-  std::string account_id;
+  Text account_id;
   std::optional<std::string> name;
   std::optional<std::string> organization_status;
   bool covered = false;
@@ -213,10 +256,10 @@ struct Snapshot {
 // nullopt), changed, or vanished (to nullopt).
 struct MembershipChange {
   std::string at;
-  std::string account_id;
+  Text account_id;
   Service service = Service::securityhub;
-  std::string region;
-  std::string administrator_id;
+  Text region;
+  Text administrator_id;
   std::optional<MemberStatus> from;
   std::optional<MemberStatus> to;
 };

@@ -142,7 +142,7 @@ asio::awaitable<void> SourcePoller::list_members(const PageSink& on_page) {
     auto members = services::parse_list_members(service_, co_await send(request));
     std::vector<std::string> accounts;
     accounts.reserve(members.members.size());
-    for (auto& member : members.members) accounts.push_back(std::move(member.account_id));
+    for (const auto& member : members.members) accounts.push_back(member.account_id.str());
     on_page(std::move(accounts));
     if (!members.next_token) co_return;
     if (!seen_tokens.insert(*members.next_token).second) {

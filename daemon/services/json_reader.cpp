@@ -8,6 +8,7 @@
 #include <limits>
 #include <map>
 
+#include "core/json_text.hpp"
 #include "core/timestamps.hpp"
 #include "core/universe.hpp"
 #include "services/parse_error.hpp"
@@ -240,22 +241,60 @@ boost::json::value JsonReader::convert(const boost::json::value& value, const De
   fail(path, "unsupported field type");
 }
 
-boost::json::object JsonReader::detail(const boost::json::object& object, std::span<const DetailField> fields,
-                                       std::span<const std::string_view> skip,
-                                       const std::string& path) const {
-  std::map<std::string, boost::json::value> sorted;  // detail keys in a stable order, whatever the body's
+std::vector<std::pair<std::string, boost::json::value>> JsonReader::detail_members(
+    const boost::json::object& object, std::span<const DetailField> fields,
+    std::span<const std::string_view> skip, const std::string& path) const {
+  std::vector<std::pair<std::string, boost::json::value>> members;
+  members.reserve(object.size());
   for (const auto& [key, value] : object) {
     if (value.is_null()) continue;
     if (std::find(skip.begin(), skip.end(), std::string_view(key)) != skip.end()) continue;
     const std::string_view name(key);  // Clang 14 lambdas cannot capture structured bindings
     const auto known = std::find_if(fields.begin(), fields.end(),
                                     [&](const DetailField& field) { return field.name == name; });
-    sorted[to_snake_case(key)] =
-        known == fields.end() ? value : convert(value, *known, child_path(path, key));
+    members.emplace_back(to_snake_case(key),
+                         known == fields.end() ? value : convert(value, *known, child_path(path, key)));
   }
+  // Keys in a stable order, whatever the body's; of two keys with one
+  // snake_case form ("masterId", "MasterId") the later wins.
+  std::stable_sort(members.begin(), members.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  const auto last_of_each = [&] {
+    std::vector<std::pair<std::string, boost::json::value>> unique;
+    unique.reserve(members.size());
+    for (auto& member : members) {
+      if (!unique.empty() && unique.back().first == member.first)
+        unique.back() = std::move(member);
+      else
+        unique.push_back(std::move(member));
+    }
+    return unique;
+  };
+  return last_of_each();
+}
+
+boost::json::object JsonReader::detail(const boost::json::object& object, std::span<const DetailField> fields,
+                                       std::span<const std::string_view> skip,
+                                       const std::string& path) const {
   boost::json::object out;
-  for (auto& [key, value] : sorted) out.emplace(key, std::move(value));
+  for (auto& [key, value] : detail_members(object, fields, skip, path)) out.emplace(key, std::move(value));
   return out;
+}
+
+core::Detail JsonReader::member_detail(const boost::json::object& object, std::span<const DetailField> fields,
+                                       std::span<const std::string_view> skip,
+                                       const std::string& path) const {
+  const auto members = detail_members(object, fields, skip, path);
+  if (members.empty()) return {};
+  std::string compact = "{";
+  for (const auto& [key, value] : members) {
+    if (compact.size() > 1) compact += ',';
+    core::append_json_string(compact, key);
+    compact += ':';
+    core::append_sorted_compact_json(compact, value);
+  }
+  compact += '}';
+  return core::Detail::from_canonical_json(compact);
 }
 
 }  // namespace mw::services

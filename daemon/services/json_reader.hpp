@@ -10,6 +10,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/model.hpp"
 
@@ -75,8 +77,14 @@ class JsonReader {
   // every other non-null field copied as it came, `skip`ped keys left out.
   boost::json::object detail(const boost::json::object& object, std::span<const DetailField> fields,
                              std::span<const std::string_view> skip, const std::string& path) const;
+  // The same, as a membership's Detail (written straight to canonical text).
+  core::Detail member_detail(const boost::json::object& object, std::span<const DetailField> fields,
+                             std::span<const std::string_view> skip, const std::string& path) const;
 
  private:
+  std::vector<std::pair<std::string, boost::json::value>> detail_members(
+      const boost::json::object& object, std::span<const DetailField> fields,
+      std::span<const std::string_view> skip, const std::string& path) const;
   boost::json::value convert(const boost::json::value& value, const DetailField& field,
                              const std::string& path) const;
 

@@ -11,9 +11,10 @@ core::Membership parse_member(const JsonReader& reader, const boost::json::objec
   core::Membership record;
   record.service = shape.service;
   record.account_id = reader.account_id(object, fields.account_id, path);
-  record.raw_status = reader.required_string(object, fields.status, path);
-  record.status = core::normalize_status(shape.service, record.raw_status);
-  record.email = reader.optional_string(object, fields.email, path);
+  const std::string raw_status = reader.required_string(object, fields.status, path);
+  record.set_raw_status(raw_status);
+  record.status = core::normalize_status(shape.service, raw_status);
+  if (auto email = reader.optional_string(object, fields.email, path)) record.email = *email;
   if (const auto* invited = reader.find(object, fields.invited_at)) {
     record.invited_at = reader.timestamp(*invited, child_path(path, fields.invited_at));
   }
@@ -22,7 +23,7 @@ core::Membership parse_member(const JsonReader& reader, const boost::json::objec
   }
   const std::string_view own[] = {fields.account_id, fields.status, fields.email, fields.invited_at,
                                   fields.updated_at};
-  record.detail = reader.detail(object, fields.detail, own, path);
+  record.detail = reader.member_detail(object, fields.detail, own, path);
   return record;
 }
 
@@ -32,9 +33,9 @@ core::Membership parse_unprocessed(const JsonReader& reader, const boost::json::
   record.service = shape.service;
   record.account_id = reader.account_id(object, shape.unprocessed.account_id, path);
   record.status = core::MemberStatus::NOT_MEMBER;
-  record.raw_status = reader.optional_string(object, shape.unprocessed.reason, path).value_or("");
+  record.set_raw_status(reader.optional_string(object, shape.unprocessed.reason, path).value_or(""));
   const std::string_view own[] = {shape.unprocessed.account_id, shape.unprocessed.reason};
-  record.detail = reader.detail(object, {}, own, path);
+  record.detail = reader.member_detail(object, {}, own, path);
   return record;
 }
 

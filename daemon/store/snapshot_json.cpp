@@ -7,25 +7,29 @@
 #include <stdexcept>
 #include <utility>
 
+#include "core/json_text.hpp"
 #include "core/timestamps.hpp"
-#include "store/json_text.hpp"
 
 namespace mw::store {
 namespace {
 
 namespace json = boost::json;
 using core::AccountSummary;
+using core::append_json_string;
+using core::append_sorted_pretty_json;
 using core::CoverageGap;
 using core::CoverageUnknown;
 using core::CycleSummary;
 using core::Membership;
 using core::MembershipChange;
 using core::MemberStatus;
+using core::quote_json_string;
 using core::Service;
 using core::Snapshot;
 using core::SourceError;
 using core::SourceState;
 using core::SourceSummary;
+using core::to_compact_json;
 using core::Totals;
 
 // Beyond this a double no longer holds milliseconds exactly.
@@ -177,7 +181,8 @@ class SnapshotWriter {
     out_ += ",\n";
     key(depth, name);
   }
-  void string_or_null(const std::optional<std::string>& text) {
+  template <typename String>
+  void string_or_null(const std::optional<String>& text) {
     if (text)
       append_json_string(out_, *text);
     else
@@ -232,13 +237,13 @@ class SnapshotWriter {
     next(kDepth, "administrator_id");
     append_json_string(out_, m.administrator_id);
     next(kDepth, "detail");
-    append_sorted_pretty_json(out_, m.detail, kDepth);
+    core::append_pretty_from_compact(out_, m.detail.canonical_json(), kDepth);
     next(kDepth, "email");
     string_or_null(m.email);
     next(kDepth, "invited_at");
     time_or_null(m.invited_at);
     next(kDepth, "raw_status");
-    append_json_string(out_, m.raw_status);
+    append_json_string(out_, m.raw_status_text());
     next(kDepth, "region");
     append_json_string(out_, m.region);
     next(kDepth, "service");
@@ -467,19 +472,19 @@ SourceSummary read_source(const ObjectReader& source) {
 }
 
 Membership read_membership(const ObjectReader& membership) {
-  return Membership{
-      .account_id = membership.string("account_id"),
-      .service = membership.service("service"),
-      .region = membership.string("region"),
-      .administrator_id = membership.string("administrator_id"),
-      .status = membership.status("status"),
-      .raw_status = membership.string("raw_status"),
-      .email = membership.optional_string("email"),
-      .invited_at = membership.optional_time("invited_at"),
-      .updated_at = membership.optional_time("updated_at"),
-      .stale = membership.boolean("stale"),
-      .detail = membership.raw_object("detail"),
-  };
+  Membership record;
+  record.account_id = membership.string("account_id");
+  record.service = membership.service("service");
+  record.region = membership.string("region");
+  record.administrator_id = membership.string("administrator_id");
+  record.status = membership.status("status");
+  record.set_raw_status(membership.string("raw_status"));
+  if (auto email = membership.optional_string("email")) record.email = *email;
+  record.invited_at = membership.optional_time("invited_at");
+  record.updated_at = membership.optional_time("updated_at");
+  record.stale = membership.boolean("stale");
+  record.detail = membership.raw_object("detail");
+  return record;
 }
 
 AccountSummary read_account(const ObjectReader& account) {

@@ -15,9 +15,9 @@ Membership record(const std::string& account, MemberStatus status, const std::st
   m.account_id = account;
   m.service = Service::guardduty;
   m.status = status;
-  m.raw_status = raw;
+  m.set_raw_status(raw);
   m.email = "aws+" + account + "@example.com";
-  m.detail["detector_id"] = "0123456789abcdef0123456789abcdef";
+  m.detail = boost::json::object{{"detector_id", "0123456789abcdef0123456789abcdef"}};
   return m;
 }
 
@@ -54,6 +54,7 @@ TEST_CASE("merging moved results gives the snapshot merging copied results gives
   REQUIRE(moved.memberships.size() == 3);
   CHECK(moved.memberships[0].account_id == "222222222222");
   CHECK(moved.memberships[0].status == MemberStatus::ENABLED);
-  CHECK(moved.memberships[0].detail.at("detector_id").as_string() == "0123456789abcdef0123456789abcdef");
+  CHECK(moved.memberships[0].detail.object().at("detector_id").as_string() ==
+        "0123456789abcdef0123456789abcdef");
   CHECK(moved.accounts.size() == 4);
 }

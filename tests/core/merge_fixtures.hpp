@@ -29,7 +29,7 @@ inline Membership record(const std::string& account, Service service, const std:
   m.region = region;
   m.administrator_id = admin;
   m.status = status;
-  m.raw_status = raw.empty() ? std::string(to_string(status)) : raw;
+  m.set_raw_status(raw.empty() ? std::string(to_string(status)) : raw);
   return m;
 }
 
@@ -116,9 +116,9 @@ inline std::string describe(const Snapshot& s) {
   }
   for (const auto& m : s.memberships) {
     out << "M " << m.account_id << ' ' << to_string(m.service) << ' ' << m.region << ' ' << m.administrator_id
-        << ' ' << to_string(m.status) << ' ' << m.raw_status << ' ' << optional_text(m.email) << ' '
-        << m.invited_at.text() << ' ' << m.updated_at.text() << ' ' << m.stale << ' '
-        << boost::json::serialize(m.detail) << '\n';
+        << ' ' << to_string(m.status) << ' ' << m.raw_status_text() << ' '
+        << (m.email ? "\"" + m.email->str() + "\"" : std::string("-")) << ' ' << m.invited_at.text() << ' '
+        << m.updated_at.text() << ' ' << m.stale << ' ' << m.detail.canonical_json() << '\n';
   }
   for (const auto& a : s.accounts) {
     out << "A " << a.account_id << ' ' << optional_text(a.name) << ' ' << optional_text(a.organization_status)

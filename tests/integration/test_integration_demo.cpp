@@ -8,8 +8,8 @@
 #include <cstdlib>
 #include <regex>
 
+#include "core/json_text.hpp"
 #include "harness.hpp"
-#include "store/json_text.hpp"
 #include "store/snapshot_json.hpp"
 
 using namespace mw;
@@ -92,8 +92,8 @@ TEST_CASE("the demo world's snapshot equals the reviewed golden file") {
 
   const auto raw = snapshot_text(config);
   // Written sorted and pretty already: re-serializing changes nothing.
-  CHECK(raw == store::to_sorted_pretty_json(json::parse(raw)));
-  const auto actual = store::to_sorted_pretty_json(normalize(json::parse(raw).as_object()));
+  CHECK(raw == core::to_sorted_pretty_json(json::parse(raw)));
+  const auto actual = core::to_sorted_pretty_json(normalize(json::parse(raw).as_object()));
 
   const auto golden_path = source_path("tests/integration/golden/demo_snapshot.json");
   if (std::getenv("MW_UPDATE_GOLDEN") != nullptr) {
@@ -122,18 +122,18 @@ TEST_CASE("statuses no service documents are UNKNOWN with the raw status kept") 
     const auto* hub = find_membership(snapshot, "200000000047", Service::securityhub, region, "111111111111");
     REQUIRE(hub != nullptr);
     CHECK(hub->status == core::MemberStatus::UNKNOWN);
-    CHECK(hub->raw_status == "PendingVerification");
+    CHECK(hub->raw_status_text() == "PendingVerification");
     const auto* gd = find_membership(snapshot, "200000000049", Service::guardduty, region, "111111111111");
     REQUIRE(gd != nullptr);
     CHECK(gd->status == core::MemberStatus::UNKNOWN);
-    CHECK(gd->raw_status == "Monitored");
+    CHECK(gd->raw_status_text() == "Monitored");
   }
   // Documented statuses in other spellings normalize, keeping their raw form.
   const auto* disabled =
       find_membership(snapshot, "200000000044", Service::detective, "us-east-1", "111111111111");
   REQUIRE(disabled != nullptr);
   CHECK(disabled->status == core::MemberStatus::DISABLED);
-  CHECK(disabled->raw_status == "ACCEPTED_BUT_DISABLED");
+  CHECK(disabled->raw_status_text() == "ACCEPTED_BUT_DISABLED");
 
   // As written to disk, and read back by a restarted daemon.
   const auto text = snapshot_text(config);
@@ -145,7 +145,7 @@ TEST_CASE("statuses no service documents are UNKNOWN with the raw status kept") 
       find_membership(*reread.value, "200000000049", Service::guardduty, "eu-west-1", "111111111111");
   REQUIRE(back != nullptr);
   CHECK(back->status == core::MemberStatus::UNKNOWN);
-  CHECK(back->raw_status == "Monitored");
+  CHECK(back->raw_status_text() == "Monitored");
   // An UNKNOWN status is not ENABLED: the pair is a gap showing UNKNOWN.
   const auto* account = find_account(snapshot, "200000000049");
   REQUIRE(account != nullptr);

@@ -85,7 +85,7 @@ TEST_CASE("GetMembers: batches of at most 50, as few as possible, each account a
     const auto* m = find_membership(daemon.snapshot(), id, Service::guardduty, "us-east-1", "111111111111");
     REQUIRE(m != nullptr);
     CHECK(m->status == core::MemberStatus::NOT_MEMBER);
-    CHECK_FALSE(m->raw_status.empty());
+    CHECK_FALSE(m->raw_status_text().empty());
   }
   CHECK(daemon.snapshot().totals.accounts == 123);
   CHECK(daemon.snapshot().totals.covered == 120);

@@ -181,11 +181,11 @@ std::map<std::string, std::string, std::less<>> fake_aws_environment(const std::
 }
 
 MembershipKey key_of(const core::Membership& m) {
-  return {m.account_id, m.service, m.region, m.administrator_id};
+  return {m.account_id.str(), m.service, m.region.str(), m.administrator_id.str()};
 }
 
 core::SourceKey source_of(const core::Membership& m) {
-  return {m.administrator_id, m.service, m.region};
+  return m.source();
 }
 
 std::vector<std::string> membership_problems(const core::Snapshot& reference,
@@ -216,7 +216,7 @@ std::vector<std::string> membership_problems(const core::Snapshot& reference,
     if (state == states.end()) {
       problems.push_back(name + ": its source is not in the snapshot");
     } else if (state->second == core::SourceState::ok && actual.stale &&
-               !administrators_with_failures.count(expected.administrator_id)) {
+               !administrators_with_failures.count(expected.administrator_id.str())) {
       // Stale in an answering source is right only when a sibling source that
       // lists the account failed, so it was not asked about.
       problems.push_back(name + ": stale while every source of its administrator is ok");

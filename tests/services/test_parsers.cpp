@@ -57,11 +57,11 @@ TEST_CASE("Security Hub GetMembers: every field of the model, and UnprocessedAcc
   CHECK(enabled.service == Service::securityhub);
   CHECK(enabled.account_id == "222222222222");
   CHECK(enabled.status == MemberStatus::ENABLED);
-  CHECK(enabled.raw_status == "Enabled");
+  CHECK(enabled.raw_status_text() == "Enabled");
   CHECK(enabled.email == "sec+\"ops\"@example.com");
   CHECK(enabled.invited_at == "2021-08-18T16:35:56.284Z");
   CHECK(enabled.updated_at == "2021-08-18T16:35:56Z");  // epoch seconds accepted
-  CHECK(boost::json::value(enabled.detail) ==
+  CHECK(boost::json::value(enabled.detail.object()) ==
         json(R"({"administrator_id":"111111111111","master_id":"111111111111"})"));
   CHECK(enabled.region.empty());
   CHECK(enabled.administrator_id.empty());
@@ -74,7 +74,7 @@ TEST_CASE("Security Hub GetMembers: every field of the model, and UnprocessedAcc
   const auto& unprocessed = page.members[2];
   CHECK(unprocessed.account_id == "444444444444");
   CHECK(unprocessed.status == MemberStatus::NOT_MEMBER);
-  CHECK(unprocessed.raw_status == "Account is not a member");
+  CHECK(unprocessed.raw_status_text() == "Account is not a member");
   CHECK_FALSE(page.next_token.has_value());
 }
 
@@ -84,8 +84,8 @@ TEST_CASE("Security Hub ListMembers: pages and unknown statuses kept raw") {
     "NextToken": "page-2"})");
   REQUIRE(page.members.size() == 1);
   CHECK(page.members[0].status == MemberStatus::UNKNOWN);
-  CHECK(page.members[0].raw_status == "Pending_Something");
-  CHECK(boost::json::value(page.members[0].detail) == json(R"({"new_field":{"X":1}})"));
+  CHECK(page.members[0].raw_status_text() == "Pending_Something");
+  CHECK(boost::json::value(page.members[0].detail.object()) == json(R"({"new_field":{"X":1}})"));
   CHECK(page.next_token == "page-2");
   CHECK(securityhub::parse_list_members("{}").members.empty());
   CHECK_FALSE(securityhub::parse_list_members(R"({"Members":[],"NextToken":null})").next_token.has_value());
@@ -100,12 +100,12 @@ TEST_CASE("GuardDuty GetMembers: the documentation's sample response") {
   const auto& member = page.members[0];
   CHECK(member.service == Service::guardduty);
   CHECK(member.account_id == "234567890123");
-  CHECK(member.raw_status == "Monitored");
+  CHECK(member.raw_status_text() == "Monitored");
   CHECK(member.status == MemberStatus::UNKNOWN);
   CHECK(member.email == "guarddutymember@amazon.com ");
   CHECK(member.invited_at == "2018-02-09T21:33:05.568Z");
   CHECK(member.updated_at == "2018-02-09T21:33:46.363Z");
-  CHECK(boost::json::value(member.detail) ==
+  CHECK(boost::json::value(member.detail.object()) ==
         json(R"({"detector_id":"12abc34d567e8fa901bc2d34e56789f0","master_id":"123456789012"})"));
 }
 
@@ -122,10 +122,10 @@ TEST_CASE("GuardDuty GetMembers and ListMembers: every field, unprocessedAccount
   CHECK(got.members[0].status == MemberStatus::VERIFICATION_FAILED);
   CHECK(got.members[0].invited_at == "2018-02-09T21:33:05Z");
   CHECK(got.members[0].updated_at == "2018-02-09T21:33:46.300Z");
-  CHECK(boost::json::value(got.members[0].detail) ==
+  CHECK(boost::json::value(got.members[0].detail.object()) ==
         json(R"({"administrator_id":"111111111111","detector_id":"d2","master_id":"111111111111"})"));
   CHECK(got.members[1].status == MemberStatus::NOT_MEMBER);
-  CHECK(got.members[1].raw_status.starts_with("The request is rejected"));
+  CHECK(got.members[1].raw_status_text().starts_with("The request is rejected"));
 
   const auto listed = guardduty::parse_list_members(
       R"({"members":[{"accountId":"222222222222","relationshipStatus":"Enabled","email":"a@b.c","masterId":"1","updatedAt":"2018-02-09T21:33:05Z"}],"nextToken":"abc"})");
@@ -172,11 +172,11 @@ TEST_CASE("Detective GetMembers: every field of the seed's response syntax") {
   const auto& member = page.members[0];
   CHECK(member.service == Service::detective);
   CHECK(member.status == MemberStatus::DISABLED);
-  CHECK(member.raw_status == "ACCEPTED_BUT_DISABLED");
+  CHECK(member.raw_status_text() == "ACCEPTED_BUT_DISABLED");
   CHECK(member.email == "détective@example.com");
   CHECK(member.invited_at == "2021-08-18T16:35:56.284Z");
   CHECK(member.updated_at == "2021-08-18T16:40:00Z");
-  CHECK(boost::json::value(member.detail) == json(R"({
+  CHECK(boost::json::value(member.detail.object()) == json(R"({
     "administrator_id": "111111111111",
     "datasource_package_ingest_states": {"DETECTIVE_CORE": "STARTED", "EKS_AUDIT": "DISABLED"},
     "disabled_reason": "VOLUME_TOO_HIGH",
@@ -194,11 +194,11 @@ TEST_CASE("Detective GetMembers: every field of the seed's response syntax") {
   })"));
   // Keys come out sorted whatever the body's order.
   std::vector<std::string> keys;
-  for (const auto& [key, _] : member.detail) keys.emplace_back(key);
+  for (const auto& [key, _] : member.detail.object()) keys.emplace_back(key);
   CHECK(std::is_sorted(keys.begin(), keys.end()));
 
   CHECK(page.members[1].status == MemberStatus::NOT_MEMBER);
-  CHECK(page.members[1].raw_status == "Account is not a member");
+  CHECK(page.members[1].raw_status_text() == "Account is not a member");
 }
 
 TEST_CASE("Detective ListMembers and ListGraphs") {

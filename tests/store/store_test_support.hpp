@@ -23,7 +23,7 @@ inline core::Membership membership(std::string account, core::Service service, s
   record.region = std::move(region);
   record.administrator_id = "111111111111";
   record.status = status;
-  record.raw_status = std::move(raw_status);
+  record.set_raw_status(raw_status);
   return record;
 }
 

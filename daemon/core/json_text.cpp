@@ -1,4 +1,4 @@
-#include "store/json_text.hpp"
+#include "core/json_text.hpp"
 
 #include <algorithm>
 #include <array>
@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <vector>
 
-namespace mw::store {
+namespace mw::core {
 namespace {
 
 namespace json = boost::json;
@@ -222,10 +222,85 @@ void append_compact(std::string& out, const json::value& value) {
   }
 }
 
+void append_sorted_compact(std::string& out, const json::value& value) {
+  if (value.is_object()) {
+    std::vector<const json::key_value_pair*> members;
+    members.reserve(value.get_object().size());
+    for (const auto& member : value.get_object()) members.push_back(&member);
+    std::sort(members.begin(), members.end(), [](const auto* a, const auto* b) { return a->key() < b->key(); });
+    out += '{';
+    for (std::size_t i = 0; i < members.size(); ++i) {
+      if (i > 0) out += ',';
+      append_quoted(out, members[i]->key());
+      out += ':';
+      append_sorted_compact(out, members[i]->value());
+    }
+    out += '}';
+  } else if (value.is_array()) {
+    out += '[';
+    bool first = true;
+    for (const auto& element : value.get_array()) {
+      if (!first) out += ',';
+      first = false;
+      append_sorted_compact(out, element);
+    }
+    out += ']';
+  } else {
+    append_scalar(out, value);
+  }
+}
+
+// The length of the string literal starting at compact[i] (a quote).
+std::size_t string_literal_length(std::string_view compact, std::size_t i) {
+  std::size_t end = i + 1;
+  while (end < compact.size() && compact[end] != '"') end += compact[end] == '\\' ? 2 : 1;
+  return std::min(end + 1, compact.size()) - i;
+}
+
 }  // namespace
 
 void append_sorted_pretty_json(std::string& out, const json::value& value, int depth) {
   append_pretty(out, value, depth);
+}
+
+void append_sorted_compact_json(std::string& out, const json::value& value) {
+  append_sorted_compact(out, value);
+}
+
+void append_pretty_from_compact(std::string& out, std::string_view compact, int depth) {
+  for (std::size_t i = 0; i < compact.size();) {
+    const char c = compact[i];
+    if (c == '"') {
+      const std::size_t length = string_literal_length(compact, i);
+      out.append(compact.substr(i, length));
+      i += length;
+      continue;
+    }
+    const bool opens = c == '{' || c == '[';
+    const bool closes = c == '}' || c == ']';
+    if (opens && i + 1 < compact.size() && (compact[i + 1] == '}' || compact[i + 1] == ']')) {
+      out.append(compact.substr(i, 2));  // {} and [] stay on one line
+      i += 2;
+      continue;
+    }
+    if (closes) {
+      out += '\n';
+      append_indent(out, --depth);
+      out += c;
+    } else if (opens) {
+      out += c;
+      out += '\n';
+      append_indent(out, ++depth);
+    } else if (c == ',') {
+      out += ",\n";
+      append_indent(out, depth);
+    } else if (c == ':') {
+      out += ": ";
+    } else {
+      out += c;
+    }
+    ++i;
+  }
 }
 
 void append_json_string(std::string& out, std::string_view text) {
@@ -266,4 +341,4 @@ std::string format_json_double(double value) {
   return text;
 }
 
-}  // namespace mw::store
+}  // namespace mw::core

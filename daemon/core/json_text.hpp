@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace mw::store {
+namespace mw::core {
 
 // `value` pretty-printed with sorted keys and a trailing newline.
 std::string to_sorted_pretty_json(const boost::json::value& value);
@@ -16,6 +16,15 @@ std::string to_sorted_pretty_json(const boost::json::value& value);
 // Appends what to_sorted_pretty_json writes, without the trailing newline,
 // for a value nested `depth` levels deep (its lines indented to match).
 void append_sorted_pretty_json(std::string& out, const boost::json::value& value, int depth);
+
+// Appends `value` on one line (no spaces) with every object's keys sorted:
+// the canonical text that append_pretty_from_compact turns into what
+// append_sorted_pretty_json writes.
+void append_sorted_compact_json(std::string& out, const boost::json::value& value);
+
+// Appends the pretty form, nested `depth` levels deep, of `compact`: text
+// written by append_sorted_compact_json (re-indented, not parsed again).
+void append_pretty_from_compact(std::string& out, std::string_view compact, int depth);
 
 // Appends quote_json_string(text).
 void append_json_string(std::string& out, std::string_view text);
@@ -33,4 +42,4 @@ std::string quote_json_string(std::string_view text);
 // values (which JSON cannot express) as null.
 std::string format_json_double(double value);
 
-}  // namespace mw::store
+}  // namespace mw::core

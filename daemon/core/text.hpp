@@ -1,0 +1,81 @@
+#pragma once
+
+// An immutable string shared by every equal copy. A snapshot repeats a few
+// regions, administrators, statuses, e-mails and account IDs hundreds of
+// thousands of times; as std::string each took 32 bytes and often a heap
+// block, as Text each takes 8 and the characters exist once. Equal texts
+// are the same entry, so equality is one pointer comparison.
+//
+// Entries live in one process-wide pool, counted by reference and freed with
+// their last Text. Thread-safe: copies touch only an atomic count; making a
+// Text from characters and dropping the last copy take the pool's lock.
+
+#include <compare>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <iosfwd>
+#include <string>
+#include <string_view>
+
+namespace mw::core {
+
+class Text {
+ public:
+  Text() = default;  // ""
+  // Implicit: a Text stands wherever a string did.
+  Text(std::string_view text);                                     // NOLINT(google-explicit-constructor)
+  Text(const std::string& text) : Text(std::string_view(text)) {}  // NOLINT
+  Text(const char* text) : Text(std::string_view(text)) {}         // NOLINT
+
+  Text(const Text& other) noexcept;
+  Text(Text&& other) noexcept : entry_(other.entry_) { other.entry_ = nullptr; }
+  Text& operator=(const Text& other) noexcept;
+  Text& operator=(Text&& other) noexcept;
+  ~Text();
+
+  std::string_view view() const;
+  operator std::string_view() const { return view(); }  // NOLINT
+  std::string str() const { return std::string(view()); }
+  bool empty() const { return entry_ == nullptr; }
+  std::size_t size() const { return view().size(); }
+  std::size_t hash() const;
+
+  friend bool operator==(const Text& a, const Text& b) { return a.entry_ == b.entry_; }
+  friend bool operator==(const Text& a, std::string_view b) { return a.view() == b; }
+  friend bool operator==(const Text& a, const std::string& b) { return a.view() == b; }
+  friend bool operator==(const Text& a, const char* b) { return a.view() == b; }
+  friend std::strong_ordering operator<=>(const Text& a, const Text& b) {
+    return a.entry_ == b.entry_ ? std::strong_ordering::equal : a.view() <=> b.view();
+  }
+  friend std::strong_ordering operator<=>(const Text& a, std::string_view b) { return a.view() <=> b; }
+  friend std::strong_ordering operator<=>(const Text& a, const std::string& b) {
+    return a.view() <=> std::string_view(b);
+  }
+  friend std::strong_ordering operator<=>(const Text& a, const char* b) {
+    return a.view() <=> std::string_view(b);
+  }
+
+  // How many distinct non-empty texts the pool holds (for tests and memory
+  // accounting).
+  static std::size_t pool_size();
+
+  struct Entry;
+
+ private:
+  Entry* entry_ = nullptr;  // nullptr is ""
+};
+
+std::ostream& operator<<(std::ostream& out, const Text& text);
+
+std::string operator+(const std::string& a, const Text& b);
+std::string operator+(const Text& a, const std::string& b);
+std::string operator+(const char* a, const Text& b);
+std::string operator+(const Text& a, const char* b);
+
+}  // namespace mw::core
+
+template <>
+struct std::hash<mw::core::Text> {
+  std::size_t operator()(const mw::core::Text& text) const { return text.hash(); }
+};
