@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 namespace mw::core {
@@ -88,8 +89,18 @@ bool is_plain(char c) {
 }
 
 void append_quoted(std::string& out, std::string_view text) {
-  out += '"';
   std::size_t i = 0;
+  while (i < text.size() && is_plain(text[i])) ++i;
+  if (i == text.size()) {  // most strings: one copy
+    const std::size_t at = out.size();
+    out.resize(at + text.size() + 2);
+    out[at] = '"';
+    std::memcpy(out.data() + at + 1, text.data(), text.size());
+    out.back() = '"';
+    return;
+  }
+  out += '"';
+  out.append(text.data(), i);
   while (i < text.size()) {
     // Runs of plain characters, most of any snapshot, are copied in one go.
     std::size_t plain_end = i;
@@ -227,7 +238,8 @@ void append_sorted_compact(std::string& out, const json::value& value) {
     std::vector<const json::key_value_pair*> members;
     members.reserve(value.get_object().size());
     for (const auto& member : value.get_object()) members.push_back(&member);
-    std::sort(members.begin(), members.end(), [](const auto* a, const auto* b) { return a->key() < b->key(); });
+    std::sort(members.begin(), members.end(),
+              [](const auto* a, const auto* b) { return a->key() < b->key(); });
     out += '{';
     for (std::size_t i = 0; i < members.size(); ++i) {
       if (i > 0) out += ',';
@@ -252,9 +264,16 @@ void append_sorted_compact(std::string& out, const json::value& value) {
 
 // The length of the string literal starting at compact[i] (a quote).
 std::size_t string_literal_length(std::string_view compact, std::size_t i) {
-  std::size_t end = i + 1;
-  while (end < compact.size() && compact[end] != '"') end += compact[end] == '\\' ? 2 : 1;
-  return std::min(end + 1, compact.size()) - i;
+  for (std::size_t from = i + 1; from < compact.size();) {
+    const void* found = std::memchr(compact.data() + from, '"', compact.size() - from);
+    if (found == nullptr) break;
+    const auto quote = static_cast<std::size_t>(static_cast<const char*>(found) - compact.data());
+    std::size_t backslashes = 0;
+    while (compact[quote - 1 - backslashes] == '\\') ++backslashes;  // stops at the opening quote
+    if (backslashes % 2 == 0) return quote + 1 - i;
+    from = quote + 1;  // an escaped quote
+  }
+  return compact.size() - i;
 }
 
 }  // namespace
@@ -268,38 +287,40 @@ void append_sorted_compact_json(std::string& out, const json::value& value) {
 }
 
 void append_pretty_from_compact(std::string& out, std::string_view compact, int depth) {
+  out.reserve(out.size() + compact.size() * 2);
   for (std::size_t i = 0; i < compact.size();) {
     const char c = compact[i];
     if (c == '"') {
       const std::size_t length = string_literal_length(compact, i);
-      out.append(compact.substr(i, length));
+      out.append(compact.data() + i, length);
       i += length;
-      continue;
-    }
-    const bool opens = c == '{' || c == '[';
-    const bool closes = c == '}' || c == ']';
-    if (opens && i + 1 < compact.size() && (compact[i + 1] == '}' || compact[i + 1] == ']')) {
-      out.append(compact.substr(i, 2));  // {} and [] stay on one line
+    } else if ((c == '{' || c == '[') && i + 1 < compact.size() &&
+               (compact[i + 1] == '}' || compact[i + 1] == ']')) {
+      out.append(compact.data() + i, 2);  // {} and [] stay on one line
       i += 2;
-      continue;
-    }
-    if (closes) {
-      out += '\n';
-      append_indent(out, --depth);
-      out += c;
-    } else if (opens) {
+    } else if (c == '{' || c == '[') {
       out += c;
       out += '\n';
       append_indent(out, ++depth);
+      ++i;
+    } else if (c == '}' || c == ']') {
+      out += '\n';
+      append_indent(out, --depth);
+      out += c;
+      ++i;
     } else if (c == ',') {
       out += ",\n";
       append_indent(out, depth);
+      ++i;
     } else if (c == ':') {
       out += ": ";
-    } else {
-      out += c;
+      ++i;
+    } else {  // a number, true, false or null: up to the next structural character
+      std::size_t end = i + 1;
+      while (end < compact.size() && compact[end] != ',' && compact[end] != '}' && compact[end] != ']') ++end;
+      out.append(compact.data() + i, end - i);
+      i = end;
     }
-    ++i;
   }
 }
 

@@ -40,6 +40,9 @@ class Text {
   bool empty() const { return entry_ == nullptr; }
   std::size_t size() const { return view().size(); }
   std::size_t hash() const;
+  // Equal texts, and only they, have equal identities (nullptr for ""):
+  // a key for sets that need no count of their own.
+  const void* identity() const { return entry_; }
 
   friend bool operator==(const Text& a, const Text& b) { return a.entry_ == b.entry_; }
   friend bool operator==(const Text& a, std::string_view b) { return a.view() == b; }

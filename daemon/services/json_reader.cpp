@@ -127,20 +127,40 @@ const boost::json::value* JsonReader::find(const boost::json::object& object, st
   return value && !value->is_null() ? value : nullptr;
 }
 
-std::optional<std::string> JsonReader::optional_string(const boost::json::object& object,
-                                                       std::string_view key, const std::string& path) const {
+std::optional<std::string_view> JsonReader::optional_string_view(const boost::json::object& object,
+                                                                 std::string_view key,
+                                                                 const std::string& path) const {
   const auto* value = find(object, key);
   if (!value) return std::nullopt;
   // The path is built only for the error: this runs for every field of every record.
   if (!value->is_string()) fail(child_path(path, key), "expected a string, got " + kind_of(*value));
-  return std::string(value->get_string());
+  return std::string_view(value->get_string());
+}
+
+std::optional<std::string> JsonReader::optional_string(const boost::json::object& object,
+                                                       std::string_view key, const std::string& path) const {
+  const auto text = optional_string_view(object, key, path);
+  return text ? std::optional<std::string>(*text) : std::nullopt;
+}
+
+core::Rfc3339Time JsonReader::timestamp_field(const boost::json::object& object, std::string_view key,
+                                              const std::string& path) const {
+  const auto* value = find(object, key);
+  if (!value) return {};
+  const auto time = value->is_string() ? core::parse_iso8601_time(value->get_string()) : std::nullopt;
+  return time ? *time : timestamp(*value, child_path(path, key));
+}
+
+std::string_view JsonReader::required_string_view(const boost::json::object& object, std::string_view key,
+                                                  const std::string& path) const {
+  const auto text = optional_string_view(object, key, path);
+  if (!text) fail(child_path(path, key), "missing");
+  return *text;
 }
 
 std::string JsonReader::required_string(const boost::json::object& object, std::string_view key,
                                         const std::string& path) const {
-  auto text = optional_string(object, key, path);
-  if (!text) fail(child_path(path, key), "missing");
-  return std::move(*text);
+  return std::string(required_string_view(object, key, path));
 }
 
 std::string JsonReader::account_id(const boost::json::object& object, std::string_view key,
@@ -241,57 +261,116 @@ boost::json::value JsonReader::convert(const boost::json::value& value, const De
   fail(path, "unsupported field type");
 }
 
-std::vector<std::pair<std::string, boost::json::value>> JsonReader::detail_members(
-    const boost::json::object& object, std::span<const DetailField> fields,
-    std::span<const std::string_view> skip, const std::string& path) const {
-  std::vector<std::pair<std::string, boost::json::value>> members;
-  members.reserve(object.size());
-  for (const auto& [key, value] : object) {
-    if (value.is_null()) continue;
-    if (std::find(skip.begin(), skip.end(), std::string_view(key)) != skip.end()) continue;
-    const std::string_view name(key);  // Clang 14 lambdas cannot capture structured bindings
-    const auto known = std::find_if(fields.begin(), fields.end(),
-                                    [&](const DetailField& field) { return field.name == name; });
-    members.emplace_back(to_snake_case(key),
-                         known == fields.end() ? value : convert(value, *known, child_path(path, key)));
-  }
-  // Keys in a stable order, whatever the body's; of two keys with one
-  // snake_case form ("masterId", "MasterId") the later wins.
-  std::stable_sort(members.begin(), members.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
-  const auto last_of_each = [&] {
-    std::vector<std::pair<std::string, boost::json::value>> unique;
-    unique.reserve(members.size());
-    for (auto& member : members) {
-      if (!unique.empty() && unique.back().first == member.first)
-        unique.back() = std::move(member);
-      else
-        unique.push_back(std::move(member));
-    }
-    return unique;
-  };
-  return last_of_each();
-}
-
 boost::json::object JsonReader::detail(const boost::json::object& object, std::span<const DetailField> fields,
                                        std::span<const std::string_view> skip,
                                        const std::string& path) const {
-  boost::json::object out;
-  for (auto& [key, value] : detail_members(object, fields, skip, path)) out.emplace(key, std::move(value));
-  return out;
+  return boost::json::parse(member_detail(object, fields, skip, path).canonical_json()).as_object();
 }
+
+// Appends the compact text of a known field's value, checked and converted.
+// The field's path is built only for an error: this runs for every field of
+// every record.
+void JsonReader::append_converted(std::string& out, const boost::json::value& value, const DetailField& field,
+                                  const std::string& path, std::string_view key) const {
+  switch (field.type) {
+    case FieldType::string:
+      if (!value.is_string()) as_string(value, child_path(path, key));
+      core::append_json_string(out, value.get_string());
+      return;
+    case FieldType::timestamp: {
+      const auto time = value.is_string()   ? core::parse_iso8601_time(value.get_string())
+                        : value.is_number() ? core::time_from_epoch_seconds(value.to_number<double>())
+                                            : std::nullopt;
+      core::append_json_string(out, (time ? *time : timestamp(value, child_path(path, key))).text());
+      return;
+    }
+    case FieldType::integer:
+      out += std::to_string(value.is_int64() ? value.get_int64() : integer(value, child_path(path, key)));
+      return;
+    case FieldType::number: {
+      const bool plain = value.is_double() && std::isfinite(value.get_double());
+      core::append_sorted_compact_json(out,
+                                       plain ? value.get_double() : number(value, child_path(path, key)));
+      return;
+    }
+    case FieldType::string_map:
+    case FieldType::structure_map:
+      core::append_sorted_compact_json(out, convert(value, field, child_path(path, key)));
+      return;
+  }
+}
+
+namespace {
+
+// The snake_case forms of member keys. Keys come from a small vocabulary,
+// so each is converted once per thread. The views it gives stay valid while
+// any member_detail of the thread runs (nested ones included): it is emptied,
+// when full, only as the outermost starts.
+class SnakeCaseCache {
+ public:
+  static SnakeCaseCache& of_this_thread() {
+    thread_local SnakeCaseCache cache;
+    return cache;
+  }
+  std::string_view get(std::string_view name) {
+    if (const auto found = names_.find(name); found != names_.end()) return found->second;
+    return names_.emplace(std::string(name), to_snake_case(name)).first->second;
+  }
+  // RAII: one member_detail running.
+  struct Use {
+    explicit Use(SnakeCaseCache& cache) : cache(cache) {
+      constexpr std::size_t kMaxCached = 4096;  // a server inventing keys cannot grow it forever
+      if (cache.users_++ == 0 && cache.names_.size() >= kMaxCached) cache.names_.clear();
+    }
+    ~Use() { --cache.users_; }
+    Use(const Use&) = delete;
+    Use& operator=(const Use&) = delete;
+    SnakeCaseCache& cache;
+  };
+
+ private:
+  std::map<std::string, std::string, std::less<>> names_;
+  int users_ = 0;
+};
+
+}  // namespace
 
 core::Detail JsonReader::member_detail(const boost::json::object& object, std::span<const DetailField> fields,
                                        std::span<const std::string_view> skip,
                                        const std::string& path) const {
-  const auto members = detail_members(object, fields, skip, path);
+  struct Member {
+    std::string_view key;    // snake_case
+    std::size_t begin, end;  // its value's compact text in `values`
+  };
+  const SnakeCaseCache::Use snake_case(SnakeCaseCache::of_this_thread());
+  std::string values;
+  std::vector<Member> members;
+  members.reserve(object.size());
+  for (const auto& [key, value] : object) {
+    if (value.is_null()) continue;
+    const std::string_view name(key);  // Clang 14 lambdas cannot capture structured bindings
+    if (std::find(skip.begin(), skip.end(), name) != skip.end()) continue;
+    const auto known = std::find_if(fields.begin(), fields.end(),
+                                    [&](const DetailField& field) { return field.name == name; });
+    const std::size_t begin = values.size();
+    if (known == fields.end())
+      core::append_sorted_compact_json(values, value);  // copied as it came
+    else
+      append_converted(values, value, *known, path, name);
+    members.push_back({snake_case.cache.get(name), begin, values.size()});
+  }
   if (members.empty()) return {};
+  // Keys in a stable order, whatever the body's; of two keys with one
+  // snake_case form ("masterId", "MasterId") the later wins.
+  std::stable_sort(members.begin(), members.end(),
+                   [](const Member& a, const Member& b) { return a.key < b.key; });
   std::string compact = "{";
-  for (const auto& [key, value] : members) {
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    if (i + 1 < members.size() && members[i + 1].key == members[i].key) continue;
     if (compact.size() > 1) compact += ',';
-    core::append_json_string(compact, key);
+    core::append_json_string(compact, members[i].key);
     compact += ':';
-    core::append_sorted_compact_json(compact, value);
+    compact.append(values, members[i].begin, members[i].end - members[i].begin);
   }
   compact += '}';
   return core::Detail::from_canonical_json(compact);

@@ -58,8 +58,16 @@ class JsonReader {
 
   std::optional<std::string> optional_string(const boost::json::object& object, std::string_view key,
                                              const std::string& path) const;
+  // The same, viewing the body's tree.
+  std::optional<std::string_view> optional_string_view(const boost::json::object& object,
+                                                       std::string_view key, const std::string& path) const;
+  // A field read by timestamp(); absent or null: none.
+  core::Rfc3339Time timestamp_field(const boost::json::object& object, std::string_view key,
+                                    const std::string& path) const;
   std::string required_string(const boost::json::object& object, std::string_view key,
                               const std::string& path) const;
+  std::string_view required_string_view(const boost::json::object& object, std::string_view key,
+                                        const std::string& path) const;
   // A required 12-digit account ID.
   std::string account_id(const boost::json::object& object, std::string_view key,
                          const std::string& path) const;
@@ -82,9 +90,8 @@ class JsonReader {
                              std::span<const std::string_view> skip, const std::string& path) const;
 
  private:
-  std::vector<std::pair<std::string, boost::json::value>> detail_members(
-      const boost::json::object& object, std::span<const DetailField> fields,
-      std::span<const std::string_view> skip, const std::string& path) const;
+  void append_converted(std::string& out, const boost::json::value& value, const DetailField& field,
+                        const std::string& path, std::string_view key) const;
   boost::json::value convert(const boost::json::value& value, const DetailField& field,
                              const std::string& path) const;
 

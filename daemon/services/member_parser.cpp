@@ -11,16 +11,12 @@ core::Membership parse_member(const JsonReader& reader, const boost::json::objec
   core::Membership record;
   record.service = shape.service;
   record.account_id = reader.account_id(object, fields.account_id, path);
-  const std::string raw_status = reader.required_string(object, fields.status, path);
+  const std::string_view raw_status = reader.required_string_view(object, fields.status, path);
   record.set_raw_status(raw_status);
   record.status = core::normalize_status(shape.service, raw_status);
-  if (auto email = reader.optional_string(object, fields.email, path)) record.email = *email;
-  if (const auto* invited = reader.find(object, fields.invited_at)) {
-    record.invited_at = reader.timestamp(*invited, child_path(path, fields.invited_at));
-  }
-  if (const auto* updated = reader.find(object, fields.updated_at)) {
-    record.updated_at = reader.timestamp(*updated, child_path(path, fields.updated_at));
-  }
+  if (const auto email = reader.optional_string_view(object, fields.email, path)) record.email = *email;
+  record.invited_at = reader.timestamp_field(object, fields.invited_at, path);
+  record.updated_at = reader.timestamp_field(object, fields.updated_at, path);
   const std::string_view own[] = {fields.account_id, fields.status, fields.email, fields.invited_at,
                                   fields.updated_at};
   record.detail = reader.member_detail(object, fields.detail, own, path);
@@ -33,10 +29,32 @@ core::Membership parse_unprocessed(const JsonReader& reader, const boost::json::
   record.service = shape.service;
   record.account_id = reader.account_id(object, shape.unprocessed.account_id, path);
   record.status = core::MemberStatus::NOT_MEMBER;
-  record.set_raw_status(reader.optional_string(object, shape.unprocessed.reason, path).value_or(""));
+  record.set_raw_status(reader.optional_string_view(object, shape.unprocessed.reason, path).value_or(""));
   const std::string_view own[] = {shape.unprocessed.account_id, shape.unprocessed.reason};
   record.detail = reader.member_detail(object, {}, own, path);
   return record;
+}
+
+}  // namespace
+
+namespace {
+
+// Calls parse(object, path) for each element of the list `name`, with the
+// element's path ("Members[3]") built in one reused buffer.
+template <typename Parse>
+void for_each_listed(const JsonReader& reader, const boost::json::object& response, std::string_view name,
+                     bool required, const Parse& parse) {
+  const auto* list = reader.array_field(response, name, "", required);
+  if (!list) return;
+  std::string path(name);
+  const std::size_t base = path.size();
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    path.resize(base);
+    path += '[';
+    path += std::to_string(i);
+    path += ']';
+    parse(reader.as_object((*list)[i], path), path);
+  }
 }
 
 }  // namespace
@@ -45,23 +63,15 @@ MemberPage parse_members_response(const JsonReader& reader, std::string_view bod
                                   const MembersResponseShape& shape) {
   const auto response = reader.parse_object(body);
   MemberPage page;
-  const std::string members_path(shape.members_list);
-  if (const auto* members = reader.array_field(response, shape.members_list, "", shape.members_required)) {
-    for (std::size_t i = 0; i < members->size(); ++i) {
-      const auto path = index_path(members_path, i);
-      page.members.push_back(parse_member(reader, reader.as_object((*members)[i], path), shape, path));
-    }
-  }
+  for_each_listed(reader, response, shape.members_list, shape.members_required,
+                  [&](const boost::json::object& object, const std::string& path) {
+                    page.members.push_back(parse_member(reader, object, shape, path));
+                  });
   if (!shape.unprocessed_list.empty()) {
-    const std::string unprocessed_path(shape.unprocessed_list);
-    if (const auto* unprocessed =
-            reader.array_field(response, shape.unprocessed_list, "", shape.unprocessed_required)) {
-      for (std::size_t i = 0; i < unprocessed->size(); ++i) {
-        const auto path = index_path(unprocessed_path, i);
-        page.members.push_back(
-            parse_unprocessed(reader, reader.as_object((*unprocessed)[i], path), shape, path));
-      }
-    }
+    for_each_listed(reader, response, shape.unprocessed_list, shape.unprocessed_required,
+                    [&](const boost::json::object& object, const std::string& path) {
+                      page.members.push_back(parse_unprocessed(reader, object, shape, path));
+                    });
   }
   if (!shape.next_token.empty()) page.next_token = reader.next_token(response, shape.next_token);
   return page;

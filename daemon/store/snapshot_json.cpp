@@ -228,35 +228,33 @@ class SnapshotWriter {
     out_ += ']';
   }
 
-  // A membership's keys (CONTRACT.md) in bytewise order.
+  // A membership's keys (CONTRACT.md) in bytewise order, each written with
+  // its punctuation and indentation as one piece (this runs per record).
   void membership(const Membership& m) {
     constexpr int kDepth = 3;
-    out_ += "{\n";
-    key(kDepth, "account_id");
+    out_ += "{\n      \"account_id\": ";
     append_json_string(out_, m.account_id);
-    next(kDepth, "administrator_id");
+    out_ += ",\n      \"administrator_id\": ";
     append_json_string(out_, m.administrator_id);
-    next(kDepth, "detail");
+    out_ += ",\n      \"detail\": ";
     core::append_pretty_from_compact(out_, m.detail.canonical_json(), kDepth);
-    next(kDepth, "email");
+    out_ += ",\n      \"email\": ";
     string_or_null(m.email);
-    next(kDepth, "invited_at");
+    out_ += ",\n      \"invited_at\": ";
     time_or_null(m.invited_at);
-    next(kDepth, "raw_status");
+    out_ += ",\n      \"raw_status\": ";
     append_json_string(out_, m.raw_status_text());
-    next(kDepth, "region");
+    out_ += ",\n      \"region\": ";
     append_json_string(out_, m.region);
-    next(kDepth, "service");
+    out_ += ",\n      \"service\": ";
     append_json_string(out_, core::to_string(m.service));
-    next(kDepth, "stale");
-    out_ += m.stale ? "true" : "false";
-    next(kDepth, "status");
+    out_ += ",\n      \"stale\": ";
+    out_ += m.stale ? std::string_view("true") : std::string_view("false");
+    out_ += ",\n      \"status\": ";
     append_json_string(out_, core::to_string(m.status));
-    next(kDepth, "updated_at");
+    out_ += ",\n      \"updated_at\": ";
     time_or_null(m.updated_at);
-    out_ += '\n';
-    indent(kDepth - 1);
-    out_ += '}';
+    out_ += "\n    }";
   }
 
   std::string& out_;
