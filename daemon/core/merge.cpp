@@ -20,8 +20,8 @@ struct SourceLess {
 };
 
 struct OrganizationInfo {
-  std::optional<std::string> name;
-  std::string status;
+  std::optional<Text> name;
+  Text status;
 };
 
 // Room for `more` records without moving the ones already there, growing
@@ -161,9 +161,10 @@ std::map<Text, OrganizationInfo> organization_info(const std::optional<Snapshot>
   std::map<Text, OrganizationInfo> info;
   if (results.organization_accounts) {
     for (const auto& account : *results.organization_accounts) {
-      info.try_emplace(account.account_id,
-                       OrganizationInfo{account.name.empty() ? std::nullopt : std::optional(account.name),
-                                        account.status});
+      info.try_emplace(
+          account.account_id,
+          OrganizationInfo{account.name.empty() ? std::nullopt : std::optional<Text>(account.name),
+                           account.status});
     }
   } else if (results.organization_error && previous) {
     for (const auto& account : previous->accounts) {
@@ -244,7 +245,7 @@ bool administrator_mismatch(std::span<const Membership> records) {
   return false;
 }
 
-bool never_a_gap(const std::optional<std::string>& organization_status) {
+bool never_a_gap(const std::optional<Text>& organization_status) {
   return organization_status == "SUSPENDED" || organization_status == "PENDING_CLOSURE";
 }
 
@@ -448,6 +449,9 @@ Snapshot merge_results(const std::optional<Snapshot>& previous, const CycleResul
 
   const auto organization = organization_info(previous, results);
   const auto pairs = polled_pairs(snapshot.sources);
+  std::size_t accounts = 0;
+  for_each_account(results, snapshot.memberships, organization, [&](const Text&, auto) { ++accounts; });
+  snapshot.accounts.reserve(accounts);
   for_each_account(results, snapshot.memberships, organization, [&](const Text& account_id, auto records) {
     snapshot.accounts.push_back(summarize_account(account_id, records, pairs, organization));
   });

@@ -216,12 +216,12 @@ struct CoverageUnknown {
 
 struct AccountSummary {
   Text account_id;
-  std::optional<std::string> name;
-  std::optional<std::string> organization_status;
+  std::optional<Text> name;
+  std::optional<Text> organization_status;
   bool covered = false;
   std::vector<CoverageGap> gaps;
   std::vector<CoverageUnknown> unknown;
-  std::vector<std::string> findings;  // GUARDDUTY_WITHOUT_DETECTIVE, ADMINISTRATOR_MISMATCH
+  std::vector<Text> findings;  // GUARDDUTY_WITHOUT_DETECTIVE, ADMINISTRATOR_MISMATCH
 };
 
 struct CycleSummary {

@@ -41,8 +41,13 @@ double round_to_millis(double seconds) {
 
 // ---------------------------------------------------------------- writing
 
-json::value string_or_null(const std::optional<std::string>& text) {
-  return text ? json::value(*text) : json::value(nullptr);
+std::optional<core::Text> optional_text(const std::optional<std::string>& text) {
+  return text ? std::optional<core::Text>(*text) : std::nullopt;
+}
+
+template <typename String>
+json::value string_or_null(const std::optional<String>& text) {
+  return text ? json::value(std::string_view(*text)) : json::value(nullptr);
 }
 
 json::value error_to_json(const std::optional<SourceError>& error) {
@@ -99,7 +104,7 @@ json::value account_to_json(const AccountSummary& account) {
     unknown.push_back(json::object{{"service", core::to_string(pair.service)}, {"region", pair.region}});
   }
   json::array findings;
-  for (const std::string& finding : account.findings) findings.push_back(json::value(finding));
+  for (const auto& finding : account.findings) findings.push_back(json::value(finding.view()));
   return json::object{
       {"account_id", account.account_id},
       {"name", string_or_null(account.name)},
@@ -488,8 +493,8 @@ Membership read_membership(const ObjectReader& membership) {
 AccountSummary read_account(const ObjectReader& account) {
   AccountSummary result{
       .account_id = account.string("account_id"),
-      .name = account.optional_string("name"),
-      .organization_status = account.optional_string("organization_status"),
+      .name = optional_text(account.optional_string("name")),
+      .organization_status = optional_text(account.optional_string("organization_status")),
       .covered = account.boolean("covered"),
       .gaps = read_objects<CoverageGap>(
           account, "gaps",

@@ -89,7 +89,7 @@ TEST_CASE("an answering cycle: sources ok, sorted memberships, coverage, totals,
   REQUIRE(acct2->gaps.size() == 1);
   CHECK(acct2->gaps[0].service == Service::detective);
   CHECK(acct2->gaps[0].status == MemberStatus::INVITED);
-  CHECK(acct2->findings == std::vector<std::string>{"GUARDDUTY_WITHOUT_DETECTIVE"});
+  CHECK(acct2->findings == std::vector<Text>{"GUARDDUTY_WITHOUT_DETECTIVE"});
 
   const auto* acct3 = find_account(snapshot, kAcct3);  // unprocessed in GuardDuty, not returned by Detective
   REQUIRE(acct3);
@@ -397,8 +397,7 @@ TEST_CASE("GUARDDUTY_WITHOUT_DETECTIVE only where Detective is polled and answer
         merge(std::nullopt,
               cycle(0, {gd_enabled(kUsEast), answered(kAdminA, Service::detective, kUsEast, {}, minute(1))}),
               guardduty_and_detective());
-    CHECK(find_account(snapshot, kAcct1)->findings ==
-          std::vector<std::string>{"GUARDDUTY_WITHOUT_DETECTIVE"});
+    CHECK(find_account(snapshot, kAcct1)->findings == std::vector<Text>{"GUARDDUTY_WITHOUT_DETECTIVE"});
   }
   SUBCASE("Detective not polled in that region") {
     const auto snapshot =
@@ -425,7 +424,7 @@ TEST_CASE("GUARDDUTY_WITHOUT_DETECTIVE only where Detective is polled and answer
         options_of({configured(kAdminA, Service::guardduty, kUsEast),
                     configured(kAdminA, Service::detective, kUsEast),
                     configured(kAdminB, Service::detective, kUsEast)}));
-    CHECK(find_account(snapshot, kAcct1)->findings == std::vector<std::string>{"ADMINISTRATOR_MISMATCH"});
+    CHECK(find_account(snapshot, kAcct1)->findings == std::vector<Text>{"ADMINISTRATOR_MISMATCH"});
   }
 }
 
@@ -448,7 +447,7 @@ TEST_CASE("ADMINISTRATOR_MISMATCH: ENABLED memberships in one region under diffe
                          {record(kAcct2, Service::securityhub, kEuWest, kAdminB, MemberStatus::ENABLED)},
                          minute(1))}),
       options);
-  CHECK(find_account(snapshot, kAcct1)->findings == std::vector<std::string>{"ADMINISTRATOR_MISMATCH"});
+  CHECK(find_account(snapshot, kAcct1)->findings == std::vector<Text>{"ADMINISTRATOR_MISMATCH"});
   CHECK(find_account(snapshot, kAcct2)->findings.empty());  // different regions
   CHECK(find_account(snapshot, kAcct3)->findings.empty());  // INVITED does not count
 }
