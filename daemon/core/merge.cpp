@@ -20,7 +20,7 @@ struct SourceLess {
 };
 
 struct OrganizationInfo {
-  std::optional<Text> name;
+  OptionalText name;
   Text status;
 };
 
@@ -161,10 +161,9 @@ std::map<Text, OrganizationInfo> organization_info(const std::optional<Snapshot>
   std::map<Text, OrganizationInfo> info;
   if (results.organization_accounts) {
     for (const auto& account : *results.organization_accounts) {
-      info.try_emplace(
-          account.account_id,
-          OrganizationInfo{account.name.empty() ? std::nullopt : std::optional<Text>(account.name),
-                           account.status});
+      info.try_emplace(account.account_id,
+                       OrganizationInfo{account.name.empty() ? OptionalText() : OptionalText(account.name),
+                                        account.status});
     }
   } else if (results.organization_error && previous) {
     for (const auto& account : previous->accounts) {
@@ -245,7 +244,7 @@ bool administrator_mismatch(std::span<const Membership> records) {
   return false;
 }
 
-bool never_a_gap(const std::optional<Text>& organization_status) {
+bool never_a_gap(const OptionalText& organization_status) {
   return organization_status == "SUSPENDED" || organization_status == "PENDING_CLOSURE";
 }
 

@@ -126,16 +126,17 @@ class Detail {
   Text text_;  // "" for {}
 };
 
-// 88 bytes, its strings shared (see Text): a cycle can hold millions.
+// 72 bytes, its strings shared (see Text): a cycle can hold millions.
 struct Membership {
   Text account_id;
   Text region;
   Text administrator_id;
-  RawStatus raw_status;  // as returned; for NOT_MEMBER the unprocessed reason
-  std::optional<Text> email;
+  OptionalText email;
   Rfc3339Time invited_at;
   Rfc3339Time updated_at;
   Detail detail;
+  // The small fields below live in raw_status's tail padding.
+  [[no_unique_address]] RawStatus raw_status;  // as returned; for NOT_MEMBER the unprocessed reason
   Service service = Service::securityhub;
   MemberStatus status = MemberStatus::UNKNOWN;
   bool stale = false;
@@ -216,8 +217,8 @@ struct CoverageUnknown {
 
 struct AccountSummary {
   Text account_id;
-  std::optional<Text> name;
-  std::optional<Text> organization_status;
+  OptionalText name;
+  OptionalText organization_status;
   bool covered = false;
   std::vector<CoverageGap> gaps;
   std::vector<CoverageUnknown> unknown;

@@ -129,6 +129,16 @@ Pool& pool() {
 
 }  // namespace
 
+Text::Entry* Text::none_entry() {
+  // Counted like any entry, from 1, so it never reaches zero and is never freed.
+  static Entry none{{1}, 0, 0, false};
+  return &none;
+}
+
+Text::Text(Entry* entry) noexcept : entry_(entry) {
+  if (entry_ != nullptr) entry_->refs.fetch_add(1, std::memory_order_relaxed);
+}
+
 Text::Text(std::string_view text) {
   if (text.empty()) return;
   if (text.size() > std::numeric_limits<std::uint32_t>::max()) throw std::length_error("Text: over 4 GiB");

@@ -11,12 +11,16 @@
 // Text from characters and dropping the last copy take the pool's lock.
 
 #include <compare>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 
 namespace mw::core {
 
@@ -66,7 +70,38 @@ class Text {
   struct Entry;
 
  private:
+  friend class OptionalText;
+  static Entry* none_entry();  // OptionalText's "none": a static entry, never freed
+  explicit Text(Entry* entry) noexcept;
+
   Entry* entry_ = nullptr;  // nullptr is ""
+};
+
+// A Text or none, in the 8 bytes of a Text (std::optional<Text> takes 16):
+// a membership's e-mail, a summary's name.
+class OptionalText {
+ public:
+  OptionalText() noexcept : text_(Text::none_entry()) {}
+  OptionalText(std::nullopt_t) noexcept : OptionalText() {}  // NOLINT(google-explicit-constructor)
+  template <typename String>
+  requires std::constructible_from<Text, String> OptionalText(String&& text)
+      : text_(std::forward<String>(text)) {}  // NOLINT(google-explicit-constructor)
+
+  bool has_value() const { return text_.entry_ != Text::none_entry(); }
+  explicit operator bool() const { return has_value(); }
+  const Text& operator*() const { return text_; }  // has_value() first
+  const Text* operator->() const { return &text_; }
+
+  friend bool operator==(const OptionalText& a, const OptionalText& b) { return a.text_ == b.text_; }
+  friend bool operator==(const OptionalText& a, std::nullopt_t) { return !a.has_value(); }
+  template <typename String>
+    requires std::convertible_to<const String&, std::string_view>
+  friend bool operator==(const OptionalText& a, const String& b) {
+    return a.has_value() && a.text_.view() == std::string_view(b);
+  }
+
+ private:
+  Text text_;
 };
 
 std::ostream& operator<<(std::ostream& out, const Text& text);

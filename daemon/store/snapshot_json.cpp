@@ -41,13 +41,16 @@ double round_to_millis(double seconds) {
 
 // ---------------------------------------------------------------- writing
 
-std::optional<core::Text> optional_text(const std::optional<std::string>& text) {
-  return text ? std::optional<core::Text>(*text) : std::nullopt;
+core::OptionalText optional_text(const std::optional<std::string>& text) {
+  return text ? core::OptionalText(*text) : core::OptionalText();
 }
 
-template <typename String>
-json::value string_or_null(const std::optional<String>& text) {
-  return text ? json::value(std::string_view(*text)) : json::value(nullptr);
+json::value string_or_null(const std::optional<std::string>& text) {
+  return text ? json::value(*text) : json::value(nullptr);
+}
+
+json::value string_or_null(const core::OptionalText& text) {
+  return text ? json::value(text->view()) : json::value(nullptr);
 }
 
 json::value error_to_json(const std::optional<SourceError>& error) {
@@ -186,8 +189,7 @@ class SnapshotWriter {
     out_ += ",\n";
     key(depth, name);
   }
-  template <typename String>
-  void string_or_null(const std::optional<String>& text) {
+  void string_or_null(const core::OptionalText& text) {
     if (text)
       append_json_string(out_, *text);
     else

@@ -95,9 +95,12 @@ inline const AccountSummary* find_account(const Snapshot& snapshot, const std::s
   return nullptr;
 }
 
-template <typename String>
-std::string optional_text(const std::optional<String>& text) {
-  return text ? std::string(std::string_view(*text)) : "<none>";
+inline std::string optional_text(const std::optional<std::string>& text) {
+  return text ? *text : "<none>";
+}
+
+inline std::string optional_text(const OptionalText& text) {
+  return text ? text->str() : "<none>";
 }
 
 // Every field of a snapshot as text, to compare two snapshots exactly.

@@ -80,6 +80,35 @@ TEST_CASE("threads making and dropping the same texts agree on one entry each") 
   CHECK(Text::pool_size() == before);
 }
 
+TEST_CASE("OptionalText is a Text or none in 8 bytes, and none is not empty") {
+  using mw::core::OptionalText;
+  CHECK(sizeof(OptionalText) == sizeof(Text));
+  const OptionalText none;
+  const OptionalText empty = Text();
+  const OptionalText mail = "a@example.com";
+  CHECK_FALSE(none.has_value());
+  CHECK(none == std::nullopt);
+  CHECK(empty.has_value());
+  CHECK(empty->empty());
+  CHECK(none != empty);
+  CHECK(mail == "a@example.com");
+  CHECK(mail == std::string("a@example.com"));
+  CHECK(mail != "b@example.com");
+  CHECK(none != "");
+  OptionalText copy = mail;
+  CHECK(copy == mail);
+  copy = std::nullopt;
+  CHECK_FALSE(copy);
+  {
+    const std::vector<OptionalText> many(1000);  // none is shared and never freed
+    CHECK_FALSE(many.back().has_value());
+  }
+  CHECK_FALSE(OptionalText().has_value());
+  // The record's layout: strings as 8-byte handles, the small fields in the
+  // raw status's padding.
+  CHECK(sizeof(Membership) <= 72);
+}
+
 TEST_CASE("a raw status is kept with its account cut out and given back whole") {
   const std::string reason = "Account 200000000001 is not a member of administrator 200000000001.";
   const RawStatus status(reason, "200000000001");
