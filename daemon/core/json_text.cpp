@@ -162,6 +162,18 @@ void append_indent(std::string& out, int depth) {
   out.append(static_cast<std::size_t>(depth) * 2, ' ');
 }
 
+// The object's members, in bytewise key order when `sorted`, else its own.
+std::vector<const json::key_value_pair*> members_of(const json::object& object, bool sorted) {
+  std::vector<const json::key_value_pair*> members;
+  members.reserve(object.size());
+  for (const auto& member : object) members.push_back(&member);
+  // std::char_traits<char> compares as unsigned char: bytewise order.
+  if (sorted)
+    std::sort(members.begin(), members.end(),
+              [](const auto* a, const auto* b) { return a->key() < b->key(); });
+  return members;
+}
+
 void append_pretty(std::string& out, const json::value& value, int depth);
 
 void append_pretty_object(std::string& out, const json::object& object, int depth) {
@@ -169,11 +181,7 @@ void append_pretty_object(std::string& out, const json::object& object, int dept
     out += "{}";
     return;
   }
-  std::vector<const json::key_value_pair*> members;
-  members.reserve(object.size());
-  for (const auto& member : object) members.push_back(&member);
-  // std::char_traits<char> compares as unsigned char: bytewise order.
-  std::sort(members.begin(), members.end(), [](const auto* a, const auto* b) { return a->key() < b->key(); });
+  const auto members = members_of(object, true);
   out += "{\n";
   for (std::size_t i = 0; i < members.size(); ++i) {
     append_indent(out, depth + 1);
@@ -207,45 +215,15 @@ void append_pretty(std::string& out, const json::value& value, int depth) {
   append_scalar(out, value);
 }
 
-void append_compact(std::string& out, const json::value& value) {
+void append_compact(std::string& out, const json::value& value, bool sorted) {
   if (value.is_object()) {
     out += '{';
-    bool first = true;
-    for (const auto& member : value.get_object()) {
-      if (!first) out += ',';
-      first = false;
-      append_quoted(out, member.key());
-      out += ':';
-      append_compact(out, member.value());
-    }
-    out += '}';
-  } else if (value.is_array()) {
-    out += '[';
-    bool first = true;
-    for (const auto& element : value.get_array()) {
-      if (!first) out += ',';
-      first = false;
-      append_compact(out, element);
-    }
-    out += ']';
-  } else {
-    append_scalar(out, value);
-  }
-}
-
-void append_sorted_compact(std::string& out, const json::value& value) {
-  if (value.is_object()) {
-    std::vector<const json::key_value_pair*> members;
-    members.reserve(value.get_object().size());
-    for (const auto& member : value.get_object()) members.push_back(&member);
-    std::sort(members.begin(), members.end(),
-              [](const auto* a, const auto* b) { return a->key() < b->key(); });
-    out += '{';
+    const auto members = members_of(value.get_object(), sorted);
     for (std::size_t i = 0; i < members.size(); ++i) {
       if (i > 0) out += ',';
       append_quoted(out, members[i]->key());
       out += ':';
-      append_sorted_compact(out, members[i]->value());
+      append_compact(out, members[i]->value(), sorted);
     }
     out += '}';
   } else if (value.is_array()) {
@@ -254,7 +232,7 @@ void append_sorted_compact(std::string& out, const json::value& value) {
     for (const auto& element : value.get_array()) {
       if (!first) out += ',';
       first = false;
-      append_sorted_compact(out, element);
+      append_compact(out, element, sorted);
     }
     out += ']';
   } else {
@@ -283,7 +261,7 @@ void append_sorted_pretty_json(std::string& out, const json::value& value, int d
 }
 
 void append_sorted_compact_json(std::string& out, const json::value& value) {
-  append_sorted_compact(out, value);
+  append_compact(out, value, true);
 }
 
 void append_pretty_from_compact(std::string& out, std::string_view compact, int depth) {
@@ -337,7 +315,7 @@ std::string to_sorted_pretty_json(const json::value& value) {
 
 std::string to_compact_json(const json::value& value) {
   std::string out;
-  append_compact(out, value);
+  append_compact(out, value, false);
   return out;
 }
 
