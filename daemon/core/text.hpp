@@ -95,7 +95,7 @@ class OptionalText {
   friend bool operator==(const OptionalText& a, const OptionalText& b) { return a.text_ == b.text_; }
   friend bool operator==(const OptionalText& a, std::nullopt_t) { return !a.has_value(); }
   template <typename String>
-    requires std::convertible_to<const String&, std::string_view>
+  requires std::convertible_to<const String&, std::string_view>
   friend bool operator==(const OptionalText& a, const String& b) {
     return a.has_value() && a.text_.view() == std::string_view(b);
   }
