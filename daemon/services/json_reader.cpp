@@ -229,42 +229,31 @@ double JsonReader::number(const boost::json::value& value, const std::string& pa
   return number;
 }
 
-boost::json::value JsonReader::convert(const boost::json::value& value, const DetailField& field,
-                                       const std::string& path) const {
-  switch (field.type) {
-    case FieldType::string:
-      return boost::json::string(as_string(value, path));
-    case FieldType::timestamp:
-      return boost::json::string(timestamp(value, path).text());
-    case FieldType::integer:
-      return integer(value, path);
-    case FieldType::number:
-      return number(value, path);
-    case FieldType::string_map: {
-      boost::json::object out;
-      for (const auto& [key, item] : as_object(value, path)) {
-        if (item.is_null()) continue;
-        out[key] = as_string(item, child_path(path, key));
-      }
-      return out;
-    }
-    case FieldType::structure_map: {
-      boost::json::object out;
-      for (const auto& [key, item] : as_object(value, path)) {
-        if (item.is_null()) continue;
-        const auto item_path = child_path(path, key);
-        out[key] = detail(as_object(item, item_path), field.fields, {}, item_path);
-      }
-      return out;
-    }
+// Appends a string_map's or structure_map's compact text, keys kept and
+// sorted, each value checked (and a structure converted like a member).
+void JsonReader::append_map(std::string& out, const boost::json::value& value, const DetailField& field,
+                            const std::string& path) const {
+  std::vector<std::pair<std::string_view, std::string>> items;
+  for (const auto& [key, item] : as_object(value, path)) {
+    if (item.is_null()) continue;
+    const auto item_path = child_path(path, key);
+    std::string text;
+    if (field.type == FieldType::string_map)
+      core::append_json_string(text, as_string(item, item_path));
+    else
+      text = member_detail(as_object(item, item_path), field.fields, {}, item_path).canonical_json();
+    items.emplace_back(key, std::move(text));
   }
-  fail(path, "unsupported field type");
-}
-
-boost::json::object JsonReader::detail(const boost::json::object& object, std::span<const DetailField> fields,
-                                       std::span<const std::string_view> skip,
-                                       const std::string& path) const {
-  return boost::json::parse(member_detail(object, fields, skip, path).canonical_json()).as_object();
+  std::stable_sort(items.begin(), items.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  out += '{';
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += ',';
+    core::append_json_string(out, items[i].first);
+    out += ':';
+    out += items[i].second;
+  }
+  out += '}';
 }
 
 // Appends the compact text of a known field's value, checked and converted.
@@ -295,7 +284,7 @@ void JsonReader::append_converted(std::string& out, const boost::json::value& va
     }
     case FieldType::string_map:
     case FieldType::structure_map:
-      core::append_sorted_compact_json(out, convert(value, field, child_path(path, key)));
+      append_map(out, value, field, child_path(path, key));
       return;
   }
 }

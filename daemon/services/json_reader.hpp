@@ -82,18 +82,16 @@ class JsonReader {
   double number(const boost::json::value& value, const std::string& path) const;
 
   // `object` with snake_case keys: the known `fields` checked and converted,
-  // every other non-null field copied as it came, `skip`ped keys left out.
-  boost::json::object detail(const boost::json::object& object, std::span<const DetailField> fields,
-                             std::span<const std::string_view> skip, const std::string& path) const;
-  // The same, as a membership's Detail (written straight to canonical text).
+  // every other non-null field copied as it came, `skip`ped keys left out,
+  // as a membership's Detail (written straight to canonical text).
   core::Detail member_detail(const boost::json::object& object, std::span<const DetailField> fields,
                              std::span<const std::string_view> skip, const std::string& path) const;
 
  private:
   void append_converted(std::string& out, const boost::json::value& value, const DetailField& field,
                         const std::string& path, std::string_view key) const;
-  boost::json::value convert(const boost::json::value& value, const DetailField& field,
-                             const std::string& path) const;
+  void append_map(std::string& out, const boost::json::value& value, const DetailField& field,
+                  const std::string& path) const;
 
   std::string operation_;
 };

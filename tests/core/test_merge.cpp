@@ -515,3 +515,42 @@ TEST_CASE("the merge is deterministic: same input, any input order, same snapsho
   CHECK(describe(merge(once, results_a, options_of(sources))) ==
         describe(merge(shuffled, results_b, options_of(reversed_sources))));
 }
+
+TEST_CASE("records come out in membership order, many in reverse order or with IDs that are not 12 digits") {
+  const MergeOptions options{{configured(kAdminA, Service::guardduty, kUsEast),
+                              configured(kAdminA, Service::securityhub, kUsEast),
+                              configured(kAdminB, Service::guardduty, kUsEast)}};
+  std::vector<Membership> guardduty;
+  std::vector<Membership> hub;
+  std::vector<Membership> other;
+  for (int i = 999; i >= 0; --i) {  // the sort's permutation walks long cycles
+    const std::string account = std::to_string(200000000000 + i * 7919 % 1000);
+    guardduty.push_back(record(account, Service::guardduty, kUsEast, kAdminA, MemberStatus::ENABLED));
+    if (i % 3 == 0)
+      hub.push_back(record(account, Service::securityhub, kUsEast, kAdminA, MemberStatus::INVITED));
+    if (i % 5 == 0)
+      other.push_back(record(account, Service::guardduty, kUsEast, kAdminB, MemberStatus::ENABLED));
+  }
+  const auto numeric = merge(std::nullopt,
+                             cycle(0, {answered(kAdminA, Service::guardduty, kUsEast, guardduty, minute(1)),
+                                       answered(kAdminA, Service::securityhub, kUsEast, hub, minute(1)),
+                                       answered(kAdminB, Service::guardduty, kUsEast, other, minute(1))}),
+                             options);
+  REQUIRE(numeric.memberships.size() == 1000 + 334 + 200);
+  CHECK(std::is_sorted(numeric.memberships.begin(), numeric.memberships.end(), membership_order));
+  CHECK(std::adjacent_find(numeric.memberships.begin(), numeric.memberships.end(),
+                           [](const Membership& a, const Membership& b) {
+                             return !membership_order(a, b) && !membership_order(b, a);
+                           }) == numeric.memberships.end());
+
+  // A snapshot written by hand may hold other IDs: they sort as text.
+  guardduty.push_back(record("99", Service::guardduty, kUsEast, kAdminA, MemberStatus::ENABLED));
+  guardduty.push_back(record("1000000000000", Service::guardduty, kUsEast, kAdminA, MemberStatus::ENABLED));
+  const auto text =
+      merge(std::nullopt, cycle(0, {answered(kAdminA, Service::guardduty, kUsEast, guardduty, minute(1))}),
+            options);
+  REQUIRE(text.memberships.size() == 1002);
+  CHECK(std::is_sorted(text.memberships.begin(), text.memberships.end(), membership_order));
+  CHECK(text.memberships.front().account_id == "1000000000000");
+  CHECK(text.memberships.back().account_id == "99");
+}
