@@ -150,26 +150,4 @@ std::string RawStatus::text(std::string_view account_id) const {
   return text;
 }
 
-Detail::Detail(const boost::json::object& object) {
-  if (object.empty()) return;
-  std::string compact;
-  append_sorted_compact_json(compact, object);
-  text_ = compact;
-}
-
-Detail Detail::from_canonical_json(std::string_view compact) {
-  Detail detail;
-  if (compact != "{}") detail.text_ = compact;
-  return detail;
-}
-
-boost::json::object Detail::object() const {
-  if (empty()) return {};
-  return boost::json::parse(text_.view()).as_object();
-}
-
-std::string_view Detail::canonical_json() const {
-  return empty() ? std::string_view("{}") : text_.view();
-}
-
 }  // namespace mw::core

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/detail.hpp"
 #include "core/text.hpp"
 
 namespace mw::core {
@@ -104,26 +105,6 @@ class RawStatus {
   static constexpr std::uint32_t kNoAccount = std::numeric_limits<std::uint32_t>::max();
   Text pattern_;
   std::uint32_t account_at_ = kNoAccount;
-};
-
-// A membership's service-specific fields (snake_case keys): one JSON object
-// kept as its canonical text (keys sorted, no spaces; see
-// core/json_text.hpp) in a Text, so that equal details, common within a
-// source, exist once.
-class Detail {
- public:
-  Detail() = default;                         // {}
-  Detail(const boost::json::object& object);  // NOLINT(google-explicit-constructor)
-  // `compact` must be what append_sorted_compact_json wrote for an object.
-  static Detail from_canonical_json(std::string_view compact);
-
-  boost::json::object object() const;
-  std::string_view canonical_json() const;  // "{}" when empty
-  bool empty() const { return text_.empty(); }
-  bool operator==(const Detail&) const = default;
-
- private:
-  Text text_;  // "" for {}
 };
 
 // 72 bytes, its strings shared (see Text): a cycle can hold millions.

@@ -168,6 +168,10 @@ std::string_view Text::view() const {
   return entry_ == nullptr ? std::string_view() : entry_->view();
 }
 
+std::string_view Text::view_of(const Entry* entry) {
+  return entry == nullptr ? std::string_view() : entry->view();
+}
+
 std::size_t Text::hash() const {
   return entry_ == nullptr ? std::hash<std::string_view>()(std::string_view()) : entry_->hash;
 }

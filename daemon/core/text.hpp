@@ -71,8 +71,16 @@ class Text {
 
  private:
   friend class OptionalText;
-  static Entry* none_entry();  // OptionalText's "none": a static entry, never freed
-  explicit Text(Entry* entry) noexcept;
+  friend class Detail;                        // keeps an entry in a tagged word
+  static Entry* none_entry();                 // OptionalText's "none": a static entry, never freed
+  explicit Text(Entry* entry) noexcept;       // one more reference to `entry`
+  static Text adopt(Entry* entry) noexcept {  // takes over the reference `entry` carries
+    Text text;
+    text.entry_ = entry;
+    return text;
+  }
+  Entry* release() && noexcept { return std::exchange(entry_, nullptr); }  // its reference goes along
+  static std::string_view view_of(const Entry* entry);
 
   Entry* entry_ = nullptr;  // nullptr is ""
 };

@@ -1,17 +1,14 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
-#include <boost/json/parse.hpp>
 #include <string>
 #include <thread>
 #include <unordered_set>
 #include <vector>
 
-#include "core/json_text.hpp"
 #include "core/model.hpp"
 #include "core/text.hpp"
 
-using mw::core::Detail;
 using mw::core::Membership;
 using mw::core::RawStatus;
 using mw::core::Text;
@@ -129,36 +126,4 @@ TEST_CASE("a raw status is kept with its account cut out and given back whole") 
   record.account_id = "300000000003";
   record.set_raw_status("The account 300000000003 is not in the graph");
   CHECK(record.raw_status_text() == "The account 300000000003 is not in the graph");
-}
-
-TEST_CASE("a detail is its object's canonical text, whatever the key order, and pretty-prints as before") {
-  const auto object = boost::json::parse(R"({
-    "z": "last", "a": {"y": [1, 2.5, {"k": "v"}, []], "b": {}}, "quote": "say \"{,}:[]\" \\",
-    "n": -7, "big": 18446744073709551615, "t": true, "u": "ünï"
-  })")
-                          .as_object();
-  boost::json::object reversed;
-  for (auto it = object.end(); it != object.begin();) {
-    --it;
-    reversed[it->key()] = it->value();
-  }
-  const Detail a(object);
-  const Detail b(reversed);
-  CHECK(a == b);
-  CHECK(a.canonical_json().substr(0, 6) == R"({"a":{)");
-  CHECK(boost::json::value(a.object()) == boost::json::value(object));
-  CHECK(Detail::from_canonical_json(a.canonical_json()) == a);
-
-  for (const int depth : {0, 3}) {
-    std::string reindented;
-    mw::core::append_pretty_from_compact(reindented, a.canonical_json(), depth);
-    std::string pretty;
-    mw::core::append_sorted_pretty_json(pretty, object, depth);
-    CHECK(reindented == pretty);
-  }
-  const Detail empty(boost::json::object{});
-  CHECK(empty.empty());
-  CHECK(empty == Detail());
-  CHECK(empty.canonical_json() == "{}");
-  CHECK(empty.object().empty());
 }
