@@ -67,6 +67,8 @@ class FakeAws:
 
     def __init__(self, args, workdir, name, tls=False):
         self.log = os.path.join(workdir, name + ".requests.jsonl")
+        if os.path.exists(self.log):
+            os.remove(self.log)  # fake-aws appends: a reused --workdir would count a run twice
         self.ca = os.path.join(workdir, name + ".ca.pem") if tls else None
         port_file = os.path.join(workdir, name + ".port")
         command = [args.fake_aws, "--generate", args.spec, "--port", "0",
@@ -206,6 +208,8 @@ def run_memberwatchd(args, workdir, name="memberwatchd", tls=False):
     relay = CountingRelay(fake.port) if tls else None
     try:
         state_dir = os.path.join(workdir, name + "-state")
+        if not args.keep_state:
+            shutil.rmtree(state_dir, ignore_errors=True)
         os.makedirs(state_dir, exist_ok=True)
         config = memberwatchd_config(args, workdir, state_dir)
         scheme, port = ("https", relay.port) if tls else ("http", fake.port)
@@ -390,6 +394,9 @@ def main():
     parser.add_argument("--latency-ms", type=float, default=30)
     parser.add_argument("--jitter-ms", type=float, default=5)
     parser.add_argument("--workdir", help="keep logs, request logs and snapshots here")
+    parser.add_argument("--keep-state", action="store_true",
+                        help="start memberwatchd on the snapshot an earlier run left in --workdir "
+                             "(a restart: it reads its previous snapshot first), not on an empty state")
     parser.add_argument("--json", help="write the results as JSON here")
     parser.add_argument("--check", action="store_true",
                         help="exit 1 unless every client succeeded, the results agree and TLS handshakes "

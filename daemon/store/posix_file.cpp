@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <system_error>
+#include <vector>
 
 namespace mw::store {
 
@@ -126,23 +127,28 @@ void replace_file_atomically(const std::filesystem::path& path, std::string_view
       path, [data](const auto& write) { write(data); }, mode);
 }
 
-FileContent read_file(const std::filesystem::path& path) {
+bool read_file_in_pieces(const std::filesystem::path& path,
+                         const std::function<void(std::string_view piece)>& consume) {
   UniqueFd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (file.get() < 0) {
-    if (errno == ENOENT) return {std::nullopt};
+    if (errno == ENOENT) return false;
     throw_store_error("open", path, errno);
   }
-  std::string data;
-  char buffer[65536];
+  std::vector<char> buffer(256 * 1024);
   for (;;) {
-    const ssize_t count = ::read(file.get(), buffer, sizeof buffer);
+    const ssize_t count = ::read(file.get(), buffer.data(), buffer.size());
     if (count < 0) {
       if (errno == EINTR) continue;
       throw_store_error("read", path, errno);
     }
-    if (count == 0) break;
-    data.append(buffer, static_cast<std::size_t>(count));
+    if (count == 0) return true;
+    consume(std::string_view(buffer.data(), static_cast<std::size_t>(count)));
   }
+}
+
+FileContent read_file(const std::filesystem::path& path) {
+  std::string data;
+  if (!read_file_in_pieces(path, [&data](std::string_view piece) { data += piece; })) return {std::nullopt};
   return {std::move(data)};
 }
 

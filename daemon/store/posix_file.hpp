@@ -83,6 +83,12 @@ struct FileContent {
 // The whole file; throws StoreError for failures other than a missing file.
 FileContent read_file(const std::filesystem::path& path);
 
+// The file handed to `consume` block by block, in order, so that a large
+// file never sits in memory whole. False when it does not exist; throws
+// StoreError for other failures.
+bool read_file_in_pieces(const std::filesystem::path& path,
+                         const std::function<void(std::string_view piece)>& consume);
+
 bool path_exists(const std::filesystem::path& path);
 
 // rename(2) that ignores a missing source (false) and throws otherwise.

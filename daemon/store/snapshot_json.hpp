@@ -4,6 +4,7 @@
 // pure functions, no files.
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,6 +40,24 @@ void serialize_to(const core::Snapshot& snapshot, const TextSink& sink, std::siz
 // line and column), another schema, a missing key, a wrong type or an unknown
 // enum name give an error naming the key path. Unknown keys are ignored.
 Parsed<core::Snapshot> parse_snapshot(std::string_view text);
+
+// parse_snapshot() of text that arrives in pieces (a file read block by
+// block): memory holds the records read so far, never the whole text or
+// its JSON tree. Errors are parse_snapshot()'s, reported by finish().
+class SnapshotParser {
+ public:
+  SnapshotParser();
+  ~SnapshotParser();
+  SnapshotParser(const SnapshotParser&) = delete;
+  SnapshotParser& operator=(const SnapshotParser&) = delete;
+
+  void write(std::string_view piece);  // does nothing once the text is known to be bad
+  Parsed<core::Snapshot> finish();     // once, after the last piece
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 // One line of changes.jsonl, without the newline:
 // {"at":...,"account_id":...,"service":...,"region":...,"administrator_id":...,"from":...,"to":...}

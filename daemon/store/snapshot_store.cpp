@@ -166,19 +166,20 @@ SnapshotWrite SnapshotStore::write_snapshot(const core::Snapshot& snapshot) cons
 }
 
 std::optional<core::Snapshot> SnapshotStore::load_previous() const {
-  FileContent content;
+  // Read and parsed block by block: a 170 MB snapshot read whole took
+  // 600 MiB at start-up, its text and its JSON tree.
+  SnapshotParser parser;
   try {
-    content = read_file(snapshot_path_);
+    if (!read_file_in_pieces(snapshot_path_, [&parser](std::string_view piece) { parser.write(piece); })) {
+      spdlog::info("no previous snapshot, starting fresh path={}", snapshot_path_.string());
+      return std::nullopt;
+    }
   } catch (const StoreError& error) {
     spdlog::error("previous snapshot unreadable, starting fresh path={} error=\"{}\"",
                   snapshot_path_.string(), error.what());
     return std::nullopt;
   }
-  if (!content.data) {
-    spdlog::info("no previous snapshot, starting fresh path={}", snapshot_path_.string());
-    return std::nullopt;
-  }
-  Parsed<core::Snapshot> parsed = parse_snapshot(*content.data);
+  Parsed<core::Snapshot> parsed = parser.finish();
   if (!parsed) {
     move_aside_corrupt(parsed.error);
     return std::nullopt;

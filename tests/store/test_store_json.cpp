@@ -4,6 +4,7 @@
 #include <locale>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "core/json_text.hpp"
 #include "store/snapshot_json.hpp"
@@ -161,6 +162,82 @@ TEST_CASE("a rich snapshot survives serialize and parse unchanged") {
   REQUIRE_MESSAGE(parsed, parsed.error);
   check_equal(*parsed.value, original);
   CHECK(store::serialize(*parsed.value) == text);
+}
+
+TEST_CASE("a snapshot fed in pieces of any size reads as it does whole, errors included") {
+  const std::string good = store::serialize(rich_snapshot());
+  json::object broken_membership = rich_as_json();
+  broken_membership["memberships"].as_array()[1].as_object()["status"] = "ENABLD";
+  json::object broken_account = rich_as_json();
+  broken_account["accounts"].as_array()[0].as_object()["findings"] = json::array{1};
+  const std::vector<std::string> texts = {
+      good,
+      json::serialize(broken_membership),
+      json::serialize(broken_account),
+      good.substr(0, good.size() / 2),
+      "{\n  \"schema\": \"memberwatch.snapshot/v1\",\n  \"cycle\": {,\n}",
+      good + "}",
+      " \n",
+  };
+  for (const auto& text : texts) {
+    const auto whole = store::parse_snapshot(text);
+    for (const std::size_t size : {std::size_t{1}, std::size_t{7}, std::size_t{4096}}) {
+      CAPTURE(size);
+      store::SnapshotParser parser;
+      for (std::size_t at = 0; at < text.size(); at += size)
+        parser.write(std::string_view(text).substr(at, size));
+      const auto pieces = parser.finish();
+      REQUIRE(bool(pieces) == bool(whole));
+      if (whole)
+        check_equal(*pieces.value, *whole.value);
+      else
+        CHECK(pieces.error == whole.error);
+    }
+  }
+  CHECK(store::parse_snapshot(texts[1]).error == R"(memberships[1].status: unknown status "ENABLD")");
+  CHECK(store::parse_snapshot(texts[2]).error == "accounts[0].findings[0]: expected a string, got a number");
+}
+
+TEST_CASE("errors in the streamed arrays are reported in key order, after the schema's") {
+  json::object root = rich_as_json();
+  root["memberships"].as_array()[0].as_object()["service"] = "inspector";
+  root["schema"] = "memberwatch.snapshot/v2";
+  CHECK(parse_error_of(root) ==
+        R"(schema: expected "memberwatch.snapshot/v1", got "memberwatch.snapshot/v2")");
+  root["schema"] = "memberwatch.snapshot/v1";
+  root["sources"] = 7;
+  CHECK(parse_error_of(root) == "sources: expected an array, got a number");
+  root.erase("sources");
+  root = rich_as_json();
+  root["memberships"] = json::object{};
+  CHECK(parse_error_of(root) == "memberships: expected an array, got an object");
+  root.erase("memberships");
+  CHECK(parse_error_of(root) == "memberships: missing");
+  root = rich_as_json();
+  root["memberships"].as_array().push_back(3);
+  CHECK(parse_error_of(root) == "memberships[" + std::to_string(rich_snapshot().memberships.size()) +
+                                    "]: expected an object, got a number");
+}
+
+TEST_CASE(
+    "a snapshot's memberships may sit anywhere among its keys, and nested keys of the same name are data") {
+  const core::Snapshot original = rich_snapshot();
+  json::object root = rich_as_json();
+  // Reordered: memberships first; a detail holding keys named like the streamed arrays.
+  json::object reordered;
+  reordered["memberships"] = root["memberships"];
+  for (const auto& [key, value] : root)
+    if (key != "memberships") reordered[key] = value;
+  auto& first = reordered["memberships"].as_array()[0].as_object();
+  first["detail"] =
+      json::object{{"accounts", json::array{1, 2}}, {"memberships", json::array{json::object{}}}};
+  const auto parsed = store::parse_snapshot(json::serialize(reordered));
+  REQUIRE_MESSAGE(parsed, parsed.error);
+  REQUIRE(parsed.value->memberships.size() == original.memberships.size());
+  REQUIRE(parsed.value->accounts.size() == original.accounts.size());
+  CHECK(parsed.value->memberships[0].detail.canonical_json() == R"({"accounts":[1,2],"memberships":[{}]})");
+  for (std::size_t i = 1; i < original.memberships.size(); ++i)
+    CHECK(parsed.value->memberships[i].account_id == original.memberships[i].account_id);
 }
 
 TEST_CASE("UTF-8, quotes, control characters and trailing spaces are kept") {
