@@ -41,9 +41,29 @@ constexpr std::size_t kMinHexLength = 16;
 constexpr std::size_t kMinTimestampLength = 8;
 constexpr std::size_t kMinNumberLength = 4;
 
+constexpr unsigned char kNotInAlphabet = 0xFF;
+using NibbleTable = std::array<unsigned char, 256>;
+
+constexpr NibbleTable nibble_table(std::string_view letters) {
+  NibbleTable table{};
+  table.fill(kNotInAlphabet);
+  for (std::size_t i = 0; i < letters.size(); ++i) table[static_cast<unsigned char>(letters[i])] = i;
+  return table;
+}
+
+constexpr std::array<NibbleTable, 2> kNibbles{nibble_table(kAlphabets[0]), nibble_table(kAlphabets[1])};
+
+const NibbleTable& nibbles(Alphabet alphabet) {
+  return kNibbles[static_cast<std::size_t>(alphabet)];
+}
+
 bool spelled_in(std::string_view text, Alphabet alphabet) {
-  const std::string_view letters = kAlphabets[static_cast<std::size_t>(alphabet)];
-  return text.size() <= kMaxValueLength && text.find_first_not_of(letters) == std::string_view::npos;
+  if (text.size() > kMaxValueLength) return false;
+  const NibbleTable& table = nibbles(alphabet);
+  for (const char c : text) {
+    if (table[static_cast<unsigned char>(c)] == kNotInAlphabet) return false;
+  }
+  return true;
 }
 
 // The alphabet that packs a string value's characters, if it is worth it.
@@ -56,12 +76,15 @@ std::optional<Alphabet> string_alphabet(std::string_view content) {
 }
 
 void append_packed(std::string& values, std::string_view text, Alphabet alphabet) {
-  const std::string_view letters = kAlphabets[static_cast<std::size_t>(alphabet)];
-  values += static_cast<char>((static_cast<unsigned>(alphabet) << 7) | text.size());
+  const NibbleTable& table = nibbles(alphabet);
+  const std::size_t at = values.size();
+  values.resize(at + 1 + (text.size() + 1) / 2);
+  char* out = values.data() + at;
+  *out++ = static_cast<char>((static_cast<unsigned>(alphabet) << 7) | text.size());
   for (std::size_t i = 0; i < text.size(); i += 2) {
-    const auto high = static_cast<unsigned>(letters.find(text[i]));
-    const auto low = i + 1 < text.size() ? static_cast<unsigned>(letters.find(text[i + 1])) : 0U;
-    values += static_cast<char>((high << 4) | low);
+    const unsigned high = table[static_cast<unsigned char>(text[i])];
+    const unsigned low = i + 1 < text.size() ? table[static_cast<unsigned char>(text[i + 1])] : 0U;
+    *out++ = static_cast<char>((high << 4) | low);
   }
 }
 
@@ -70,69 +93,79 @@ const unsigned char* append_unpacked_value(std::string& out, const unsigned char
   const unsigned header = *values++;
   const std::string_view letters = kAlphabets[header >> 7];
   const std::size_t length = header & 0x7FU;
-  for (std::size_t i = 0; i < length; ++i) {
+  const std::size_t at = out.size();
+  out.resize(at + length);
+  char* text = out.data() + at;
+  for (std::size_t i = 0; i < length; i += 2) {
     const unsigned byte = values[i / 2];
-    out += letters[i % 2 == 0 ? byte >> 4 : byte & 0xFU];
+    text[i] = letters[byte >> 4];
+    if (i + 1 < length) text[i + 1] = letters[byte & 0xFU];
   }
   return values + (length + 1) / 2;
 }
 
 // Where the string opening at `open` closes, or npos.
 std::size_t string_end(std::string_view text, std::size_t open) {
-  for (std::size_t i = open + 1; i < text.size(); ++i) {
-    if (text[i] == '\\')
-      ++i;
-    else if (text[i] == '"')
-      return i;
+  for (std::size_t quote = text.find('"', open + 1); quote != std::string_view::npos;
+       quote = text.find('"', quote + 1)) {
+    std::size_t backslashes = 0;
+    while (text[quote - 1 - backslashes] == '\\') ++backslashes;
+    if (backslashes % 2 == 0) return quote;  // not itself escaped
   }
   return std::string_view::npos;
 }
 
-bool starts_number(char c) {
-  return c == '-' || (c >= '0' && c <= '9');
+// Outside strings, what starts a token split() looks at: a string or a number.
+constexpr std::array<bool, 256> token_starts() {
+  std::array<bool, 256> starts{};
+  starts['"'] = starts['-'] = true;
+  for (char c = '0'; c <= '9'; ++c) starts[static_cast<unsigned char>(c)] = true;
+  return starts;
 }
+constexpr std::array<bool, 256> kTokenStarts = token_starts();
 
-struct Split {
-  std::string pattern;
-  std::string values;
-};
-
-// `compact` with its packable values cut out; no values when it has none
-// (or is not the canonical text it should be: then it is kept whole).
-Split split(std::string_view compact) {
-  Split split;
-  if (compact.find(kHole) != std::string_view::npos) return split;
-  split.pattern.reserve(compact.size());
+// Splits `compact` into `pattern` and `values`, its packable values cut
+// out: `values` stays empty when it has none (or is not the canonical text
+// it should be: then it is kept whole).
+void split(std::string_view compact, std::string& pattern, std::string& values) {
+  pattern.clear();
+  values.clear();
+  if (compact.find(kHole) != std::string_view::npos) return;
   std::size_t i = 0;
   while (i < compact.size()) {
+    std::size_t run = i;
+    while (run < compact.size() && !kTokenStarts[static_cast<unsigned char>(compact[run])]) ++run;
+    pattern.append(compact, i, run - i);
+    i = run;
+    if (i == compact.size()) break;
     if (compact[i] == '"') {
       const std::size_t end = string_end(compact, i);
-      if (end == std::string_view::npos) return {};
+      if (end == std::string_view::npos) {
+        values.clear();
+        return;
+      }
       const std::string_view content = compact.substr(i + 1, end - i - 1);
       const bool key = end + 1 < compact.size() && compact[end + 1] == ':';
       const auto alphabet = key ? std::nullopt : string_alphabet(content);
       if (alphabet) {
-        split.pattern += {'"', kHole, '"'};
-        append_packed(split.values, content, *alphabet);
+        pattern += {'"', kHole, '"'};
+        append_packed(values, content, *alphabet);
       } else {
-        split.pattern.append(compact, i, end + 1 - i);
+        pattern.append(compact, i, end + 1 - i);
       }
       i = end + 1;
-    } else if (starts_number(compact[i])) {
+    } else {
       const std::size_t end = std::min(compact.find_first_not_of("0123456789+-.eE", i), compact.size());
       const std::string_view number = compact.substr(i, end - i);
       if (number.size() >= kMinNumberLength && spelled_in(number, Alphabet::figures)) {
-        split.pattern += kHole;
-        append_packed(split.values, number, Alphabet::figures);
+        pattern += kHole;
+        append_packed(values, number, Alphabet::figures);
       } else {
-        split.pattern += number;
+        pattern += number;
       }
       i = end;
-    } else {
-      split.pattern += compact[i++];
     }
   }
-  return split;
 }
 
 }  // namespace
@@ -147,15 +180,19 @@ Detail::Detail(const boost::json::object& object) {
 Detail Detail::from_canonical_json(std::string_view compact) {
   Detail detail;
   if (compact == "{}" || compact.empty()) return detail;
-  Split parts = split(compact);
-  if (parts.values.empty()) {
+  // Reused: this runs for every member of every response.
+  thread_local std::string pattern;
+  thread_local std::string values;
+  split(compact, pattern, values);
+  if (values.empty()) {
     detail.word_ = reinterpret_cast<std::uintptr_t>(Text(compact).release());
     return detail;
   }
-  void* memory = ::operator new(sizeof(Packed) + parts.values.size());
-  auto* block =
-      new (memory) Packed{{1}, static_cast<std::uint32_t>(parts.values.size()), Text(parts.pattern)};
-  std::memcpy(block->values(), parts.values.data(), parts.values.size());
+  thread_local RecentTexts recent;  // a response's members mostly share one
+  Text shared = recent.get(pattern);
+  void* memory = ::operator new(sizeof(Packed) + values.size());
+  auto* block = new (memory) Packed{{1}, static_cast<std::uint32_t>(values.size()), std::move(shared)};
+  std::memcpy(block->values(), values.data(), values.size());
   detail.word_ = reinterpret_cast<std::uintptr_t>(block) | kPackedTag;
   return detail;
 }
@@ -215,6 +252,14 @@ void Detail::append_canonical_json(std::string& out) const {
     at = hole + 1;
   }
   out.append(pattern, at);
+}
+
+std::string_view Detail::canonical_json(std::string& scratch) const {
+  if (empty()) return "{}";
+  if (!packed()) return Text::view_of(plain());
+  scratch.clear();
+  append_canonical_json(scratch);
+  return scratch;
 }
 
 std::string Detail::canonical_json() const {

@@ -37,6 +37,9 @@ class Detail {
   boost::json::object object() const;
   std::string canonical_json() const;  // "{}" when empty
   void append_canonical_json(std::string& out) const;
+  // The text, without a copy unless it is packed: then it is written into
+  // `scratch` (cleared first) and the view is of that.
+  std::string_view canonical_json(std::string& scratch) const;
   bool empty() const { return word_ == 0; }
   // Whether values were cut out of the text (see above): for tests and
   // memory accounting.

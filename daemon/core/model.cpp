@@ -131,13 +131,14 @@ MemberStatus normalize_status(Service service, std::string_view raw_status) {
 
 RawStatus::RawStatus(std::string_view text, std::string_view account_id) {
   const std::size_t at = account_id.empty() ? std::string_view::npos : text.find(account_id);
+  thread_local RecentTexts recent;  // a response's members share a few
   if (at == std::string_view::npos || at >= kNoAccount) {
-    pattern_ = text;
+    pattern_ = recent.get(text);
     return;
   }
   std::string pattern(text.substr(0, at));
   pattern += text.substr(at + account_id.size());
-  pattern_ = pattern;
+  pattern_ = recent.get(pattern);
   account_at_ = static_cast<std::uint32_t>(at);
 }
 

@@ -180,6 +180,16 @@ std::size_t Text::pool_size() {
   return pool().size();
 }
 
+Text RecentTexts::get(std::string_view text) {
+  for (const Text& kept : kept_) {
+    if (kept.view() == text) return kept;
+  }
+  Text made(text);
+  kept_[next_] = made;
+  next_ = (next_ + 1) % kKept;
+  return made;
+}
+
 std::ostream& operator<<(std::ostream& out, const Text& text) {
   return out << text.view();
 }

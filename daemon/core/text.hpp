@@ -112,6 +112,20 @@ class OptionalText {
   Text text_;
 };
 
+// Text(text) for texts that repeat from one call to the next, such as the
+// raw status and the detail pattern of the members of one response: the
+// last few are kept and compared first, which skips the hash and the
+// pool's lock. Keeps those few alive while they are kept; one per thread.
+class RecentTexts {
+ public:
+  Text get(std::string_view text);
+
+ private:
+  static constexpr std::size_t kKept = 4;
+  Text kept_[kKept];
+  std::size_t next_ = 0;  // the slot a miss replaces
+};
+
 std::ostream& operator<<(std::ostream& out, const Text& text);
 
 std::string operator+(const std::string& a, const Text& b);

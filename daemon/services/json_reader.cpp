@@ -6,7 +6,7 @@
 #include <boost/json/serialize.hpp>
 #include <cmath>
 #include <limits>
-#include <map>
+#include <unordered_map>
 
 #include "core/json_text.hpp"
 #include "core/timestamps.hpp"
@@ -318,7 +318,12 @@ class SnakeCaseCache {
   };
 
  private:
-  std::map<std::string, std::string, std::less<>> names_;
+  // Looked up by string_view without making a string.
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view name) const { return std::hash<std::string_view>()(name); }
+  };
+  std::unordered_map<std::string, std::string, Hash, std::equal_to<>> names_;
   int users_ = 0;
 };
 

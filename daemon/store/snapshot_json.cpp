@@ -246,9 +246,7 @@ class SnapshotWriter {
     out_ += ",\n      \"administrator_id\": ";
     append_json_string(out_, m.administrator_id);
     out_ += ",\n      \"detail\": ";
-    detail_.clear();
-    m.detail.append_canonical_json(detail_);
-    core::append_pretty_from_compact(out_, detail_, kDepth);
+    core::append_pretty_from_compact(out_, m.detail.canonical_json(detail_scratch_), kDepth);
     out_ += ",\n      \"email\": ";
     string_or_null(m.email);
     out_ += ",\n      \"invited_at\": ";
@@ -269,7 +267,7 @@ class SnapshotWriter {
   }
 
   std::string& out_;
-  std::string detail_;  // one member's, reused
+  std::string detail_scratch_;  // one member's packed detail, unpacked
   const TextSink* sink_;
   std::size_t chunk_bytes_;
 };

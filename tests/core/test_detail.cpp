@@ -170,3 +170,15 @@ TEST_CASE("copies of one packed detail may be made and dropped on many threads")
   for (auto& thread : threads) thread.join();
   CHECK(original.canonical_json() == R"({"detector_id":"a71f12f5d5b8d8f0acf1fc178f705ccd"})");
 }
+
+TEST_CASE("the canonical text is read in place, or unpacked into scratch when packed") {
+  std::string scratch = "left over";
+  const Detail plain = Detail::from_canonical_json(R"({"master_id":"100000000001"})");
+  CHECK(plain.canonical_json(scratch) == R"({"master_id":"100000000001"})");
+  CHECK(scratch == "left over");
+  CHECK(Detail().canonical_json(scratch) == "{}");
+  const Detail packed = Detail::from_canonical_json(R"({"detector_id":"a71f12f5d5b8d8f0acf1fc178f705ccd"})");
+  const std::string_view text = packed.canonical_json(scratch);
+  CHECK(text == R"({"detector_id":"a71f12f5d5b8d8f0acf1fc178f705ccd"})");
+  CHECK(text.data() == scratch.data());
+}
