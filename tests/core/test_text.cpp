@@ -127,3 +127,21 @@ TEST_CASE("a raw status is kept with its account cut out and given back whole") 
   record.set_raw_status("The account 300000000003 is not in the graph");
   CHECK(record.raw_status_text() == "The account 300000000003 is not in the graph");
 }
+
+TEST_CASE("RecentTexts gives the pool's text and keeps only the last few alive") {
+  const std::size_t before = Text::pool_size();
+  {
+    mw::core::RecentTexts recent;
+    const Text first = recent.get("recent-0");
+    CHECK(first == Text("recent-0"));
+    CHECK(recent.get("recent-0").identity() == first.identity());
+  }
+  CHECK(Text::pool_size() == before);  // the cache's copies went with it
+
+  mw::core::RecentTexts recent;
+  for (int i = 0; i < 4; ++i) static_cast<void>(recent.get("recent-" + std::to_string(i)));
+  CHECK(Text::pool_size() == before + 4);  // kept, though no one else holds them
+  static_cast<void>(recent.get("recent-4"));
+  CHECK(Text::pool_size() == before + 4);  // the oldest made way
+  CHECK(recent.get("recent-4") == Text("recent-4"));
+}
