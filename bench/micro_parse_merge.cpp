@@ -1,7 +1,9 @@
 // Parse + merge + serialize, the CPU work of a cycle without the network:
 // GetMembers answers of the three services (in fake-aws's shapes, 50
 // accounts each) are parsed, completed with their source, merged into a
-// snapshot and serialized. Reports membership records per second.
+// snapshot and serialized. Reports membership records per second. As in
+// the services' answers (and fake-aws's worlds), each GuardDuty member has
+// a detector ID of its own and each Detective member its own volume usage.
 
 #include <benchmark/benchmark.h>
 
@@ -24,7 +26,6 @@ using mw::core::Service;
 
 constexpr int kBatch = 50;
 constexpr const char* kAdministrator = "100000000001";
-constexpr const char* kDetector = "0123456789abcdef0123456789abcdef";
 constexpr const char* kGraph =
     "arn:aws:detective:us-east-1:100000000001:graph:0123456789abcdef0123456789abcdef";
 
@@ -34,7 +35,16 @@ std::string account_id(int index) {
   return id;
 }
 
-json::object member(Service service, const std::string& account) {
+// A member's own detector: 32 hex digits that differ from account to account.
+std::string detector_id(int index) {
+  char id[40];
+  const auto mixed = static_cast<unsigned long long>(index) * 0x9E3779B97F4A7C15ULL;
+  std::snprintf(id, sizeof id, "%016llx%016llx", mixed, ~mixed);
+  return id;
+}
+
+json::object member(Service service, int index) {
+  const std::string account = account_id(index);
   const std::string email = "aws+" + account + "@example.com";
   switch (service) {
     case Service::securityhub:
@@ -47,7 +57,7 @@ json::object member(Service service, const std::string& account) {
               {"UpdatedAt", "2022-05-06T07:08:09Z"}};
     case Service::guardduty:
       return {{"accountId", account},
-              {"detectorId", kDetector},
+              {"detectorId", detector_id(index)},
               {"masterId", kAdministrator},
               {"administratorId", kAdministrator},
               {"email", email},
@@ -63,7 +73,7 @@ json::object member(Service service, const std::string& account) {
               {"Status", "ENABLED"},
               {"InvitedTime", "2021-05-06T07:08:09.123Z"},
               {"UpdatedTime", "2022-05-06T07:08:09Z"},
-              {"VolumeUsageInBytes", 12345678},
+              {"VolumeUsageInBytes", 10000000 + (index * 7919) % 90000000},
               {"VolumeUsageUpdatedTime", "2022-05-06T07:08:09.000Z"},
               {"InvitationType", "ORGANIZATION"}};
   }
@@ -81,7 +91,7 @@ std::string get_members_body(Service service, int first) {
       const char* reason_key = service == Service::guardduty ? "result" : "ProcessingResult";
       unprocessed.push_back(json::object{{id_key, account}, {reason_key, "Account is not a member"}});
     } else {
-      members.push_back(member(service, account));
+      members.push_back(member(service, i));
     }
   }
   const bool guardduty = service == Service::guardduty;
