@@ -233,25 +233,27 @@ void Detail::drop() noexcept {
 }
 
 void Detail::append_canonical_json(std::string& out) const {
-  if (empty()) {
+  if (empty())
     out += "{}";
-    return;
-  }
-  if (!packed()) {
+  else if (!packed())
     out += Text::view_of(plain());
-    return;
-  }
-  const Packed& block = *packed_block();
-  const std::string_view pattern = block.pattern.view();
-  const unsigned char* values = block.values();
+  else
+    append_filled(out, packed_block()->pattern.view());
+}
+
+const Text* Detail::pattern() const {
+  return packed() ? &packed_block()->pattern : nullptr;
+}
+
+void Detail::append_filled(std::string& out, std::string_view form) const {
+  const unsigned char* values = packed_block()->values();
   std::size_t at = 0;
-  for (std::size_t hole = pattern.find(kHole); hole != std::string_view::npos;
-       hole = pattern.find(kHole, at)) {
-    out.append(pattern, at, hole - at);
+  for (std::size_t hole = form.find(kHole); hole != std::string_view::npos; hole = form.find(kHole, at)) {
+    out.append(form, at, hole - at);
     values = append_unpacked_value(out, values);
     at = hole + 1;
   }
-  out.append(pattern, at);
+  out.append(form, at);
 }
 
 std::string_view Detail::canonical_json(std::string& scratch) const {

@@ -45,6 +45,13 @@ class Detail {
   // memory accounting.
   bool packed() const { return (word_ & kPackedTag) != 0; }
 
+  // For writing many details of one shape, such as a source's: the pattern
+  // the values were cut out of (nullptr unless packed), and the values put
+  // back into `form`, a text made from that pattern with its holes kept in
+  // order (re-indented, say), so that the pattern is reworked once.
+  const Text* pattern() const;
+  void append_filled(std::string& out, std::string_view form) const;  // packed() only
+
   friend bool operator==(const Detail& a, const Detail& b);
 
  private:

@@ -246,7 +246,7 @@ class SnapshotWriter {
     out_ += ",\n      \"administrator_id\": ";
     append_json_string(out_, m.administrator_id);
     out_ += ",\n      \"detail\": ";
-    core::append_pretty_from_compact(out_, m.detail.canonical_json(detail_scratch_), kDepth);
+    detail(m.detail, kDepth);
     out_ += ",\n      \"email\": ";
     string_or_null(m.email);
     out_ += ",\n      \"invited_at\": ";
@@ -266,8 +266,26 @@ class SnapshotWriter {
     out_ += "\n    }";
   }
 
+  // A packed detail's values written into its pattern's pretty form, which
+  // is made once for the records of one shape (a source's, mostly).
+  void detail(const core::Detail& detail, int depth) {
+    const core::Text* pattern = detail.pattern();
+    if (pattern == nullptr) {
+      core::append_pretty_from_compact(out_, detail.canonical_json(detail_scratch_), depth);
+      return;
+    }
+    if (*pattern != pretty_pattern_of_) {
+      pretty_pattern_of_ = *pattern;
+      pretty_pattern_.clear();
+      core::append_pretty_from_compact(pretty_pattern_, pattern->view(), depth);
+    }
+    detail.append_filled(out_, pretty_pattern_);
+  }
+
   std::string& out_;
-  std::string detail_scratch_;  // one member's packed detail, unpacked
+  std::string detail_scratch_;  // for canonical_json, which leaves it alone unless packed
+  core::Text pretty_pattern_of_;
+  std::string pretty_pattern_;
   const TextSink* sink_;
   std::size_t chunk_bytes_;
 };

@@ -77,6 +77,16 @@ TEST_CASE("a detail whose IDs and figures differ per member is packed, and reads
     CHECK(detail.canonical_json() == text);
     CHECK(detail == Detail(boost::json::parse(text).as_object()));
     CHECK(boost::json::value(detail.object()) == boost::json::parse(text));
+
+    // Its pattern re-indented once, then filled: what re-indenting the whole text gives.
+    REQUIRE(detail.pattern() != nullptr);
+    std::string pretty_pattern;
+    mw::core::append_pretty_from_compact(pretty_pattern, detail.pattern()->view(), 3);
+    std::string filled;
+    detail.append_filled(filled, pretty_pattern);
+    std::string pretty;
+    mw::core::append_pretty_from_compact(pretty, text, 3);
+    CHECK(filled == pretty);
   }
 }
 
@@ -89,6 +99,7 @@ TEST_CASE("a detail with nothing worth cutting out stays one shared text") {
     CAPTURE(text);
     const Detail detail = Detail::from_canonical_json(text);
     CHECK_FALSE(detail.packed());
+    CHECK(detail.pattern() == nullptr);
     CHECK(detail.canonical_json() == text);
   }
 }
