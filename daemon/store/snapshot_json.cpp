@@ -564,6 +564,11 @@ struct StreamedArray {
   std::vector<T> items;
   std::optional<std::string> error;
 
+  void restart() {  // of a key given twice, the later wins
+    items.clear();
+    error.reset();
+  }
+
   void add(const json::value& element) {
     if (error) return;  // reported as it was, at its turn (see read_snapshot)
     try {
@@ -619,10 +624,10 @@ class SnapshotHandler {
   bool on_array_begin(json::error_code&) {
     if (depth_ == 1 && key_ == arrays_.memberships.key) {
       streaming_ = Streaming::memberships;
-      arrays_.memberships.items.clear();  // of a key given twice, the later wins
+      arrays_.memberships.restart();
     } else if (depth_ == 1 && key_ == arrays_.accounts.key) {
       streaming_ = Streaming::accounts;
-      arrays_.accounts.items.clear();
+      arrays_.accounts.restart();
     }
     ++depth_;
     return true;

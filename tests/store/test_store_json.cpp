@@ -219,6 +219,19 @@ TEST_CASE("errors in the streamed arrays are reported in key order, after the sc
                                     "]: expected an object, got a number");
 }
 
+TEST_CASE("of a streamed array given twice, the later one counts, and an error in the earlier is gone") {
+  const std::string good = store::serialize(small_snapshot());
+  const std::size_t at = good.find("\"memberships\"");
+  REQUIRE(at != std::string::npos);
+  std::string twice = good;
+  twice.insert(at, R"("memberships": [{"account_id": 7}],
+  )");
+  const auto parsed = store::parse_snapshot(twice);
+  REQUIRE_MESSAGE(parsed, parsed.error);
+  REQUIRE(parsed.value->memberships.size() == 1);
+  CHECK(parsed.value->memberships[0].account_id == "222222222222");
+}
+
 TEST_CASE(
     "a snapshot's memberships may sit anywhere among its keys, and nested keys of the same name are data") {
   const core::Snapshot original = rich_snapshot();
