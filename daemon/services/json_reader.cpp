@@ -241,7 +241,7 @@ void JsonReader::append_map(std::string& out, const boost::json::value& value, c
     if (field.type == FieldType::string_map)
       core::append_json_string(text, as_string(item, item_path));
     else
-      text = member_detail(as_object(item, item_path), field.fields, {}, item_path).canonical_json();
+      append_detail_json(text, as_object(item, item_path), field.fields, {}, item_path);
     items.emplace_back(key, std::move(text));
   }
   std::stable_sort(items.begin(), items.end(),
@@ -332,6 +332,14 @@ class SnakeCaseCache {
 core::Detail JsonReader::member_detail(const boost::json::object& object, std::span<const DetailField> fields,
                                        std::span<const std::string_view> skip,
                                        const std::string& path) const {
+  std::string compact;
+  append_detail_json(compact, object, fields, skip, path);
+  return core::Detail::from_canonical_json(compact);
+}
+
+void JsonReader::append_detail_json(std::string& out, const boost::json::object& object,
+                                    std::span<const DetailField> fields,
+                                    std::span<const std::string_view> skip, const std::string& path) const {
   struct Member {
     std::string_view key;    // snake_case
     std::size_t begin, end;  // its value's compact text in `values`
@@ -353,21 +361,21 @@ core::Detail JsonReader::member_detail(const boost::json::object& object, std::s
       append_converted(values, value, *known, path, name);
     members.push_back({snake_case.cache.get(name), begin, values.size()});
   }
-  if (members.empty()) return {};
   // Keys in a stable order, whatever the body's; of two keys with one
   // snake_case form ("masterId", "MasterId") the later wins.
   std::stable_sort(members.begin(), members.end(),
                    [](const Member& a, const Member& b) { return a.key < b.key; });
-  std::string compact = "{";
+  out += '{';
+  bool first = true;
   for (std::size_t i = 0; i < members.size(); ++i) {
     if (i + 1 < members.size() && members[i + 1].key == members[i].key) continue;
-    if (compact.size() > 1) compact += ',';
-    core::append_json_string(compact, members[i].key);
-    compact += ':';
-    compact.append(values, members[i].begin, members[i].end - members[i].begin);
+    if (!first) out += ',';
+    first = false;
+    core::append_json_string(out, members[i].key);
+    out += ':';
+    out.append(values, members[i].begin, members[i].end - members[i].begin);
   }
-  compact += '}';
-  return core::Detail::from_canonical_json(compact);
+  out += '}';
 }
 
 }  // namespace mw::services

@@ -92,6 +92,11 @@ class JsonReader {
                         const std::string& path, std::string_view key) const;
   void append_map(std::string& out, const boost::json::value& value, const DetailField& field,
                   const std::string& path) const;
+  // member_detail's canonical text ("{}" when nothing is kept), for a
+  // detail nested in a structure map, which is never a Detail of its own.
+  void append_detail_json(std::string& out, const boost::json::object& object,
+                          std::span<const DetailField> fields, std::span<const std::string_view> skip,
+                          const std::string& path) const;
 
   std::string operation_;
 };
