@@ -88,9 +88,33 @@ bool is_plain(char c) {
   return byte >= 0x20 && byte < 0x80 && c != '"' && c != '\\';
 }
 
-void append_quoted(std::string& out, std::string_view text) {
+// Whether any of the 8 bytes of `word` is not plain. Eight at a time because
+// every string of every record passes here, twice a cycle (the parser's
+// details, the snapshot); the tests of each byte are the classic bit tricks
+// (a zero byte, a byte below n): they can flag a byte next to one that is
+// not plain, never miss one.
+bool has_non_plain_byte(std::uint64_t word) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHighBits = 0x8080808080808080ULL;
+  const auto has_zero_byte = [](std::uint64_t bytes) { return (bytes - kOnes) & ~bytes & kHighBits; };
+  const std::uint64_t below_space = (word - kOnes * 0x20) & ~word & kHighBits;
+  return ((word & kHighBits) | below_space | has_zero_byte(word ^ (kOnes * '"')) |
+          has_zero_byte(word ^ (kOnes * '\\'))) != 0;
+}
+
+// The length of text's leading run of plain characters.
+std::size_t plain_prefix(std::string_view text) {
   std::size_t i = 0;
+  for (std::uint64_t word; i + 8 <= text.size(); i += 8) {
+    std::memcpy(&word, text.data() + i, 8);
+    if (has_non_plain_byte(word)) break;
+  }
   while (i < text.size() && is_plain(text[i])) ++i;
+  return i;
+}
+
+void append_quoted(std::string& out, std::string_view text) {
+  std::size_t i = plain_prefix(text);
   if (i == text.size()) {  // most strings: one copy
     const std::size_t at = out.size();
     out.resize(at + text.size() + 2);
@@ -103,8 +127,7 @@ void append_quoted(std::string& out, std::string_view text) {
   out.append(text.data(), i);
   while (i < text.size()) {
     // Runs of plain characters, most of any snapshot, are copied in one go.
-    std::size_t plain_end = i;
-    while (plain_end < text.size() && is_plain(text[plain_end])) ++plain_end;
+    const std::size_t plain_end = i + plain_prefix(text.substr(i));
     if (plain_end > i) {
       out.append(text.data() + i, plain_end - i);
       i = plain_end;

@@ -1,13 +1,14 @@
 #include "core/merge.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
 #include <map>
 #include <set>
 #include <span>
 #include <string_view>
 #include <tuple>
 #include <unordered_map>
-#include <unordered_set>
 #include <utility>
 
 #include "core/universe.hpp"
@@ -24,6 +25,53 @@ struct OrganizationInfo {
   Text status;
 };
 
+// A set of Text identities in one flat table (open addressing, linear
+// probing): the node-based set it replaces took a heap block per record,
+// twice a source.
+class IdentitySet {
+ public:
+  explicit IdentitySet(std::size_t expected) : slots_(std::bit_ceil(expected * 2 + 16), nullptr) {}
+
+  // True when `identity` was not there yet.
+  bool insert(const void* identity) {
+    if (identity == nullptr) return !std::exchange(has_empty_text_, true);
+    std::size_t slot = find(identity);
+    if (slots_[slot] == identity) return false;
+    if ((count_ + 1) * 2 > slots_.size()) {
+      grow();
+      slot = find(identity);
+    }
+    slots_[slot] = identity;
+    ++count_;
+    return true;
+  }
+
+  bool contains(const void* identity) const {
+    return identity == nullptr ? has_empty_text_ : slots_[find(identity)] == identity;
+  }
+
+ private:
+  // The slot holding `identity`, or the empty one where it would go.
+  std::size_t find(const void* identity) const {
+    const std::size_t mask = slots_.size() - 1;
+    // Fibonacci hashing: entries are heap addresses, alike in their low bits.
+    std::size_t slot = (reinterpret_cast<std::uintptr_t>(identity) * 0x9E3779B97F4A7C15ULL >> 20) & mask;
+    while (slots_[slot] != nullptr && slots_[slot] != identity) slot = (slot + 1) & mask;
+    return slot;
+  }
+
+  void grow() {
+    std::vector<const void*> old(slots_.size() * 2, nullptr);
+    old.swap(slots_);
+    for (const void* identity : old)
+      if (identity != nullptr) slots_[find(identity)] = identity;
+  }
+
+  std::vector<const void*> slots_;  // nullptr: empty
+  std::size_t count_ = 0;
+  bool has_empty_text_ = false;  // the empty Text's identity is nullptr
+};
+
 // Room for `more` records without moving the ones already there, growing
 // geometrically so that appending source after source stays linear.
 void grow_for(std::vector<Membership>& records, std::size_t more) {
@@ -38,8 +86,7 @@ void append_fresh_records(const SourceResult& result, SourceResult* owned, std::
   grow_for(out, result.memberships.size());
   const Text region = result.key.region;
   const Text administrator_id = result.key.administrator_id;
-  std::unordered_set<const void*> seen;  // Text identities
-  seen.reserve(result.memberships.size());
+  IdentitySet seen(result.memberships.size());
   // A source may return an account twice (a page boundary moving under
   // ListMembers); a real status beats an UnprocessedAccounts entry.
   std::vector<std::size_t> ordered(result.memberships.size());
@@ -48,7 +95,7 @@ void append_fresh_records(const SourceResult& result, SourceResult* owned, std::
     return result.memberships[i].status != MemberStatus::NOT_MEMBER;
   });
   for (const std::size_t i : ordered) {
-    if (!seen.insert(result.memberships[i].account_id.identity()).second) continue;
+    if (!seen.insert(result.memberships[i].account_id.identity())) continue;
     if (owned)
       out.push_back(std::move(owned->memberships[i]));
     else
@@ -111,12 +158,11 @@ SourceSummary merge_source(const ConfiguredSource& configured, const SourceResul
     // (see held_by_failed_sources): the record stays, stale, instead of
     // vanishing. A member record is listed by this source itself, so its
     // absence from an answer is real.
-    std::unordered_set<const void*> answered;  // Text identities
-    answered.reserve(out.size() - first);
+    IdentitySet answered(out.size() - first);
     for (std::size_t i = first; i < out.size(); ++i) answered.insert(out[i].account_id.identity());
     std::vector<Membership> carried;
     for (const Membership* record : previous_records) {
-      if (record->status != MemberStatus::NOT_MEMBER || answered.count(record->account_id.identity()) ||
+      if (record->status != MemberStatus::NOT_MEMBER || answered.contains(record->account_id.identity()) ||
           !held_accounts.count(record->account_id))
         continue;
       carried.push_back(*record);

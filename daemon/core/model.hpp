@@ -80,6 +80,15 @@ class Rfc3339Time {
   bool with_fraction() const { return (encoded_ & 1) != 0; }
   std::string text() const;  // "" when none
 
+  // The text in a buffer of its own: what writers use, once for every
+  // timestamp of every record, where text() would take a heap block.
+  struct Chars {
+    char text[24];  // YYYY-MM-DDTHH:MM:SS.mmmZ
+    std::uint8_t size = 0;
+    std::string_view view() const { return {text, size}; }
+  };
+  Chars chars() const;  // empty when none
+
   bool operator==(const Rfc3339Time&) const = default;
   friend bool operator==(const Rfc3339Time& time, std::string_view text) {
     return time.has_value() && time.text() == text;

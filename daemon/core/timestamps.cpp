@@ -25,12 +25,13 @@ char* put_digits(char* out, unsigned value, int width) {
 
 // By hand rather than snprintf: every membership carries two or three
 // timestamps, and snprintf was a tenth of the parser's time.
-std::string format_millis(std::int64_t epoch_millis, bool with_fraction) {
+Rfc3339Time::Chars chars_of_millis(std::int64_t epoch_millis, bool with_fraction) {
   const auto time = std::chrono::sys_time<Millis>(Millis(epoch_millis));
   const auto day = std::chrono::floor<std::chrono::days>(time);
   const std::chrono::year_month_day date(day);
   const std::chrono::hh_mm_ss clock(time - day);
-  char text[24];  // YYYY-MM-DDTHH:MM:SS.mmmZ
+  Rfc3339Time::Chars chars;
+  char* const text = chars.text;
   char* end = put_digits(text, static_cast<unsigned>(int(date.year())), 4);
   *end++ = '-';
   end = put_digits(end, unsigned(date.month()), 2);
@@ -47,7 +48,12 @@ std::string format_millis(std::int64_t epoch_millis, bool with_fraction) {
     end = put_digits(end, static_cast<unsigned>(clock.subseconds().count()), 3);
   }
   *end++ = 'Z';
-  return std::string(text, end);
+  chars.size = static_cast<std::uint8_t>(end - text);
+  return chars;
+}
+
+std::string format_millis(std::int64_t epoch_millis, bool with_fraction) {
+  return std::string(chars_of_millis(epoch_millis, with_fraction).view());
 }
 
 // Reads exactly `width` digits at `pos`.
@@ -172,7 +178,11 @@ std::optional<std::string> rfc3339_from_epoch_seconds(double seconds) {
 }
 
 std::string Rfc3339Time::text() const {
-  return has_value() ? format_millis(epoch_millis(), with_fraction()) : std::string();
+  return std::string(chars().view());
+}
+
+Rfc3339Time::Chars Rfc3339Time::chars() const {
+  return has_value() ? chars_of_millis(epoch_millis(), with_fraction()) : Chars();
 }
 
 std::optional<TimePoint> parse_rfc3339(std::string_view text) {

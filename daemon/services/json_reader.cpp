@@ -5,6 +5,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <cmath>
+#include <deque>
 #include <limits>
 #include <unordered_map>
 
@@ -87,22 +88,46 @@ void JsonReader::fail(const std::string& path, const std::string& problem) const
   throw ParseError(operation_, path, problem);
 }
 
-boost::json::object JsonReader::parse_object(std::string_view body) const {
+namespace {
+
+// The thread's spare first block of a ParsedObject's arena.
+ParsedObject::Block& spare_block() {
+  thread_local ParsedObject::Block spare;
+  return spare;
+}
+
+}  // namespace
+
+ParsedObject::LentBlock::LentBlock(std::size_t wanted) : block(std::exchange(spare_block(), {})) {
+  if (block.size < wanted) block = {std::make_unique_for_overwrite<unsigned char[]>(wanted), wanted};
+}
+
+ParsedObject::LentBlock::~LentBlock() {
+  // A page of 50 members takes tens of KiB; a rare huge body's block is let go.
+  constexpr std::size_t kMaxKept = std::size_t{1} << 20;
+  Block& spare = spare_block();
+  if (block.size <= kMaxKept && block.size > spare.size) spare = std::move(block);
+}
+
+ParsedObject::ParsedObject(const JsonReader& reader, std::string_view body)
+    // The tree takes about twice the body's size.
+    : first_block_(body.size() * 2 + 1024),
+      arena_(first_block_.block.memory.get(), first_block_.block.size),
+      value_(boost::json::storage_ptr(&arena_)) {
   boost::json::parse_options options;
   options.max_depth = 64;
   boost::system::error_code error;
-  // One arena per body instead of an allocation per value: the tree lives only
-  // while the records are read out of it (they copy what they keep).
-  auto arena = boost::json::make_shared_resource<boost::json::monotonic_resource>(body.size() * 2 + 1024);
-  boost::json::value parsed(arena);  // the same resource, so assigning the result moves it
   try {
-    parsed = boost::json::parse(body, error, arena, options);
+    value_ = boost::json::parse(body, error, boost::json::storage_ptr(&arena_), options);
   } catch (const std::exception& exception) {
-    fail("", std::string("malformed JSON: ") + exception.what());
+    reader.fail("", std::string("malformed JSON: ") + exception.what());
   }
-  if (error) fail("", "malformed JSON: " + error.message());
-  if (!parsed.is_object()) fail("", "expected a JSON object, got " + kind_of(parsed));
-  return std::move(parsed.as_object());
+  if (error) reader.fail("", "malformed JSON: " + error.message());
+  if (!value_.is_object()) reader.fail("", "expected a JSON object, got " + kind_of(value_));
+}
+
+ParsedObject JsonReader::parse_object(std::string_view body) const {
+  return ParsedObject(*this, body);
 }
 
 const boost::json::object& JsonReader::as_object(const boost::json::value& value,
@@ -270,7 +295,7 @@ void JsonReader::append_converted(std::string& out, const boost::json::value& va
       const auto time = value.is_string()   ? core::parse_iso8601_time(value.get_string())
                         : value.is_number() ? core::time_from_epoch_seconds(value.to_number<double>())
                                             : std::nullopt;
-      core::append_json_string(out, (time ? *time : timestamp(value, child_path(path, key))).text());
+      core::append_json_string(out, (time ? *time : timestamp(value, child_path(path, key))).chars().view());
       return;
     }
     case FieldType::integer:
@@ -291,40 +316,66 @@ void JsonReader::append_converted(std::string& out, const boost::json::value& va
 
 namespace {
 
-// The snake_case forms of member keys. Keys come from a small vocabulary,
-// so each is converted once per thread. The views it gives stay valid while
-// any member_detail of the thread runs (nested ones included): it is emptied,
-// when full, only as the outermost starts.
-class SnakeCaseCache {
+// A detail's member as append_detail_json collects it.
+struct DetailMember {
+  std::string_view key;    // snake_case
+  std::size_t begin, end;  // its value's compact text in the level's `values`
+};
+
+// What append_detail_json works with on one thread, kept from one member to
+// the next so that a member allocates nothing: the snake_case forms of
+// member keys (a small vocabulary, each converted once) and, per nesting
+// level, the buffers of the detail being written. The views it gives stay
+// valid while any append_detail_json of the thread runs (nested ones
+// included): the cache is emptied, when full, only as the outermost starts.
+class DetailWorkspace {
  public:
-  static SnakeCaseCache& of_this_thread() {
-    thread_local SnakeCaseCache cache;
-    return cache;
+  static DetailWorkspace& of_this_thread() {
+    thread_local DetailWorkspace workspace;
+    return workspace;
   }
-  std::string_view get(std::string_view name) {
-    if (const auto found = names_.find(name); found != names_.end()) return found->second;
-    return names_.emplace(std::string(name), to_snake_case(name)).first->second;
-  }
-  // RAII: one member_detail running.
-  struct Use {
-    explicit Use(SnakeCaseCache& cache) : cache(cache) {
+
+  struct Level {
+    std::string values;
+    std::vector<DetailMember> members;
+  };
+
+  // RAII: one append_detail_json running, at `level`.
+  class Use {
+   public:
+    explicit Use(DetailWorkspace& workspace) : workspace_(workspace) {
       constexpr std::size_t kMaxCached = 4096;  // a server inventing keys cannot grow it forever
-      if (cache.users_++ == 0 && cache.names_.size() >= kMaxCached) cache.names_.clear();
+      if (workspace.depth_ == 0 && workspace.snake_case_.size() >= kMaxCached) workspace.snake_case_.clear();
+      if (workspace.depth_ == workspace.levels_.size()) workspace.levels_.emplace_back();
+      level = &workspace.levels_[workspace.depth_++];
+      level->values.clear();
+      level->members.clear();
     }
-    ~Use() { --cache.users_; }
+    ~Use() { --workspace_.depth_; }
     Use(const Use&) = delete;
     Use& operator=(const Use&) = delete;
-    SnakeCaseCache& cache;
+
+    std::string_view snake_case(std::string_view name) const { return workspace_.snake_case(name); }
+    Level* level;
+
+   private:
+    DetailWorkspace& workspace_;
   };
 
  private:
+  std::string_view snake_case(std::string_view name) {
+    if (const auto found = snake_case_.find(name); found != snake_case_.end()) return found->second;
+    return snake_case_.emplace(std::string(name), to_snake_case(name)).first->second;
+  }
+
   // Looked up by string_view without making a string.
   struct Hash {
     using is_transparent = void;
     std::size_t operator()(std::string_view name) const { return std::hash<std::string_view>()(name); }
   };
-  std::unordered_map<std::string, std::string, Hash, std::equal_to<>> names_;
-  int users_ = 0;
+  std::unordered_map<std::string, std::string, Hash, std::equal_to<>> snake_case_;
+  std::deque<Level> levels_;  // a deque: an outer level stays put while inner ones are added
+  std::size_t depth_ = 0;
 };
 
 }  // namespace
@@ -332,7 +383,8 @@ class SnakeCaseCache {
 core::Detail JsonReader::member_detail(const boost::json::object& object, std::span<const DetailField> fields,
                                        std::span<const std::string_view> skip,
                                        const std::string& path) const {
-  std::string compact;
+  thread_local std::string compact;  // never nested: a nested detail is appended, not made
+  compact.clear();
   append_detail_json(compact, object, fields, skip, path);
   return core::Detail::from_canonical_json(compact);
 }
@@ -340,14 +392,9 @@ core::Detail JsonReader::member_detail(const boost::json::object& object, std::s
 void JsonReader::append_detail_json(std::string& out, const boost::json::object& object,
                                     std::span<const DetailField> fields,
                                     std::span<const std::string_view> skip, const std::string& path) const {
-  struct Member {
-    std::string_view key;    // snake_case
-    std::size_t begin, end;  // its value's compact text in `values`
-  };
-  const SnakeCaseCache::Use snake_case(SnakeCaseCache::of_this_thread());
-  std::string values;
-  std::vector<Member> members;
-  members.reserve(object.size());
+  const DetailWorkspace::Use use(DetailWorkspace::of_this_thread());
+  std::string& values = use.level->values;
+  std::vector<DetailMember>& members = use.level->members;
   for (const auto& [key, value] : object) {
     if (value.is_null()) continue;
     const std::string_view name(key);  // Clang 14 lambdas cannot capture structured bindings
@@ -359,12 +406,12 @@ void JsonReader::append_detail_json(std::string& out, const boost::json::object&
       core::append_sorted_compact_json(values, value);  // copied as it came
     else
       append_converted(values, value, *known, path, name);
-    members.push_back({snake_case.cache.get(name), begin, values.size()});
+    members.push_back({use.snake_case(name), begin, values.size()});
   }
   // Keys in a stable order, whatever the body's; of two keys with one
   // snake_case form ("masterId", "MasterId") the later wins.
   std::stable_sort(members.begin(), members.end(),
-                   [](const Member& a, const Member& b) { return a.key < b.key; });
+                   [](const DetailMember& a, const DetailMember& b) { return a.key < b.key; });
   out += '{';
   bool first = true;
   for (std::size_t i = 0; i < members.size(); ++i) {

@@ -3,9 +3,11 @@
 // Reading AWS response bodies with a path for every error. Internal to the
 // services layer.
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -37,6 +39,43 @@ struct DetailField {
   std::span<const DetailField> fields = {};  // the structure of a structure_map's values
 };
 
+class JsonReader;
+
+// A response body's tree. It lives in one arena freed as a whole, so the
+// tree's values are never destroyed one by one, and the arena's first block
+// is the thread's spare one, kept from the last body, so most bodies
+// allocate nothing. Stands wherever the body's top-level object is wanted.
+class ParsedObject {
+ public:
+  // Malformed JSON, other JSON values and nesting deeper than 64 levels fail
+  // through reader.fail.
+  ParsedObject(const JsonReader& reader, std::string_view body);
+  ParsedObject(const ParsedObject&) = delete;
+  ParsedObject& operator=(const ParsedObject&) = delete;
+
+  const boost::json::object& object() const { return value_.get_object(); }
+  operator const boost::json::object&() const { return object(); }  // NOLINT(google-explicit-constructor)
+
+  struct Block {
+    std::unique_ptr<unsigned char[]> memory;
+    std::size_t size = 0;
+  };
+
+ private:
+  // Declared in this order so that they go in the reverse one: the tree,
+  // the arena, then the block back to the thread.
+  struct LentBlock {
+    explicit LentBlock(std::size_t wanted);
+    ~LentBlock();
+    LentBlock(const LentBlock&) = delete;
+    LentBlock& operator=(const LentBlock&) = delete;
+    Block block;
+  };
+  LentBlock first_block_;
+  boost::json::monotonic_resource arena_;
+  boost::json::value value_;
+};
+
 class JsonReader {
  public:
   explicit JsonReader(std::string operation) : operation_(std::move(operation)) {}
@@ -47,7 +86,7 @@ class JsonReader {
 
   // The body as a JSON object (malformed JSON, other JSON values and
   // nesting deeper than 64 levels fail).
-  boost::json::object parse_object(std::string_view body) const;
+  ParsedObject parse_object(std::string_view body) const;
 
   const boost::json::object& as_object(const boost::json::value& value, const std::string& path) const;
   const boost::json::array& as_array(const boost::json::value& value, const std::string& path) const;

@@ -199,7 +199,7 @@ class SnapshotWriter {
   }
   void time_or_null(const core::Rfc3339Time& time) {
     if (time)
-      append_json_string(out_, time.text());
+      append_json_string(out_, time.chars().view());
     else
       out_ += "null";
   }

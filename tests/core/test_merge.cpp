@@ -469,6 +469,27 @@ TEST_CASE("records of a source are deduplicated and take the source's key") {
   CHECK(snapshot.sources[0].members == 1);
 }
 
+// Thousands of records: the deduplication's table grows past its first size.
+TEST_CASE("thousands of accounts each given twice come out once each, the real status first") {
+  std::vector<Membership> given;
+  constexpr int kAccounts = 3000;
+  for (int i = 0; i < kAccounts; ++i) {
+    const std::string account = std::to_string(100000000000LL + i);
+    given.push_back(record(account, Service::guardduty, kUsEast, kAdminA, MemberStatus::NOT_MEMBER, "gone"));
+    given.push_back(record(account, Service::guardduty, kUsEast, kAdminA,
+                           i % 2 ? MemberStatus::ENABLED : MemberStatus::INVITED));
+  }
+  const auto snapshot =
+      merge(std::nullopt, cycle(0, {answered(kAdminA, Service::guardduty, kUsEast, given, minute(1))}),
+            options_of({configured(kAdminA, Service::guardduty, kUsEast)}));
+  REQUIRE(snapshot.memberships.size() == kAccounts);
+  for (int i = 0; i < kAccounts; ++i) {
+    const auto& membership = snapshot.memberships[static_cast<std::size_t>(i)];
+    CHECK(membership.account_id == std::to_string(100000000000LL + i));
+    CHECK(membership.status == (i % 2 ? MemberStatus::ENABLED : MemberStatus::INVITED));
+  }
+}
+
 TEST_CASE("nothing polled: no account is covered") {
   auto results = cycle(0, {});
   results.expected_accounts = {kAcct1};
