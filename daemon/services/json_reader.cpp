@@ -318,8 +318,14 @@ namespace {
 
 // A detail's member as append_detail_json collects it.
 struct DetailMember {
-  std::string_view key;    // snake_case
-  std::size_t begin, end;  // its value's compact text in the level's `values`
+  std::string_view key;     // snake_case
+  std::string_view quoted;  // the same as a JSON string
+  std::size_t begin, end;   // its value's compact text in the level's `values`
+};
+
+struct SnakeCaseKey {
+  std::string key;
+  std::string quoted;
 };
 
 // What append_detail_json works with on one thread, kept from one member to
@@ -355,7 +361,7 @@ class DetailWorkspace {
     Use(const Use&) = delete;
     Use& operator=(const Use&) = delete;
 
-    std::string_view snake_case(std::string_view name) const { return workspace_.snake_case(name); }
+    const SnakeCaseKey& snake_case(std::string_view name) const { return workspace_.snake_case(name); }
     Level* level;
 
    private:
@@ -363,9 +369,11 @@ class DetailWorkspace {
   };
 
  private:
-  std::string_view snake_case(std::string_view name) {
+  const SnakeCaseKey& snake_case(std::string_view name) {
     if (const auto found = snake_case_.find(name); found != snake_case_.end()) return found->second;
-    return snake_case_.emplace(std::string(name), to_snake_case(name)).first->second;
+    SnakeCaseKey made{to_snake_case(name), {}};
+    core::append_json_string(made.quoted, made.key);
+    return snake_case_.emplace(std::string(name), std::move(made)).first->second;
   }
 
   // Looked up by string_view without making a string.
@@ -373,10 +381,27 @@ class DetailWorkspace {
     using is_transparent = void;
     std::size_t operator()(std::string_view name) const { return std::hash<std::string_view>()(name); }
   };
-  std::unordered_map<std::string, std::string, Hash, std::equal_to<>> snake_case_;
+  std::unordered_map<std::string, SnakeCaseKey, Hash, std::equal_to<>> snake_case_;
   std::deque<Level> levels_;  // a deque: an outer level stays put while inner ones are added
   std::size_t depth_ = 0;
 };
+
+// Stable, by key. A member has a dozen keys or so: an insertion sort, where
+// std::stable_sort would take a heap block for every member.
+void sort_by_key(std::vector<DetailMember>& members) {
+  constexpr std::size_t kInsertionSortMax = 32;
+  const auto by_key = [](const DetailMember& a, const DetailMember& b) { return a.key < b.key; };
+  if (members.size() > kInsertionSortMax) {
+    std::stable_sort(members.begin(), members.end(), by_key);
+    return;
+  }
+  for (std::size_t i = 1; i < members.size(); ++i) {
+    const DetailMember moving = members[i];
+    std::size_t at = i;
+    for (; at > 0 && by_key(moving, members[at - 1]); --at) members[at] = members[at - 1];
+    members[at] = moving;
+  }
+}
 
 }  // namespace
 
@@ -406,19 +431,19 @@ void JsonReader::append_detail_json(std::string& out, const boost::json::object&
       core::append_sorted_compact_json(values, value);  // copied as it came
     else
       append_converted(values, value, *known, path, name);
-    members.push_back({use.snake_case(name), begin, values.size()});
+    const SnakeCaseKey& snake_case = use.snake_case(name);
+    members.push_back({snake_case.key, snake_case.quoted, begin, values.size()});
   }
   // Keys in a stable order, whatever the body's; of two keys with one
   // snake_case form ("masterId", "MasterId") the later wins.
-  std::stable_sort(members.begin(), members.end(),
-                   [](const DetailMember& a, const DetailMember& b) { return a.key < b.key; });
+  sort_by_key(members);
   out += '{';
   bool first = true;
   for (std::size_t i = 0; i < members.size(); ++i) {
     if (i + 1 < members.size() && members[i + 1].key == members[i].key) continue;
     if (!first) out += ',';
     first = false;
-    core::append_json_string(out, members[i].key);
+    out += members[i].quoted;
     out += ':';
     out.append(values, members[i].begin, members[i].end - members[i].begin);
   }

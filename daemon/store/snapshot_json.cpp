@@ -15,6 +15,8 @@
 namespace mw::store {
 namespace {
 
+using namespace std::string_view_literals;  // appended without strlen, once per field of every record
+
 namespace json = boost::json;
 using core::AccountSummary;
 using core::append_json_string;
@@ -156,7 +158,7 @@ class SnapshotWriter {
 
   void write(const Snapshot& snapshot) {
     const auto cycle = cycle_to_json(snapshot.cycle);  // validates first
-    out_ += "{\n";
+    out_ += "{\n"sv;
     key(1, "accounts");
     items(snapshot.accounts, account_to_json, 1);
     next(1, "cycle");
@@ -171,7 +173,7 @@ class SnapshotWriter {
     items(snapshot.sources, source_to_json, 1);
     next(1, "totals");
     append_sorted_pretty_json(out_, totals_to_json(snapshot.totals), 1);
-    out_ += "\n}\n";
+    out_ += "\n}\n"sv;
     flush(0);
   }
 
@@ -185,32 +187,32 @@ class SnapshotWriter {
   void key(int depth, std::string_view name) {
     indent(depth);
     append_json_string(out_, name);
-    out_ += ": ";
+    out_ += ": "sv;
   }
   void next(int depth, std::string_view name) {
-    out_ += ",\n";
+    out_ += ",\n"sv;
     key(depth, name);
   }
   void string_or_null(const core::OptionalText& text) {
     if (text)
       append_json_string(out_, *text);
     else
-      out_ += "null";
+      out_ += "null"sv;
   }
   void time_or_null(const core::Rfc3339Time& time) {
     if (time)
       append_json_string(out_, time.chars().view());
     else
-      out_ += "null";
+      out_ += "null"sv;
   }
 
   template <typename T, typename Convert>
   void items(const std::vector<T>& list, Convert convert, int depth) {
     if (list.empty()) {
-      out_ += "[]";
+      out_ += "[]"sv;
       return;
     }
-    out_ += "[\n";
+    out_ += "[\n"sv;
     for (std::size_t i = 0; i < list.size(); ++i) {
       indent(depth + 1);
       append_sorted_pretty_json(out_, convert(list[i]), depth + 1);
@@ -223,10 +225,10 @@ class SnapshotWriter {
 
   void memberships(const std::vector<Membership>& list) {
     if (list.empty()) {
-      out_ += "[]";
+      out_ += "[]"sv;
       return;
     }
-    out_ += "[\n";
+    out_ += "[\n"sv;
     for (std::size_t i = 0; i < list.size(); ++i) {
       indent(2);
       membership(list[i]);
@@ -241,29 +243,29 @@ class SnapshotWriter {
   // its punctuation and indentation as one piece (this runs per record).
   void membership(const Membership& m) {
     constexpr int kDepth = 3;
-    out_ += "{\n      \"account_id\": ";
+    out_ += "{\n      \"account_id\": "sv;
     append_json_string(out_, m.account_id);
-    out_ += ",\n      \"administrator_id\": ";
+    out_ += ",\n      \"administrator_id\": "sv;
     append_json_string(out_, m.administrator_id);
-    out_ += ",\n      \"detail\": ";
+    out_ += ",\n      \"detail\": "sv;
     detail(m.detail, kDepth);
-    out_ += ",\n      \"email\": ";
+    out_ += ",\n      \"email\": "sv;
     string_or_null(m.email);
-    out_ += ",\n      \"invited_at\": ";
+    out_ += ",\n      \"invited_at\": "sv;
     time_or_null(m.invited_at);
-    out_ += ",\n      \"raw_status\": ";
+    out_ += ",\n      \"raw_status\": "sv;
     append_json_string(out_, m.raw_status_text());
-    out_ += ",\n      \"region\": ";
+    out_ += ",\n      \"region\": "sv;
     append_json_string(out_, m.region);
-    out_ += ",\n      \"service\": ";
+    out_ += ",\n      \"service\": "sv;
     append_json_string(out_, core::to_string(m.service));
-    out_ += ",\n      \"stale\": ";
+    out_ += ",\n      \"stale\": "sv;
     out_ += m.stale ? std::string_view("true") : std::string_view("false");
-    out_ += ",\n      \"status\": ";
+    out_ += ",\n      \"status\": "sv;
     append_json_string(out_, core::to_string(m.status));
-    out_ += ",\n      \"updated_at\": ";
+    out_ += ",\n      \"updated_at\": "sv;
     time_or_null(m.updated_at);
-    out_ += "\n    }";
+    out_ += "\n    }"sv;
   }
 
   // A packed detail's values written into its pattern's pretty form, which

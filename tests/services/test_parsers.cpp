@@ -91,6 +91,25 @@ TEST_CASE("Security Hub ListMembers: pages and unknown statuses kept raw") {
   CHECK_FALSE(securityhub::parse_list_members(R"({"Members":[],"NextToken":null})").next_token.has_value());
 }
 
+// Few keys are sorted by insertion, many by std::stable_sort: both keep, of
+// two keys with one snake_case form, the later.
+TEST_CASE("detail keys sorted whatever their number and order, the later of two alike kept") {
+  for (const int extra : {3, 31, 40, 200}) {
+    CAPTURE(extra);
+    std::string member = R"({"AccountId": "222222222222", "MemberStatus": "Enabled", "FooBar": "first")";
+    for (int i = extra; i > 0; --i)
+      member += ",\"Key" + std::to_string(1000 + i) + "\": " + std::to_string(i);
+    member += R"(, "fooBar": "second"})";
+    const auto page = securityhub::parse_list_members(R"({"Members": [)" + member + "]}");
+    REQUIRE(page.members.size() == 1);
+    std::string expected = R"({"foo_bar":"second")";
+    for (int i = 1; i <= extra; ++i)
+      expected += ",\"key" + std::to_string(1000 + i) + "\":" + std::to_string(i);
+    expected += "}";
+    CHECK(page.members[0].detail.canonical_json() == expected);
+  }
+}
+
 TEST_CASE("GuardDuty GetMembers: the documentation's sample response") {
   const auto seed = read_seed("003_d4db63c6de1f8a14.txt");
   const auto start = seed.find("{ \"members\":[");
