@@ -316,6 +316,13 @@ void JsonReader::append_converted(std::string& out, const boost::json::value& va
 
 namespace {
 
+// Per-thread buffers are kept from one member to the next, but not the
+// size one rare huge member gave them.
+void release_if_large(std::string& buffer) {
+  constexpr std::size_t kMaxKept = std::size_t{1} << 20;
+  if (buffer.capacity() > kMaxKept) std::string().swap(buffer);
+}
+
 // A detail's member as append_detail_json collects it.
 struct DetailMember {
   std::string_view key;     // snake_case
@@ -357,7 +364,10 @@ class DetailWorkspace {
       level->values.clear();
       level->members.clear();
     }
-    ~Use() { --workspace_.depth_; }
+    ~Use() {
+      --workspace_.depth_;
+      release_if_large(level->values);
+    }
     Use(const Use&) = delete;
     Use& operator=(const Use&) = delete;
 
@@ -411,7 +421,9 @@ core::Detail JsonReader::member_detail(const boost::json::object& object, std::s
   thread_local std::string compact;  // never nested: a nested detail is appended, not made
   compact.clear();
   append_detail_json(compact, object, fields, skip, path);
-  return core::Detail::from_canonical_json(compact);
+  auto detail = core::Detail::from_canonical_json(compact);
+  release_if_large(compact);
+  return detail;
 }
 
 void JsonReader::append_detail_json(std::string& out, const boost::json::object& object,
