@@ -1,6 +1,7 @@
 #include "core/merge.hpp"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cstdint>
 #include <map>
@@ -384,9 +385,17 @@ Totals count_totals(const Snapshot& snapshot) {
   totals.accounts = snapshot.accounts.size();
   totals.covered = static_cast<std::uint64_t>(std::count_if(
       snapshot.accounts.begin(), snapshot.accounts.end(), [](const AccountSummary& a) { return a.covered; }));
-  for (const auto& record : snapshot.memberships) {
-    totals.by_service_status[std::string(to_string(record.service))][std::string(to_string(record.status))] +=
-        1;
+  // Counted by the enums' values, then named: naming every record took two
+  // strings and two map look-ups.
+  constexpr std::size_t kValues = 256;  // of a std::uint8_t enum
+  std::vector<std::uint64_t> counts(kValues * kValues, 0);
+  for (const auto& record : snapshot.memberships)
+    ++counts[static_cast<std::size_t>(record.service) * kValues + static_cast<std::size_t>(record.status)];
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    if (counts[i] == 0) continue;
+    const auto service = static_cast<Service>(i / kValues);
+    const auto status = static_cast<MemberStatus>(i % kValues);
+    totals.by_service_status[std::string(to_string(service))][std::string(to_string(status))] = counts[i];
   }
   return totals;
 }
@@ -394,7 +403,16 @@ Totals count_totals(const Snapshot& snapshot) {
 }  // namespace
 
 bool service_order(Service a, Service b) {
-  return to_string(a) < to_string(b);
+  // By name; ranked once, since sorting the records asks millions of times.
+  static const auto rank = [] {
+    constexpr Service kAll[] = {Service::securityhub, Service::guardduty, Service::detective};
+    std::array<int, std::size(kAll)> rank{};
+    for (const Service service : kAll)
+      for (const Service other : kAll)
+        if (to_string(other) < to_string(service)) ++rank[static_cast<std::size_t>(service)];
+    return rank;
+  }();
+  return rank[static_cast<std::size_t>(a)] < rank[static_cast<std::size_t>(b)];
 }
 
 bool source_order(const SourceKey& a, const SourceKey& b) {

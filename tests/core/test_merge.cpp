@@ -110,6 +110,10 @@ TEST_CASE("an answering cycle: sources ok, sorted memberships, coverage, totals,
   CHECK(snapshot.totals.by_service_status.at("guardduty").at("ENABLED") == 2);
   CHECK(snapshot.totals.by_service_status.at("guardduty").at("NOT_MEMBER") == 1);
   CHECK(snapshot.totals.by_service_status.at("detective").at("INVITED") == 1);
+  CHECK(snapshot.totals.by_service_status.size() == 2);  // no zero counts
+  CHECK(snapshot.totals.by_service_status.at("guardduty").size() == 2);
+  CHECK(snapshot.totals.by_service_status.at("detective").at("ENABLED") == 1);
+  CHECK(snapshot.totals.by_service_status.at("detective").size() == 2);
 }
 
 TEST_CASE("a failed source keeps its last good records stale across cycles, never NOT_MEMBER") {
