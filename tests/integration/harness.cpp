@@ -19,12 +19,6 @@ std::string read_file(const std::filesystem::path& path) {
   return text.str();
 }
 
-void write_file(const std::filesystem::path& path, std::string_view text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(text.data(), static_cast<std::streamsize>(text.size()));
-  if (!out) throw std::runtime_error("cannot write " + path.string());
-}
-
 std::filesystem::path source_path(std::string_view relative) {
   return std::filesystem::path(MW_SOURCE_DIR) / relative;
 }
@@ -36,13 +30,17 @@ std::string replace_all(std::string text, std::string_view from, std::string_vie
   return text;
 }
 
+std::map<std::string, std::string, std::less<>> fake_aws_environment(const std::string& endpoint_url) {
+  return {{"AWS_ENDPOINT_URL", endpoint_url},
+          {"AWS_ACCESS_KEY_ID", std::string(kAccessKeyId)},
+          {"AWS_SECRET_ACCESS_KEY", std::string(kSecretAccessKey)},
+          {"AWS_EC2_METADATA_DISABLED", "true"},
+          {"AWS_SHARED_CREDENTIALS_FILE", "/nonexistent"},
+          {"AWS_CONFIG_FILE", "/nonexistent"}};
+}
+
 aws::EnvLookup fake_aws_env(const std::string& endpoint_url) {
-  return aws::env_from_map({{"AWS_ENDPOINT_URL", endpoint_url},
-                            {"AWS_ACCESS_KEY_ID", std::string(kAccessKeyId)},
-                            {"AWS_SECRET_ACCESS_KEY", std::string(kSecretAccessKey)},
-                            {"AWS_EC2_METADATA_DISABLED", "true"},
-                            {"AWS_SHARED_CREDENTIALS_FILE", "/nonexistent"},
-                            {"AWS_CONFIG_FILE", "/nonexistent"}});
+  return aws::env_from_map(fake_aws_environment(endpoint_url));
 }
 
 config::Config make_config(std::string_view text, const std::filesystem::path& directory) {

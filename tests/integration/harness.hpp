@@ -10,6 +10,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/json/object.hpp>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -20,6 +22,7 @@
 #include "config/config.hpp"
 #include "core/model.hpp"
 #include "server.hpp"
+#include "support/test_files.hpp"
 #include "support/test_tls.hpp"
 
 namespace mw::integration {
@@ -28,14 +31,17 @@ namespace mw::integration {
 inline constexpr std::string_view kAccessKeyId = "AKIAMWDEMO0000000001";
 inline constexpr std::string_view kSecretAccessKey = "memberwatch-demo-secret-access-key-00001";
 
+// Throws when the file cannot be read (test::read_file gives "").
 std::string read_file(const std::filesystem::path& path);
-void write_file(const std::filesystem::path& path, std::string_view text);
+using test::write_file;
 std::filesystem::path source_path(std::string_view relative);  // in the repository
 
 std::string replace_all(std::string text, std::string_view from, std::string_view to);
 
 // The environment memberwatchd would see: fake-aws's endpoint, the demo
-// credentials and nothing from this machine (no IMDS, no shared files).
+// credentials and nothing from this machine (no IMDS, no shared files); as
+// variables (for a child process) and as a lookup (for an in-process one).
+std::map<std::string, std::string, std::less<>> fake_aws_environment(const std::string& endpoint_url);
 aws::EnvLookup fake_aws_env(const std::string& endpoint_url);
 
 // Parses configuration text as if read from `directory`/memberwatch.yaml

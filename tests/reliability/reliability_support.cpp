@@ -161,25 +161,6 @@ administrators:
 )" + std::string(extra);
 }
 
-config::Config parse_config_text(std::string_view text, const fs::path& directory) {
-  auto parsed = config::parse_config(text, (directory / "memberwatch.yaml").string());
-  if (!parsed.config) {
-    std::string message = "test configuration rejected:";
-    for (const auto& error : parsed.errors) message += "\n  " + error.to_string();
-    throw std::runtime_error(message);
-  }
-  return std::move(*parsed.config);
-}
-
-std::map<std::string, std::string, std::less<>> fake_aws_environment(const std::string& endpoint_url) {
-  return {{"AWS_ENDPOINT_URL", endpoint_url},
-          {"AWS_ACCESS_KEY_ID", std::string(kAccessKeyId)},
-          {"AWS_SECRET_ACCESS_KEY", std::string(kSecretAccessKey)},
-          {"AWS_EC2_METADATA_DISABLED", "true"},
-          {"AWS_SHARED_CREDENTIALS_FILE", "/nonexistent"},
-          {"AWS_CONFIG_FILE", "/nonexistent"}};
-}
-
 MembershipKey key_of(const core::Membership& m) {
   return {m.account_id.str(), m.service, m.region.str(), m.administrator_id.str()};
 }

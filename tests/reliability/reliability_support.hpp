@@ -24,13 +24,17 @@
 #include "app/runtime.hpp"
 #include "config/config.hpp"
 #include "core/model.hpp"
-
+#include "integration/harness.hpp"
 #include "support/test_files.hpp"
 
 namespace mw::reliability {
 
-inline constexpr std::string_view kAccessKeyId = "AKIAMWDEMO0000000001";
-inline constexpr std::string_view kSecretAccessKey = "memberwatch-demo-secret-access-key-00001";
+// The demo credentials, the environment and configuration text as the
+// end-to-end tests make them.
+using integration::fake_aws_environment;
+using integration::kAccessKeyId;
+using integration::kSecretAccessKey;
+using integration::make_config;
 inline constexpr std::string_view kAdministrator = "111111111111";
 inline constexpr std::string_view kSecondAdministrator = "222222222222";
 
@@ -61,11 +65,6 @@ std::string small_world(std::string_view faults_yaml = "");
 // A configuration polling small_world() with state in `state_dir`.
 // `extra` is appended (top-level keys not set here).
 std::string small_config(const std::filesystem::path& state_dir, std::string_view extra = "");
-config::Config parse_config_text(std::string_view text, const std::filesystem::path& directory);
-
-// The environment memberwatchd sees: fake-aws's endpoint, the demo base
-// credentials, nothing of this machine.
-std::map<std::string, std::string, std::less<>> fake_aws_environment(const std::string& endpoint_url);
 
 // (account, service, region, administrator).
 using MembershipKey = std::tuple<std::string, core::Service, std::string, std::string>;

@@ -87,7 +87,7 @@ TEST_CASE("credentials: AssumeRole failing intermittently") {
   TempDir dir("assume-role");
   fake_aws::Server server(world_with_denied_role(true));
   server.start();
-  const auto config = parse_config_text(small_config(dir.path() / "state"), dir.path());
+  const auto config = make_config(small_config(dir.path() / "state"), dir.path());
   const auto env = aws::env_from_map(fake_aws_environment(server.endpoint_url()));
   const auto snapshot_path = dir.path() / "state" / "snapshot.json";
 
@@ -160,7 +160,7 @@ TEST_CASE("credentials: expiring in the middle of a cycle") {
   };
   fake_aws::Server server(fake_aws::parse_world(small_world()), options);
   server.start();
-  const auto config = parse_config_text(small_config(dir.path() / "state"), dir.path());
+  const auto config = make_config(small_config(dir.path() / "state"), dir.path());
   CycleDriver driver(config, aws::env_from_map(fake_aws_environment(server.endpoint_url())), quick_retries());
   const auto snapshot_path = dir.path() / "state" / "snapshot.json";
 
@@ -211,7 +211,7 @@ TEST_CASE("credentials: instance metadata unreachable, then back") {
   env.erase("AWS_SECRET_ACCESS_KEY");
   env.erase("AWS_EC2_METADATA_DISABLED");
   env["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = url;
-  const auto config = parse_config_text(small_config(dir.path() / "state"), dir.path());
+  const auto config = make_config(small_config(dir.path() / "state"), dir.path());
   CycleDriver driver(config, aws::env_from_map(env), quick_retries());
   const auto snapshot_path = dir.path() / "state" / "snapshot.json";
 

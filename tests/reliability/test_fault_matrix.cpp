@@ -51,7 +51,7 @@ void run_matrix_row(const Scenario& scenario) {
   TempDir dir("faults");
   fake_aws::Server server(fake_aws::parse_world(small_world()));
   server.start();
-  const auto config = parse_config_text(small_config(dir.path() / "state"), dir.path());
+  const auto config = make_config(small_config(dir.path() / "state"), dir.path());
   CycleDriver driver(config, aws::env_from_map(fake_aws_environment(server.endpoint_url())),
                      quick_clients(scenario.request_timeout));
   const auto snapshot_path = dir.path() / "state" / "snapshot.json";
