@@ -20,4 +20,9 @@ std::string closest_match(std::string_view word, const std::vector<std::string>&
 
 bool is_digits(std::string_view text);
 
+// A buffer kept from one use to the next (per thread, say) keeps its
+// capacity; this lets go of it when one rare large use grew it past
+// `max_kept` bytes, so that the buffer costs what common uses need.
+void release_if_larger(std::string& buffer, std::size_t max_kept);
+
 }  // namespace mw

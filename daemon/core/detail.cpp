@@ -7,6 +7,7 @@
 #include <new>
 #include <optional>
 
+#include "common/strings.hpp"
 #include "core/json_text.hpp"
 
 namespace mw::core {
@@ -186,14 +187,18 @@ Detail Detail::from_canonical_json(std::string_view compact) {
   split(compact, pattern, values);
   if (values.empty()) {
     detail.word_ = reinterpret_cast<std::uintptr_t>(Text(compact).release());
-    return detail;
+  } else {
+    thread_local RecentTexts recent;  // a response's members mostly share one
+    Text shared = recent.get(pattern);
+    void* memory = ::operator new(sizeof(Packed) + values.size());
+    auto* block = new (memory) Packed{{1}, static_cast<std::uint32_t>(values.size()), std::move(shared)};
+    std::memcpy(block->values(), values.data(), values.size());
+    detail.word_ = reinterpret_cast<std::uintptr_t>(block) | kPackedTag;
   }
-  thread_local RecentTexts recent;  // a response's members mostly share one
-  Text shared = recent.get(pattern);
-  void* memory = ::operator new(sizeof(Packed) + values.size());
-  auto* block = new (memory) Packed{{1}, static_cast<std::uint32_t>(values.size()), std::move(shared)};
-  std::memcpy(block->values(), values.data(), values.size());
-  detail.word_ = reinterpret_cast<std::uintptr_t>(block) | kPackedTag;
+  // Not the size one rare huge detail gave them.
+  constexpr std::size_t kMaxKeptBytes = std::size_t{1} << 20;
+  release_if_larger(pattern, kMaxKeptBytes);
+  release_if_larger(values, kMaxKeptBytes);
   return detail;
 }
 

@@ -387,15 +387,16 @@ Totals count_totals(const Snapshot& snapshot) {
       snapshot.accounts.begin(), snapshot.accounts.end(), [](const AccountSummary& a) { return a.covered; }));
   // Counted by the enums' values, then named: naming every record took two
   // strings and two map look-ups.
-  constexpr std::size_t kValues = 256;  // of a std::uint8_t enum
-  std::vector<std::uint64_t> counts(kValues * kValues, 0);
+  std::array<std::array<std::uint64_t, kMemberStatusCount>, kServiceCount> counts{};
   for (const auto& record : snapshot.memberships)
-    ++counts[static_cast<std::size_t>(record.service) * kValues + static_cast<std::size_t>(record.status)];
-  for (std::size_t i = 0; i < counts.size(); ++i) {
-    if (counts[i] == 0) continue;
-    const auto service = static_cast<Service>(i / kValues);
-    const auto status = static_cast<MemberStatus>(i % kValues);
-    totals.by_service_status[std::string(to_string(service))][std::string(to_string(status))] = counts[i];
+    ++counts[static_cast<std::size_t>(record.service)][static_cast<std::size_t>(record.status)];
+  for (std::size_t service = 0; service < kServiceCount; ++service) {
+    for (std::size_t status = 0; status < kMemberStatusCount; ++status) {
+      if (counts[service][status] == 0) continue;
+      totals.by_service_status[std::string(to_string(static_cast<Service>(service)))]
+                              [std::string(to_string(static_cast<MemberStatus>(status)))] =
+          counts[service][status];
+    }
   }
   return totals;
 }
@@ -405,11 +406,11 @@ Totals count_totals(const Snapshot& snapshot) {
 bool service_order(Service a, Service b) {
   // By name; ranked once, since sorting the records asks millions of times.
   static const auto rank = [] {
-    constexpr Service kAll[] = {Service::securityhub, Service::guardduty, Service::detective};
-    std::array<int, std::size(kAll)> rank{};
-    for (const Service service : kAll)
-      for (const Service other : kAll)
-        if (to_string(other) < to_string(service)) ++rank[static_cast<std::size_t>(service)];
+    std::array<int, kServiceCount> rank{};
+    for (std::size_t service = 0; service < kServiceCount; ++service)
+      for (std::size_t other = 0; other < kServiceCount; ++other)
+        if (to_string(static_cast<Service>(other)) < to_string(static_cast<Service>(service)))
+          ++rank[service];
     return rank;
   }();
   return rank[static_cast<std::size_t>(a)] < rank[static_cast<std::size_t>(b)];

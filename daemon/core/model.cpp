@@ -15,6 +15,7 @@ constexpr std::array<std::pair<Service, std::string_view>, 3> kServiceNames{{
     {Service::guardduty, "guardduty"},
     {Service::detective, "detective"},
 }};
+static_assert(kServiceNames.size() == kServiceCount);
 
 constexpr std::array<std::pair<MemberStatus, std::string_view>, 12> kStatusNames{{
     {MemberStatus::ENABLED, "ENABLED"},
@@ -30,6 +31,7 @@ constexpr std::array<std::pair<MemberStatus, std::string_view>, 12> kStatusNames
     {MemberStatus::NOT_MEMBER, "NOT_MEMBER"},
     {MemberStatus::UNKNOWN, "UNKNOWN"},
 }};
+static_assert(kStatusNames.size() == kMemberStatusCount);
 
 constexpr std::array<std::pair<SourceState, std::string_view>, 3> kStateNames{{
     {SourceState::ok, "ok"},

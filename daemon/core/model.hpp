@@ -6,6 +6,7 @@
 
 #include <boost/json/object.hpp>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <map>
@@ -23,6 +24,7 @@ using Clock = std::chrono::system_clock;
 using TimePoint = Clock::time_point;
 
 enum class Service : std::uint8_t { securityhub, guardduty, detective };
+inline constexpr std::size_t kServiceCount = 3;  // values 0 .. kServiceCount - 1
 
 std::string_view to_string(Service service);
 std::optional<Service> parse_service(std::string_view name);
@@ -41,6 +43,9 @@ enum class MemberStatus : std::uint8_t {
   NOT_MEMBER,
   UNKNOWN,
 };
+
+inline constexpr std::size_t kMemberStatusCount =
+    static_cast<std::size_t>(MemberStatus::UNKNOWN) + 1;  // UNKNOWN last
 
 std::string_view to_string(MemberStatus status);
 std::optional<MemberStatus> parse_member_status(std::string_view name);  // the normalized names only

@@ -9,6 +9,7 @@
 #include <limits>
 #include <unordered_map>
 
+#include "common/strings.hpp"
 #include "core/json_text.hpp"
 #include "core/timestamps.hpp"
 #include "core/universe.hpp"
@@ -318,10 +319,8 @@ namespace {
 
 // Per-thread buffers are kept from one member to the next, but not the
 // size one rare huge member gave them.
-void release_if_large(std::string& buffer) {
-  constexpr std::size_t kMaxKept = std::size_t{1} << 20;
-  if (buffer.capacity() > kMaxKept) std::string().swap(buffer);
-}
+constexpr std::size_t kMaxKeptBytes = std::size_t{1} << 20;
+constexpr std::size_t kMaxKeptMembers = 4096;
 
 // A detail's member as append_detail_json collects it.
 struct DetailMember {
@@ -366,7 +365,8 @@ class DetailWorkspace {
     }
     ~Use() {
       --workspace_.depth_;
-      release_if_large(level->values);
+      release_if_larger(level->values, kMaxKeptBytes);
+      if (level->members.capacity() > kMaxKeptMembers) std::vector<DetailMember>().swap(level->members);
     }
     Use(const Use&) = delete;
     Use& operator=(const Use&) = delete;
@@ -422,7 +422,7 @@ core::Detail JsonReader::member_detail(const boost::json::object& object, std::s
   compact.clear();
   append_detail_json(compact, object, fields, skip, path);
   auto detail = core::Detail::from_canonical_json(compact);
-  release_if_large(compact);
+  release_if_larger(compact, kMaxKeptBytes);
   return detail;
 }
 

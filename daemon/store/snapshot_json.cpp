@@ -276,8 +276,9 @@ class SnapshotWriter {
       core::append_pretty_from_compact(out_, detail.canonical_json(detail_scratch_), depth);
       return;
     }
-    if (*pattern != pretty_pattern_of_) {
+    if (*pattern != pretty_pattern_of_ || depth != pretty_pattern_depth_) {
       pretty_pattern_of_ = *pattern;
+      pretty_pattern_depth_ = depth;
       pretty_pattern_.clear();
       core::append_pretty_from_compact(pretty_pattern_, pattern->view(), depth);
     }
@@ -285,8 +286,9 @@ class SnapshotWriter {
   }
 
   std::string& out_;
-  std::string detail_scratch_;  // for canonical_json, which leaves it alone unless packed
-  core::Text pretty_pattern_of_;
+  std::string detail_scratch_;    // for canonical_json, which leaves it alone unless packed
+  core::Text pretty_pattern_of_;  // pretty_pattern_ is its pretty form at pretty_pattern_depth_
+  int pretty_pattern_depth_ = 0;
   std::string pretty_pattern_;
   const TextSink* sink_;
   std::size_t chunk_bytes_;
