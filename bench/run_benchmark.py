@@ -316,15 +316,15 @@ def lower_bound(counts, args):
     latency = (args.latency_ms + args.jitter_ms / 2) / 1000.0
     chain, quota, total = 0.0, 0.0, 0
     for sources, universe in counts.values():
-        total += 1  # AssumeRole
+        total += 2  # AssumeRole, then Account ListRegions (one page)
         for (service, _region), members in sources.items():
             discovery = 0 if service == "securityhub" else 1
             pages = max(1, math.ceil(members / PAGE_SIZE[service]))
             gets = math.ceil(universe / BATCH)
             requests = discovery + pages + gets
             total += requests
-            # AssumeRole, discovery, every ListMembers page in turn, then one GetMembers.
-            chain = max(chain, (1 + discovery + pages + min(gets, 1)) * latency)
+            # AssumeRole, ListRegions, discovery, every ListMembers page in turn, then one GetMembers.
+            chain = max(chain, (2 + discovery + pages + min(gets, 1)) * latency)
             quota = max(quota, max(0.0, requests - QUOTA_BURST) / QUOTA_RATE)
     spread = total * latency / args.concurrency
     return {"chain_s": chain, "quota_s": quota, "spread_s": spread, "bound_s": max(chain, quota, spread),

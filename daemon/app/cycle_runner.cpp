@@ -32,8 +32,12 @@ CycleCounts count(const core::Snapshot& snapshot) {
   }
   counts.sources = snapshot.sources.size();
   counts.sources_failed = static_cast<std::uint64_t>(
-      std::count_if(snapshot.sources.begin(), snapshot.sources.end(),
-                    [](const core::SourceSummary& source) { return source.state != core::SourceState::ok; }));
+      std::count_if(snapshot.sources.begin(), snapshot.sources.end(), [](const core::SourceSummary& source) {
+        return source.state == core::SourceState::stale || source.state == core::SourceState::error;
+      }));
+  counts.sources_region_disabled = static_cast<std::uint64_t>(std::count_if(
+      snapshot.sources.begin(), snapshot.sources.end(),
+      [](const core::SourceSummary& source) { return source.state == core::SourceState::region_disabled; }));
   return counts;
 }
 
@@ -43,8 +47,10 @@ std::string summary_line(const core::Snapshot& snapshot) {
   std::snprintf(duration, sizeof duration, "%.3f", snapshot.cycle.duration_seconds);
   return "accounts=" + std::to_string(counts.accounts) + " covered=" + std::to_string(counts.covered) +
          " gaps=" + std::to_string(counts.gaps) + " unknown=" + std::to_string(counts.unknown) +
+         " inactive=" + std::to_string(snapshot.totals.inactive) +
          " sources=" + std::to_string(counts.sources) +
          " sources_failed=" + std::to_string(counts.sources_failed) +
+         " sources_region_disabled=" + std::to_string(counts.sources_region_disabled) +
          " requests=" + std::to_string(snapshot.cycle.requests) +
          " retries=" + std::to_string(snapshot.cycle.retries) +
          " throttled=" + std::to_string(snapshot.cycle.throttled) + " duration_seconds=" + duration;
@@ -55,7 +61,8 @@ CycleRunner::CycleRunner(store::SnapshotStore store)
 
 boost::asio::awaitable<CycleOutcome> CycleRunner::run(const config::Config& config,
                                                       poller::CycleDependencies deps) {
-  core::CycleResults results = co_await poller::run_cycle(config, std::move(deps));
+  core::CycleResults results =
+      co_await poller::run_cycle(config, std::move(deps), core::last_known(previous_));
   // Shutdown cancels the cycle; the sources it cut short did not fail, so
   // nothing is merged or written and the previous snapshot stays.
   if ((co_await boost::asio::this_coro::cancellation_state).cancelled() !=
@@ -65,7 +72,8 @@ boost::asio::awaitable<CycleOutcome> CycleRunner::run(const config::Config& conf
   }
   // The results go into the merge and are freed with it: a large
   // organization's records then exist once, not twice.
-  auto next = core::merge(previous_, std::exchange(results, {}), {poller::configured_sources(config)});
+  core::MergeOptions options{results.planned_sources};
+  auto next = core::merge(previous_, std::exchange(results, {}), options);
 
   CycleOutcome outcome;
   outcome.complete = next.cycle.complete;
@@ -115,6 +123,17 @@ void CycleRunner::record_changes(const core::Snapshot& next) {
     if (batch.size() == kChangesBatch) append_batch();
   });
   append_batch();
+  const auto accounts = core::account_changes(previous_, next, next.generated_at);
+  for (const auto& change : accounts) {
+    spdlog::info("account state changed account={} from={} to={}", change.account_id,
+                 change.from.value_or("null"), change.to.value_or("null"));
+  }
+  try {
+    if (!write_error) store_.append_changes(accounts);
+  } catch (const std::exception& e) {
+    write_error = e.what();
+  }
+  changes += accounts.size();
   if (write_error) spdlog::error("changes log write failed changes={} error={}", changes, *write_error);
 }
 

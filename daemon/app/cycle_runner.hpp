@@ -29,7 +29,8 @@ struct CycleCounts {
   std::uint64_t gaps = 0;
   std::uint64_t unknown = 0;
   std::uint64_t sources = 0;
-  std::uint64_t sources_failed = 0;
+  std::uint64_t sources_failed = 0;           // stale or error
+  std::uint64_t sources_region_disabled = 0;  // not enabled in the administrator's account
 };
 
 CycleCounts count(const core::Snapshot& snapshot);

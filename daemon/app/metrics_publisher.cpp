@@ -67,6 +67,7 @@ void MetricsPublisher::publish_cycle(const CycleOutcome& outcome,
   for (const auto& source : snapshot->sources) {
     health::LabelValues labels{source.key.administrator_id, std::string(core::to_string(source.key.service)),
                                source.key.region};
+    if (source.state == core::SourceState::region_disabled) continue;  // not polled: neither up nor down
     up.emplace_back(labels, source.state == core::SourceState::ok ? 1 : 0);
     if (source.last_success_at) last_success.emplace_back(labels, unix_seconds_of(source.last_success_at));
   }
@@ -90,6 +91,13 @@ void MetricsPublisher::publish_cycle(const CycleOutcome& outcome,
   metrics_.accounts.set({"covered"}, static_cast<double>(counts.covered));
   metrics_.accounts.set({"gaps"}, static_cast<double>(counts.gaps));
   metrics_.accounts.set({"unknown"}, static_cast<double>(counts.unknown));
+  metrics_.accounts.set({"inactive"}, static_cast<double>(snapshot->totals.inactive));
+  if (snapshot->organization) {
+    metrics_.organization_up.set(snapshot->organization->state == core::SourceState::ok ? 1 : 0);
+    if (snapshot->organization->last_success_at)
+      metrics_.organization_last_success_timestamp_seconds.set(
+          unix_seconds_of(snapshot->organization->last_success_at));
+  }
 }
 
 }  // namespace mw::app

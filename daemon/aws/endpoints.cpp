@@ -15,12 +15,13 @@ struct ServiceInfo {
   std::string_view signing_name;
 };
 
-constexpr std::array<ServiceInfo, 5> kServices = {{
+constexpr std::array<ServiceInfo, 6> kServices = {{
     {Service::securityhub, "securityhub", "SECURITYHUB", "securityhub", "securityhub"},
     {Service::guardduty, "guardduty", "GUARDDUTY", "guardduty", "guardduty"},
     {Service::detective, "detective", "DETECTIVE", "api.detective", "detective"},
     {Service::sts, "sts", "STS", "sts", "sts"},
     {Service::organizations, "organizations", "ORGANIZATIONS", "organizations", "organizations"},
+    {Service::account, "account", "ACCOUNT", "account", "account"},
 }};
 
 const ServiceInfo& info(Service service) {
@@ -28,8 +29,8 @@ const ServiceInfo& info(Service service) {
                        [&](const auto& i) { return i.service == service; });
 }
 
-// Organizations has one endpoint per partition, signed for that region.
-std::string_view organizations_region(Partition partition) {
+// Organizations and Account have one endpoint per partition, signed for that region.
+std::string_view global_region(Partition partition) {
   switch (partition) {
     case Partition::aws_cn:
       return "cn-northwest-1";
@@ -142,9 +143,8 @@ EndpointResolution resolve_endpoint(const EndpointRequest& request, const EnvLoo
   }
   const ServiceInfo& i = info(request.service);
   const Partition partition = partition_of(request.region);
-  const std::string signing_region = request.service == Service::organizations
-                                         ? std::string(organizations_region(partition))
-                                         : request.region;
+  const bool global = request.service == Service::organizations || request.service == Service::account;
+  const std::string signing_region = global ? std::string(global_region(partition)) : request.region;
 
   EndpointResolution result;
   const std::string service_var = "AWS_ENDPOINT_URL_" + std::string(i.env_suffix);

@@ -12,9 +12,9 @@ namespace mw::aws {
 
 // The services memberwatch calls, by the names the configuration and the
 // AWS_ENDPOINT_URL_<SERVICE> variables use.
-enum class Service { securityhub, guardduty, detective, sts, organizations };
+enum class Service { securityhub, guardduty, detective, sts, organizations, account };
 
-std::string_view service_name(Service service);               // "securityhub", ..., "organizations"
+std::string_view service_name(Service service);  // "securityhub", ..., "organizations", "account"
 std::optional<Service> parse_service(std::string_view name);  // inverse of service_name
 std::string_view signing_name(Service service);               // SigV4 service: "detective" for api.detective
 
@@ -54,7 +54,7 @@ struct EndpointResolution {
 
 // AWS_ENDPOINT_URL_<SERVICE> > AWS_ENDPOINT_URL > aws.endpoints > the derived
 // https hostname of the region's partition (FIPS variants, api.detective,
-// regional STS, the partition's global Organizations endpoint). An empty
+// regional STS, the partition's global Organizations and Account endpoints). An empty
 // variable counts as unset. http:// is accepted only from an explicit source.
 EndpointResolution resolve_endpoint(const EndpointRequest& request, const EnvLookup& env);
 

@@ -19,8 +19,8 @@ namespace mw::config {
 namespace {
 
 const std::vector<std::string> kServices = {"securityhub", "guardduty", "detective"};
-const std::vector<std::string> kEndpointServices = {"securityhub", "guardduty", "detective", "sts",
-                                                    "organizations"};
+const std::vector<std::string> kEndpointServices = {"securityhub", "guardduty",     "detective",
+                                                    "sts",         "organizations", "account"};
 const std::vector<std::string> kLogLevels = {"trace", "debug", "info", "warn", "error", "critical", "off"};
 
 // Plain (unquoted) scalars carry the non-specific tag "?"; quoted ones "!".
@@ -79,6 +79,9 @@ class Parser {
       const YAML::Node& node, const std::string& path, bool allow_empty,
       const std::function<std::optional<std::string>(const YAML::Node&, const std::string&)>& element);
   std::optional<std::string> region(const YAML::Node& node, const std::string& path);
+  // A list of regions, or `all` (every region enabled in the account).
+  void regions(const YAML::Node& node, const std::string& path, std::vector<std::string>& regions,
+               bool& regions_all);
   std::optional<std::string> service(const YAML::Node& node, const std::string& path);
   std::optional<std::string> role_arn(const YAML::Node& node, const std::string& path);
   std::optional<std::string> external_id(const YAML::Node& node, const std::string& path);
@@ -417,6 +420,19 @@ void Parser::parse_health(const YAML::Node& node, Config::Health& health) {
                });
 }
 
+void Parser::regions(const YAML::Node& node, const std::string& path, std::vector<std::string>& regions,
+                     bool& regions_all) {
+  if (node.IsScalar() && node.Scalar() == "all") {
+    regions.clear();
+    regions_all = true;
+    return;
+  }
+  if (auto v = string_list(node, path, false, [&](auto& n, auto& p) { return region(n, p); })) {
+    regions = *v;
+    regions_all = false;
+  }
+}
+
 void Parser::parse_aws(const YAML::Node& node, Config::Aws& aws) {
   static const std::vector<std::string> known = {"regions",   "services",     "sts_region",
                                                  "fips",      "max_attempts", "requests_per_second",
@@ -424,8 +440,7 @@ void Parser::parse_aws(const YAML::Node& node, Config::Aws& aws) {
   for_each_key(node, "aws", known, [&](const std::string& key, const YAML::Node&, const YAML::Node& value) {
     const auto path = key_path("aws", key);
     if (key == "regions") {
-      if (auto v = string_list(value, path, false, [&](auto& n, auto& p) { return region(n, p); }))
-        aws.regions = *v;
+      regions(value, path, aws.regions, aws.regions_all);
     } else if (key == "services") {
       if (auto v = string_list(value, path, false, [&](auto& n, auto& p) { return service(n, p); }))
         aws.services = *v;
@@ -520,6 +535,7 @@ std::optional<Administrator> Parser::parse_administrator(const YAML::Node& node,
   const auto errors_before = errors_.size();
   Administrator admin;
   admin.regions = defaults.regions;
+  admin.regions_all = defaults.regions_all;
   admin.services = defaults.services;
   std::optional<YAML::Node> detectors, graphs, role_node;
   bool has_name = false, has_account = false;
@@ -543,8 +559,7 @@ std::optional<Administrator> Parser::parse_administrator(const YAML::Node& node,
         } else if (key == "session_name") {
           if (auto v = session_name(value, full)) admin.session_name = *v;
         } else if (key == "regions") {
-          if (auto v = string_list(value, full, false, [&](auto& n, auto& p) { return region(n, p); }))
-            admin.regions = *v;
+          regions(value, full, admin.regions, admin.regions_all);
         } else if (key == "services") {
           if (auto v = string_list(value, full, false, [&](auto& n, auto& p) { return service(n, p); }))
             admin.services = *v;
@@ -599,7 +614,8 @@ void Parser::parse_region_map(const YAML::Node& node, const std::string& path, c
       error(region_node, full, "'" + region_name + "' is not an AWS region name");
       continue;
     }
-    if (std::find(admin.regions.begin(), admin.regions.end(), region_name) == admin.regions.end()) {
+    if (!admin.regions_all &&
+        std::find(admin.regions.begin(), admin.regions.end(), region_name) == admin.regions.end()) {
       error(region_node, full, "region " + region_name + " is not among this administrator's regions");
       continue;
     }
@@ -667,9 +683,19 @@ std::string summarize(const Config& config) {
     services.insert(admin.services.begin(), admin.services.end());
     regions.insert(admin.regions.begin(), admin.regions.end());
   }
-  return "administrators=" + std::to_string(config.administrators.size()) +
-         " sources=" + std::to_string(config.source_count()) +
-         " services=" + std::to_string(services.size()) + " regions=" + std::to_string(regions.size());
+  std::string summary = "administrators=" + std::to_string(config.administrators.size()) +
+                        " sources=" + std::to_string(config.source_count()) +
+                        " services=" + std::to_string(services.size()) +
+                        " regions=" + std::to_string(regions.size());
+  // Their sources are known only once ListRegions answers.
+  std::string regions_all;
+  for (const auto& admin : config.administrators) {
+    if (!admin.regions_all) continue;
+    if (!regions_all.empty()) regions_all += ',';
+    regions_all += admin.account_id;
+  }
+  if (!regions_all.empty()) summary += " regions_all=" + regions_all;
+  return summary;
 }
 
 bool is_account_id(std::string_view text) {

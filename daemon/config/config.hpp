@@ -18,7 +18,8 @@ struct Administrator {
   std::string role_arn;  // "" = use the base credentials
   std::string external_id;
   std::string session_name = "memberwatch";
-  std::vector<std::string> regions;                           // aws.regions unless overridden
+  std::vector<std::string> regions;  // aws.regions unless overridden
+  bool regions_all = false;          // `regions: all`: every region enabled in its account (regions is empty)
   std::vector<std::string> services;                          // aws.services unless overridden
   std::map<std::string, std::string> guardduty_detector_ids;  // region -> detector id
   std::map<std::string, std::string> detective_graph_arns;    // region -> graph ARN
@@ -43,6 +44,7 @@ struct Config {
 
   struct Aws {
     std::vector<std::string> regions{"us-east-1"};
+    bool regions_all = false;  // `regions: all`
     std::vector<std::string> services{"securityhub", "guardduty", "detective"};
     std::string sts_region = "us-east-1";
     bool fips = false;
@@ -90,7 +92,9 @@ ParseResult parse_config(std::string_view text, const std::string& file_name);
 // Reads the file, then parse_config. An unreadable file is one error.
 ParseResult load_config_file(const std::string& file_name);
 
-// "administrators=2 sources=12 services=3 regions=3"
+// "administrators=2 sources=12 services=3 regions=3", then
+// " regions_all=ID,ID" naming the administrators with `regions: all`
+// (their sources are not counted: ListRegions tells them each cycle).
 std::string summarize(const Config& config);
 
 // Shared validators, also used for the accounts file and by other layers.

@@ -1,6 +1,8 @@
 #include "core/changes.hpp"
 
 #include <algorithm>
+#include <map>
+#include <set>
 
 #include "core/merge.hpp"
 
@@ -24,7 +26,7 @@ std::vector<const Membership*> ordered_records(const std::vector<Membership>& re
 
 bool source_is_failing(const Snapshot& snapshot, const SourceKey& key) {
   for (const auto& source : snapshot.sources) {
-    if (source.key == key) return source.state != SourceState::ok;
+    if (source.key == key) return source.state == SourceState::stale || source.state == SourceState::error;
   }
   return false;
 }
@@ -60,6 +62,36 @@ MembershipChange change_of(const Membership& record, std::string_view at, std::o
                            std::optional<MemberStatus> to) {
   return {
       std::string(at), record.account_id, record.service, record.region, record.administrator_id, from, to};
+}
+
+std::vector<AccountChange> account_changes(const std::optional<Snapshot>& previous, const Snapshot& next,
+                                           std::string_view at) {
+  std::vector<AccountChange> changes;
+  if (!previous || !previous->organization || !next.organization) return changes;
+  std::map<std::string_view, std::optional<std::string>> before;
+  for (const auto& account : previous->accounts) {
+    before[account.account_id.view()] =
+        account.organization_status ? std::optional(account.organization_status->str()) : std::nullopt;
+  }
+  std::map<std::string_view, std::optional<std::string>> after;
+  for (const auto& account : next.accounts) {
+    after[account.account_id.view()] =
+        account.organization_status ? std::optional(account.organization_status->str()) : std::nullopt;
+  }
+  const auto state_in = [](const auto& states, std::string_view account_id) {
+    const auto found = states.find(account_id);
+    return found == states.end() ? std::nullopt : found->second;
+  };
+  std::set<std::string_view> accounts;
+  for (const auto& [account_id, _] : before) accounts.insert(account_id);
+  for (const auto& [account_id, _] : after) accounts.insert(account_id);
+  for (const std::string_view account_id : accounts) {
+    auto from = state_in(before, account_id);
+    auto to = state_in(after, account_id);
+    if (from != to)
+      changes.push_back({std::string(at), std::string(account_id), std::move(from), std::move(to)});
+  }
+  return changes;
 }
 
 std::vector<MembershipChange> diff_changes(const std::optional<Snapshot>& previous, const Snapshot& next,

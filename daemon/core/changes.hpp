@@ -28,6 +28,13 @@ void for_each_change(const std::optional<Snapshot>& previous, const Snapshot& ne
 MembershipChange change_of(const Membership& record, std::string_view at, std::optional<MemberStatus> from,
                            std::optional<MemberStatus> to);
 
+// The accounts whose Organizations state appeared, changed or vanished
+// between two consecutive snapshots (ACTIVE to SUSPENDED, say), in account
+// order. None unless both snapshots have an Organizations list: turning
+// Organizations on or off is no change of any account.
+std::vector<AccountChange> account_changes(const std::optional<Snapshot>& previous, const Snapshot& next,
+                                           std::string_view at);
+
 // for_each_change, collected.
 std::vector<MembershipChange> diff_changes(const std::optional<Snapshot>& previous, const Snapshot& next,
                                            std::string_view at);

@@ -23,7 +23,7 @@ struct SourceLess {
 
 struct OrganizationInfo {
   OptionalText name;
-  Text status;
+  OptionalText state;
 };
 
 // A set of Text identities in one flat table (open addressing, linear
@@ -110,6 +110,29 @@ void append_fresh_records(const SourceResult& result, SourceResult* owned, std::
   if (owned) std::vector<Membership>().swap(owned->memberships);
 }
 
+// The administrator's own account in its answering source: the service
+// runs there, so it is covered. It replaces the NOT_MEMBER that GetMembers
+// gives for it (AWS lists it in UnprocessedAccounts). `out[first..]` holds
+// the source's records.
+void add_administrator_record(const SourceResult& result, std::size_t first, std::vector<Membership>& out) {
+  const Text administrator_id = result.key.administrator_id;
+  out.erase(std::remove_if(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(),
+                           [&](const Membership& record) { return record.account_id == administrator_id; }),
+            out.end());
+  boost::json::object detail;
+  if (result.resource && !resource_detail_key(result.key.service).empty())
+    detail[resource_detail_key(result.key.service)] = *result.resource;
+  Membership record;
+  record.account_id = administrator_id;
+  record.region = result.key.region;
+  record.administrator_id = administrator_id;
+  record.service = result.key.service;
+  record.status = MemberStatus::ADMINISTRATOR;
+  record.set_raw_status(to_string(MemberStatus::ADMINISTRATOR));
+  record.detail = detail;
+  out.push_back(std::move(record));
+}
+
 SourceError missing_result_error(const CycleResults& results) {
   if (results.cancelled) {
     return {std::string(kCancelledErrorCode), "the cycle was cancelled before this source finished", 0};
@@ -149,11 +172,17 @@ SourceSummary merge_source(const ConfiguredSource& configured, const SourceResul
   summary.last_attempt_at = format_rfc3339(result ? result->attempted_at : results.started_at);
   const std::size_t first = out.size();
 
+  if (configured.region_disabled) {
+    // Nothing runs there: no records, no error, and its last records go.
+    summary.state = SourceState::region_disabled;
+    return summary;
+  }
   if (result && !result->error) {
     summary.state = SourceState::ok;
     summary.resource = result->resource;
     summary.last_success_at = summary.last_attempt_at;
     append_fresh_records(*result, owned, out);
+    add_administrator_record(*result, first, out);
     // A NOT_MEMBER record exists only because another source listed the
     // account; when that source failed, this one was not asked about it
     // (see held_by_failed_sources): the record stays, stale, instead of
@@ -203,22 +232,43 @@ std::vector<ConfiguredSource> sorted_configuration(const MergeOptions& options) 
   return sources;
 }
 
-std::map<Text, OrganizationInfo> organization_info(const std::optional<Snapshot>& previous,
-                                                   const CycleResults& results) {
+// The Organizations list this snapshot uses: this cycle's, or when
+// ListAccounts failed, the last good one (the previous snapshot's).
+std::optional<std::vector<OrganizationAccount>> organization_list(const std::optional<Snapshot>& previous,
+                                                                  const CycleResults& results) {
+  if (results.organization_accounts) return results.organization_accounts;
+  if (results.organization_error && previous) return last_organization_accounts(*previous);
+  return std::nullopt;
+}
+
+std::map<Text, OrganizationInfo> organization_info(
+    const std::optional<std::vector<OrganizationAccount>>& accounts) {
   std::map<Text, OrganizationInfo> info;
-  if (results.organization_accounts) {
-    for (const auto& account : *results.organization_accounts) {
-      info.try_emplace(account.account_id,
-                       OrganizationInfo{account.name.empty() ? OptionalText() : OptionalText(account.name),
-                                        account.status});
-    }
-  } else if (results.organization_error && previous) {
-    for (const auto& account : previous->accounts) {
-      if (!account.organization_status) continue;
-      info.try_emplace(account.account_id, OrganizationInfo{account.name, *account.organization_status});
-    }
+  if (!accounts) return info;
+  for (const auto& account : *accounts) {
+    info.try_emplace(account.account_id,
+                     OrganizationInfo{account.name.empty() ? OptionalText() : OptionalText(account.name),
+                                      account.state ? OptionalText(*account.state) : OptionalText()});
   }
   return info;
+}
+
+std::optional<OrganizationSummary> summarize_organization(
+    const std::optional<Snapshot>& previous, const CycleResults& results,
+    const std::optional<std::vector<OrganizationAccount>>& accounts) {
+  if (!results.organization_accounts && !results.organization_error) return std::nullopt;
+  OrganizationSummary summary;
+  summary.last_attempt_at = format_rfc3339(results.organization_attempted_at);
+  summary.accounts = accounts ? accounts->size() : 0;
+  if (results.organization_accounts) {
+    summary.state = SourceState::ok;
+    summary.last_success_at = summary.last_attempt_at;
+    return summary;
+  }
+  summary.error = results.organization_error;
+  if (previous && previous->organization) summary.last_success_at = previous->organization->last_success_at;
+  summary.state = accounts && !accounts->empty() ? SourceState::stale : SourceState::error;
+  return summary;
 }
 
 // What the sources of one (service, region) say about one account.
@@ -243,8 +293,10 @@ struct PolledPair {
 
 std::vector<PolledPair> polled_pairs(const std::vector<SourceSummary>& sources) {
   std::vector<PolledPair> pairs;
-  for (const auto& source : sources)
+  for (const auto& source : sources) {
+    if (source.state == SourceState::region_disabled) continue;  // nothing to cover there
     pairs.push_back({source.key.service, source.key.region, source.state == SourceState::ok});
+  }
   std::sort(pairs.begin(), pairs.end());
   std::vector<PolledPair> merged;
   for (const auto& pair : pairs) {
@@ -260,7 +312,8 @@ std::vector<PolledPair> polled_pairs(const std::vector<SourceSummary>& sources) 
 PairVerdict verdict(std::span<const Membership> records, bool answered) {
   const auto enabled = [&](bool stale) {
     return std::any_of(records.begin(), records.end(), [&](const Membership& record) {
-      return record.stale == stale && record.status == MemberStatus::ENABLED;
+      return record.stale == stale &&
+             (record.status == MemberStatus::ENABLED || record.status == MemberStatus::ADMINISTRATOR);
     });
   };
   if (enabled(false)) return {PairState::covered, MemberStatus::ENABLED};
@@ -291,10 +344,6 @@ bool administrator_mismatch(std::span<const Membership> records) {
   return false;
 }
 
-bool never_a_gap(const OptionalText& organization_status) {
-  return organization_status == "SUSPENDED" || organization_status == "PENDING_CLOSURE";
-}
-
 // `records`: all the account's records, in membership order (so in the
 // pairs' order too, one pair's records neighbours).
 AccountSummary summarize_account(const Text& account_id, std::span<const Membership> records,
@@ -304,9 +353,11 @@ AccountSummary summarize_account(const Text& account_id, std::span<const Members
   account.account_id = account_id;
   if (const auto found = organization.find(account_id); found != organization.end()) {
     account.name = found->second.name;
-    account.organization_status = found->second.status;
+    account.organization_status = found->second.state;
   }
-  account.covered = !pairs.empty();
+  account.inactive =
+      account.organization_status && is_inactive_organization_state(account.organization_status->view());
+  account.covered = !pairs.empty() && !account.inactive;
   std::vector<std::pair<const PolledPair*, PairState>> states;
   states.reserve(pairs.size());
   const auto pair_of = [](const Membership& record) { return PolledPair{record.service, record.region}; };
@@ -319,10 +370,9 @@ AccountSummary summarize_account(const Text& account_id, std::span<const Members
     next = end;
     states.emplace_back(&pair, found.state);
     if (found.state != PairState::covered) account.covered = false;
+    if (account.inactive) continue;  // closed or closing: never a gap or unknown
     if (found.state == PairState::unknown) account.unknown.push_back({pair.service, pair.region});
-    if (found.state == PairState::gap && !never_a_gap(account.organization_status)) {
-      account.gaps.push_back({pair.service, pair.region, found.gap_status});
-    }
+    if (found.state == PairState::gap) account.gaps.push_back({pair.service, pair.region, found.gap_status});
   }
   const auto state_of = [&](Service service, const Text& region) {
     for (const auto& [pair, state] : states) {
@@ -331,6 +381,7 @@ AccountSummary summarize_account(const Text& account_id, std::span<const Members
     return std::optional<PairState>();
   };
   for (const auto& [pair, state] : states) {
+    if (account.inactive) break;  // a finding about a gap, and it has none
     if (pair->service == Service::guardduty && state == PairState::covered &&
         state_of(Service::detective, pair->region) == PairState::gap) {
       account.findings.emplace_back(kFindingGuardDutyWithoutDetective);
@@ -347,9 +398,15 @@ CycleSummary summarize_cycle(const CycleResults& results, const std::vector<Sour
   cycle.started_at = format_rfc3339(results.started_at);
   cycle.finished_at = format_rfc3339(results.finished_at);
   cycle.duration_seconds = std::chrono::duration<double>(results.finished_at - results.started_at).count();
-  cycle.complete = !results.cancelled && !results.organization_error &&
-                   std::all_of(sources.begin(), sources.end(),
-                               [](const SourceSummary& source) { return source.state == SourceState::ok; });
+  // An administrator whose regions are unknown (regions: all, ListRegions
+  // failing, none known) polled nothing: that is not a complete cycle.
+  const bool every_administrator_polled =
+      std::none_of(results.administrators.begin(), results.administrators.end(),
+                   [](const AdministratorSummary& admin) { return admin.error && admin.regions.empty(); });
+  cycle.complete = !results.cancelled && !results.organization_error && every_administrator_polled &&
+                   std::all_of(sources.begin(), sources.end(), [](const SourceSummary& source) {
+                     return source.state == SourceState::ok || source.state == SourceState::region_disabled;
+                   });
   cycle.requests = results.requests;
   cycle.retries = results.retries;
   cycle.throttled = results.throttled;
@@ -385,6 +442,9 @@ Totals count_totals(const Snapshot& snapshot) {
   totals.accounts = snapshot.accounts.size();
   totals.covered = static_cast<std::uint64_t>(std::count_if(
       snapshot.accounts.begin(), snapshot.accounts.end(), [](const AccountSummary& a) { return a.covered; }));
+  totals.inactive =
+      static_cast<std::uint64_t>(std::count_if(snapshot.accounts.begin(), snapshot.accounts.end(),
+                                               [](const AccountSummary& a) { return a.inactive; }));
   // Counted by the enums' values, then named: naming every record took two
   // strings and two map look-ups.
   std::array<std::array<std::uint64_t, kMemberStatusCount>, kServiceCount> counts{};
@@ -402,6 +462,36 @@ Totals count_totals(const Snapshot& snapshot) {
 }
 
 }  // namespace
+
+std::vector<OrganizationAccount> last_organization_accounts(const Snapshot& snapshot) {
+  std::vector<OrganizationAccount> accounts;
+  if (!snapshot.organization || snapshot.organization->state == SourceState::error) return accounts;
+  for (const auto& account : snapshot.accounts) {
+    if (!account.name && !account.organization_status) continue;
+    accounts.push_back(
+        {account.account_id.str(), account.name ? account.name->str() : std::string(),
+         account.organization_status ? std::optional(account.organization_status->str()) : std::nullopt});
+  }
+  return accounts;
+}
+
+LastKnown last_known(const std::optional<Snapshot>& previous) {
+  LastKnown known;
+  if (!previous) return known;
+  if (previous->organization && previous->organization->state != SourceState::error)
+    known.organization_accounts = last_organization_accounts(*previous);
+  for (const auto& admin : previous->administrators) {
+    if (admin.regions_from != RegionsFrom::configured && !admin.regions.empty())
+      known.discovered_regions[admin.account_id] = admin.regions;
+  }
+  for (const auto& source : previous->sources) {
+    if (source.state != SourceState::region_disabled) continue;
+    auto& regions = known.disabled_regions[source.key.administrator_id];
+    if (std::find(regions.begin(), regions.end(), source.key.region) == regions.end())
+      regions.push_back(source.key.region);
+  }
+  return known;
+}
 
 bool service_order(Service a, Service b) {
   // By name; ranked once, since sorting the records asks millions of times.
@@ -511,7 +601,14 @@ Snapshot merge_results(const std::optional<Snapshot>& previous, const CycleResul
   snapshot.cycle = summarize_cycle(results, snapshot.sources);
   sort_memberships(snapshot.memberships);
 
-  const auto organization = organization_info(previous, results);
+  const auto organization_accounts = organization_list(previous, results);
+  snapshot.organization = summarize_organization(previous, results, organization_accounts);
+  snapshot.administrators = results.administrators;
+  std::sort(snapshot.administrators.begin(), snapshot.administrators.end(),
+            [](const AdministratorSummary& a, const AdministratorSummary& b) {
+              return a.account_id < b.account_id;
+            });
+  const auto organization = organization_info(organization_accounts);
   const auto pairs = polled_pairs(snapshot.sources);
   std::size_t accounts = 0;
   for_each_account(results, snapshot.memberships, organization, [&](const Text&, auto) { ++accounts; });

@@ -20,11 +20,6 @@ inline constexpr std::string_view kFindingAdministratorMismatch = "ADMINISTRATOR
 inline constexpr std::string_view kCancelledErrorCode = "CycleCancelled";  // results.cancelled
 inline constexpr std::string_view kNoResultErrorCode = "NoResult";         // otherwise
 
-struct ConfiguredSource {
-  SourceKey key;
-  std::string administrator_name;
-};
-
 struct MergeOptions {
   // Every (administrator, service, region) of the current configuration.
   // Authoritative: results for other sources are ignored, previous sources
@@ -50,13 +45,21 @@ struct MergeOptions {
 //              first in MemberStatus order when they differ; NOT_MEMBER when
 //              none returned the account).
 //   covered = every polled pair covered (false when nothing is polled).
-//   SUSPENDED and PENDING_CLOSURE organization accounts have no gaps.
+//   Inactive accounts (Organizations state SUSPENDED, PENDING_CLOSURE,
+//   CLOSED, PENDING_ACTIVATION) are never covered and have no gaps or
+//   unknown pairs.
+// - the administrator's own account is ADMINISTRATOR (covered) in each of
+//   its answering sources, replacing the NOT_MEMBER GetMembers gave for it.
+// - region_disabled sources have no records and are no polled pair.
+// - organization: ok, stale (ListAccounts failed; the previous snapshot's
+//   list used) or error (failed, none known); administrators as given.
 // - findings: GUARDDUTY_WITHOUT_DETECTIVE when, in a region where Detective
 //   is polled, the account is covered in GuardDuty and a gap in Detective;
 //   ADMINISTRATOR_MISMATCH when its ENABLED memberships (stale included) in
 //   one region name more than one administrator.
-// - cycle.complete: not cancelled, every configured source answered and
-//   Organizations (when configured) answered.
+// - cycle.complete: not cancelled, every configured source answered (or is
+//   region_disabled), Organizations (when configured) answered, and no
+//   administrator is left without regions.
 // Every list is sorted (see the *_order functions), so equal inputs give
 // equal snapshots.
 Snapshot merge(const std::optional<Snapshot>& previous, const CycleResults& results,
@@ -65,6 +68,14 @@ Snapshot merge(const std::optional<Snapshot>& previous, const CycleResults& resu
 // cycle's records then exist once, not twice); `results` is left valid but
 // unspecified.
 Snapshot merge(const std::optional<Snapshot>& previous, CycleResults&& results, const MergeOptions& options);
+
+// The accounts a snapshot knew from Organizations (those with a name or an
+// organization status), for the cycles in which ListAccounts fails; empty
+// when it had no Organizations list.
+std::vector<OrganizationAccount> last_organization_accounts(const Snapshot& snapshot);
+
+// What a snapshot tells the next cycle (core::LastKnown).
+LastKnown last_known(const std::optional<Snapshot>& previous);
 
 // The snapshot's orders: services by name (detective < guardduty < securityhub).
 bool service_order(Service a, Service b);

@@ -17,7 +17,8 @@ constexpr std::array<std::pair<Service, std::string_view>, 3> kServiceNames{{
 }};
 static_assert(kServiceNames.size() == kServiceCount);
 
-constexpr std::array<std::pair<MemberStatus, std::string_view>, 12> kStatusNames{{
+constexpr std::array<std::pair<MemberStatus, std::string_view>, 13> kStatusNames{{
+    {MemberStatus::ADMINISTRATOR, "ADMINISTRATOR"},
     {MemberStatus::ENABLED, "ENABLED"},
     {MemberStatus::CREATED, "CREATED"},
     {MemberStatus::INVITED, "INVITED"},
@@ -33,10 +34,17 @@ constexpr std::array<std::pair<MemberStatus, std::string_view>, 12> kStatusNames
 }};
 static_assert(kStatusNames.size() == kMemberStatusCount);
 
-constexpr std::array<std::pair<SourceState, std::string_view>, 3> kStateNames{{
+constexpr std::array<std::pair<SourceState, std::string_view>, 4> kStateNames{{
     {SourceState::ok, "ok"},
     {SourceState::stale, "stale"},
     {SourceState::error, "error"},
+    {SourceState::region_disabled, "region_disabled"},
+}};
+
+constexpr std::array<std::pair<RegionsFrom, std::string_view>, 3> kRegionsFromNames{{
+    {RegionsFrom::configured, "configured"},
+    {RegionsFrom::discovered, "discovered"},
+    {RegionsFrom::last_discovered, "last_discovered"},
 }};
 
 // The contract's status table with each service's spelling folded (lower
@@ -108,6 +116,18 @@ std::optional<Service> parse_service(std::string_view name) {
   return value_of(kServiceNames, name);
 }
 
+std::string_view resource_detail_key(Service service) {
+  switch (service) {
+    case Service::guardduty:
+      return "detector_id";
+    case Service::detective:
+      return "graph_arn";
+    case Service::securityhub:
+      break;
+  }
+  return "";
+}
+
 std::string_view to_string(MemberStatus status) {
   return name_of(kStatusNames, status);
 }
@@ -120,6 +140,18 @@ std::string_view to_string(SourceState state) {
 }
 std::optional<SourceState> parse_source_state(std::string_view name) {
   return value_of(kStateNames, name);
+}
+
+std::string_view to_string(RegionsFrom from) {
+  return name_of(kRegionsFromNames, from);
+}
+std::optional<RegionsFrom> parse_regions_from(std::string_view name) {
+  return value_of(kRegionsFromNames, name);
+}
+
+bool is_inactive_organization_state(std::string_view state) {
+  return state == "SUSPENDED" || state == "PENDING_CLOSURE" || state == "CLOSED" ||
+         state == "PENDING_ACTIVATION";
 }
 
 MemberStatus normalize_status(Service service, std::string_view raw_status) {

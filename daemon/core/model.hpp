@@ -28,8 +28,12 @@ inline constexpr std::size_t kServiceCount = 3;  // values 0 .. kServiceCount - 
 
 std::string_view to_string(Service service);
 std::optional<Service> parse_service(std::string_view name);
+// The detail key of a source's resource: GuardDuty's detector_id,
+// Detective's graph_arn; "" for a service without one (Security Hub).
+std::string_view resource_detail_key(Service service);
 
 enum class MemberStatus : std::uint8_t {
+  ADMINISTRATOR,  // the administrator's own account, in its answering sources
   ENABLED,
   CREATED,
   INVITED,
@@ -150,6 +154,16 @@ struct SourceError {
   bool operator==(const SourceError&) const = default;
 };
 
+// A source as the cycle plans it: configured, or from the regions the
+// administrator's account has enabled (`regions: all`).
+struct ConfiguredSource {
+  SourceKey key;
+  std::string administrator_name;
+  // Configured, but not enabled in the administrator's account (Account
+  // ListRegions): not polled, not a failure, not a polled pair for coverage.
+  bool region_disabled = false;
+};
+
 // What one source produced in one cycle.
 struct SourceResult {
   SourceKey key;
@@ -164,7 +178,38 @@ struct SourceResult {
 struct OrganizationAccount {
   std::string account_id;
   std::string name;
-  std::string status;  // ACTIVE, SUSPENDED, PENDING_CLOSURE
+  // Its State (PENDING_ACTIVATION, ACTIVE, SUSPENDED, PENDING_CLOSURE,
+  // CLOSED), or the retired Status when State is absent; nullopt with neither.
+  std::optional<std::string> state;
+};
+
+// Closed, closing or not yet activated: listed, never a gap.
+bool is_inactive_organization_state(std::string_view state);
+
+// Where an administrator's regions came from this cycle.
+enum class RegionsFrom { configured, discovered, last_discovered };
+std::string_view to_string(RegionsFrom from);
+std::optional<RegionsFrom> parse_regions_from(std::string_view name);
+
+// One administrator as the cycle saw it.
+struct AdministratorSummary {
+  std::string account_id;
+  std::string name;
+  std::string origin = "configured";                      // configured | organization
+  std::optional<std::vector<std::string>> delegated_for;  // nullopt: unknown
+  std::vector<std::string> regions;                       // polled (enabled) regions, sorted
+  RegionsFrom regions_from = RegionsFrom::configured;
+  std::optional<SourceError> error;  // credentials or region discovery failure
+};
+
+// What the daemon knew before this cycle, for what a failed call cannot
+// tell: the last good Organizations list and each administrator's regions.
+struct LastKnown {
+  std::optional<std::vector<OrganizationAccount>> organization_accounts;
+  // administrator -> its last discovered (enabled) regions
+  std::map<std::string, std::vector<std::string>> discovered_regions;
+  // administrator -> configured regions ListRegions last reported not enabled
+  std::map<std::string, std::vector<std::string>> disabled_regions;
 };
 
 // Everything one cycle gathered: the merge's input beside the previous snapshot.
@@ -181,9 +226,14 @@ struct CycleResults {
   // previous snapshot's names and statuses are kept).
   std::optional<std::vector<OrganizationAccount>> organization_accounts;
   std::optional<SourceError> organization_error;
+  TimePoint organization_attempted_at;
+  // Every administrator, and every source the cycle planned (configured,
+  // or from the administrator's enabled regions): the merge's configuration.
+  std::vector<AdministratorSummary> administrators;
+  std::vector<ConfiguredSource> planned_sources;
 };
 
-enum class SourceState { ok, stale, error };
+enum class SourceState { ok, stale, error, region_disabled };
 std::string_view to_string(SourceState state);
 std::optional<SourceState> parse_source_state(std::string_view name);
 
@@ -197,6 +247,15 @@ struct SourceSummary {
   std::optional<SourceError> error;
   std::uint64_t members = 0;
   std::uint64_t not_members = 0;
+};
+
+// The snapshot's `organization` block: how ListAccounts went.
+struct OrganizationSummary {
+  SourceState state = SourceState::ok;  // ok, stale (the last good list used) or error (none known)
+  std::optional<std::string> last_attempt_at;
+  std::optional<std::string> last_success_at;
+  std::optional<SourceError> error;
+  std::uint64_t accounts = 0;
 };
 
 struct CoverageGap {
@@ -214,6 +273,7 @@ struct AccountSummary {
   Text account_id;
   OptionalText name;
   OptionalText organization_status;
+  bool inactive = false;  // see is_inactive_organization_state
   bool covered = false;
   std::vector<CoverageGap> gaps;
   std::vector<CoverageUnknown> unknown;
@@ -233,6 +293,7 @@ struct CycleSummary {
 struct Totals {
   std::uint64_t accounts = 0;
   std::uint64_t covered = 0;
+  std::uint64_t inactive = 0;
   std::map<std::string, std::map<std::string, std::uint64_t>> by_service_status;
 };
 
@@ -242,6 +303,8 @@ inline constexpr std::string_view kSnapshotSchema = "memberwatch.snapshot/v1";
 struct Snapshot {
   std::string generated_at;
   CycleSummary cycle;
+  std::optional<OrganizationSummary> organization;  // nullopt: Organizations not configured
+  std::vector<AdministratorSummary> administrators;
   std::vector<SourceSummary> sources;
   std::vector<Membership> memberships;
   std::vector<AccountSummary> accounts;
@@ -258,6 +321,17 @@ struct MembershipChange {
   Text administrator_id;
   std::optional<MemberStatus> from;
   std::optional<MemberStatus> to;
+};
+
+// One account line of changes.jsonl: its Organizations state changed
+// (nullopt: not listed, or listed without one).
+struct AccountChange {
+  std::string at;
+  std::string account_id;
+  std::optional<std::string> from;
+  std::optional<std::string> to;
+
+  bool operator==(const AccountChange&) const = default;
 };
 
 // RFC 3339 UTC with seconds ("2026-11-21T10:15:02Z").

@@ -30,6 +30,13 @@ MemberwatchMetrics declare_memberwatch_metrics(Registry& registry, std::string_v
       .source_last_success_timestamp_seconds =
           registry.add_gauge("memberwatch_source_last_success_timestamp_seconds",
                              "Unix time of the last successful poll of the source.", source_labels),
+      .organization_up = registry.add_gauge("memberwatch_organization_up",
+                                            "1 when Organizations ListAccounts answered in the last cycle, "
+                                            "0 when it failed (the last good list is used); absent when "
+                                            "Organizations is not configured."),
+      .organization_last_success_timestamp_seconds =
+          registry.add_gauge("memberwatch_organization_last_success_timestamp_seconds",
+                             "Unix time of the last successful Organizations ListAccounts."),
       .requests_total =
           registry.add_counter("memberwatch_requests_total",
                                "AWS API requests sent, by service, operation and result code "
@@ -49,7 +56,8 @@ MemberwatchMetrics declare_memberwatch_metrics(Registry& registry, std::string_v
                                     {"service", "region", "status"}),
       .accounts = registry.add_gauge("memberwatch_accounts",
                                      "Accounts in the last snapshot, by coverage: covered, gaps (some "
-                                     "answering source says not enabled) or unknown (only failed sources).",
+                                     "answering source says not enabled), unknown (only failed sources) "
+                                     "or inactive (closed, closing or not yet active in Organizations).",
                                      {"coverage"}),
       .snapshot_write_timestamp_seconds =
           registry.add_gauge("memberwatch_snapshot_write_timestamp_seconds",
@@ -59,7 +67,8 @@ MemberwatchMetrics declare_memberwatch_metrics(Registry& registry, std::string_v
   };
   metrics.build_info.set({std::string(version)}, 1.0);
   for (const char* result : {"complete", "partial", "failed"}) metrics.cycles_total.increment({result}, 0.0);
-  for (const char* coverage : {"covered", "gaps", "unknown"}) metrics.accounts.set({coverage}, 0.0);
+  for (const char* coverage : {"covered", "gaps", "unknown", "inactive"})
+    metrics.accounts.set({coverage}, 0.0);
   return metrics;
 }
 

@@ -22,11 +22,13 @@ struct MemberwatchMetrics {
   Gauge& last_complete_cycle_timestamp_seconds;  // Unix time the last complete cycle finished
   Gauge& source_up;                              // {administrator_id,service,region}; clear() each cycle
   Gauge& source_last_success_timestamp_seconds;  // {administrator_id,service,region}
-  Counter& requests_total;                       // {service,operation,code}
-  Histogram& request_duration_seconds;           // {service,operation}
-  Counter& retries_total;                        // {service,reason}
-  Gauge& members;                                // {service,region,status}; replace() each cycle
-  Gauge& accounts;                               // {coverage=covered|gaps|unknown}
+  Gauge& organization_up;                        // no labels; unset without Organizations
+  Gauge& organization_last_success_timestamp_seconds;
+  Counter& requests_total;              // {service,operation,code}
+  Histogram& request_duration_seconds;  // {service,operation}
+  Counter& retries_total;               // {service,reason}
+  Gauge& members;                       // {service,region,status}; replace() each cycle
+  Gauge& accounts;                      // {coverage=covered|gaps|unknown|inactive}
   Gauge& snapshot_write_timestamp_seconds;
   Gauge& snapshot_bytes;
 };

@@ -21,7 +21,9 @@
 
 #include "config/accounts_file.hpp"
 #include "poller/source_poller.hpp"
+#include "services/account.hpp"
 #include "services/organizations.hpp"
+#include "services/parse_error.hpp"
 
 namespace mw::poller {
 namespace asio = boost::asio;
@@ -116,7 +118,10 @@ struct SourceRun {
 
 struct AdministratorRun {
   const config::Administrator* admin = nullptr;
-  std::vector<SourceRun> sources;
+  // From the configuration and what was known before the cycle, then from
+  // ListRegions once it answers.
+  AdministratorPlan plan;
+  std::vector<SourceRun> sources;  // the planned ones that are polled
   std::unique_ptr<AccountUniverse> universe;
 };
 
@@ -135,10 +140,11 @@ asio::awaitable<void> for_each_concurrently(Items& items, Work work) {
 
 class CycleRun {
  public:
-  CycleRun(const config::Config& config, CycleDependencies deps, core::CycleResults& results,
-           asio::any_io_executor executor)
+  CycleRun(const config::Config& config, CycleDependencies deps, core::LastKnown last_known,
+           core::CycleResults& results, asio::any_io_executor executor)
       : config_(config),
         deps_(std::move(deps)),
+        last_known_(std::move(last_known)),
         executor_(std::move(executor)),
         context_{deps_.client, config, deps_.env},
         results_(results) {}
@@ -151,28 +157,89 @@ class CycleRun {
     co_await for_each_concurrently(phases_, [this](int& phase) { return run_phase(phase); });
   }
 
+  // Every administrator and the sources planned for it, into the results:
+  // also when the cycle was cut short, so that the merge keeps the last
+  // data of what was not polled.
+  void finish_plan() {
+    for (const auto& run : administrators_) {
+      results_.administrators.push_back(run.plan.summary);
+      results_.planned_sources.insert(results_.planned_sources.end(), run.plan.sources.begin(),
+                                      run.plan.sources.end());
+    }
+  }
+
  private:
   void prepare() {
     results_.expected_accounts = expected_accounts(config_);
     for (const auto& admin : config_.administrators) {
-      AdministratorRun run{&admin, {}, std::make_unique<AccountUniverse>(executor_)};
+      AdministratorRun run{
+          &admin, plan_administrator(admin, last_known_), {}, std::make_unique<AccountUniverse>(executor_)};
       run.universe->add(std::vector<std::string>(results_.expected_accounts));
       if (!config_.accounts.organizations.role_arn.empty()) run.universe->open_feed();
-      for (const auto& service_name : admin.services) {
-        for (const auto& region : admin.regions) {
-          const auto service = *core::parse_service(service_name);
-          run.sources.push_back(
-              {std::make_unique<SourcePoller>(context_, admin, service, region, credentials_getter(admin)),
-               admin.name,
-               core::Clock::now(),
-               false,
-               0,
-               {},
-               std::nullopt});
-          run.universe->open_feed();
-        }
-      }
       administrators_.push_back(std::move(run));
+    }
+  }
+
+  // Account ListRegions through the administrator's credentials, every
+  // page: the regions enabled in its account. Throws on failure.
+  asio::awaitable<std::vector<std::string>> list_enabled_regions(const config::Administrator& admin) {
+    std::vector<std::string> enabled;
+    std::optional<std::string> next_token;
+    std::set<std::string> seen_tokens;
+    do {
+      auto call = make_call(services::account::list_regions_request(next_token), aws::Service::account,
+                            config_.aws.sts_region, config_, deps_.env, credentials_getter(admin),
+                            "account/" + admin.account_id);
+      const auto response = co_await deps_.client.call(std::move(call));
+      auto page = services::account::parse_list_regions(response.body);
+      for (auto& region : page.regions) {
+        if (services::account::is_enabled(region.opt_status)) enabled.push_back(std::move(region.name));
+      }
+      next_token = std::move(page.next_token);
+      if (next_token && !seen_tokens.insert(*next_token).second) {
+        throw aws::AwsError({"account", "ListRegions", 0, "PaginationLoop",
+                             "the service returned the same NextToken twice", ""});
+      }
+    } while (next_token);
+    if (enabled.empty()) {
+      throw aws::AwsError({"account", "ListRegions", 0, std::string(services::kMalformedResponseCode),
+                           "ListRegions reported no enabled region", ""});
+    }
+    std::sort(enabled.begin(), enabled.end());
+    enabled.erase(std::unique(enabled.begin(), enabled.end()), enabled.end());
+    co_return enabled;
+  }
+
+  // Plans the administrator's sources from ListRegions. When it fails, the
+  // plan from what was known before stays: a configured list is polled as
+  // configured, `regions: all` uses the last discovered regions (or, with
+  // none, polls nothing and its coverage stays unknown).
+  asio::awaitable<void> discover_regions(AdministratorRun& run) {
+    const config::Administrator& admin = *run.admin;
+    try {
+      run.plan = plan_administrator(admin, co_await list_enabled_regions(admin));
+    } catch (...) {
+      run.plan.summary.error = to_source_error(std::current_exception());
+      spdlog::warn("region discovery failed administrator={} regions_all={} code={} message={}",
+                   admin.account_id, admin.regions_all, run.plan.summary.error->code,
+                   run.plan.summary.error->message);
+    }
+  }
+
+  // A poller for every planned source that is not region_disabled.
+  void start_sources(AdministratorRun& run) {
+    for (const auto& planned : run.plan.sources) {
+      if (planned.region_disabled) continue;
+      run.sources.push_back(
+          {std::make_unique<SourcePoller>(context_, *run.admin, planned.key.service, planned.key.region,
+                                          credentials_getter(*run.admin)),
+           run.admin->name,
+           core::Clock::now(),
+           false,
+           0,
+           {},
+           std::nullopt});
+      run.universe->open_feed();
     }
   }
 
@@ -201,12 +268,16 @@ class CycleRun {
       const auto error = to_source_error(std::current_exception());
       spdlog::warn("administrator credentials failed administrator={} code={} message={}",
                    run.admin->account_id, error.code, error.message);
+      run.plan.summary.error = error;
+      start_sources(run);
       for (auto& source : run.sources) {
         source.error = error;
         record(source);
       }
       co_return;
     }
+    co_await discover_regions(run);
+    start_sources(run);
     co_await for_each_concurrently(run.sources, [this, &run](SourceRun& source) -> asio::awaitable<void> {
       std::vector<int> roles(1 + kBatchWorkersPerSource);
       for (std::size_t i = 0; i < roles.size(); ++i) roles[i] = static_cast<int>(i);
@@ -289,6 +360,7 @@ class CycleRun {
   asio::awaitable<void> list_organization() {
     const auto& organizations = config_.accounts.organizations;
     if (organizations.role_arn.empty()) co_return;
+    results_.organization_attempted_at = core::Clock::now();
     try {
       co_await deps_.credentials.role(organizations.role_arn, organizations.external_id);
       std::vector<core::OrganizationAccount> accounts;
@@ -304,6 +376,8 @@ class CycleRun {
             "organizations");
         const auto response = co_await deps_.client.call(std::move(call));
         auto page = services::organizations::parse_list_accounts(response.body);
+        for (const auto& problem : page.problems)
+          spdlog::warn("organizations account left out problem=\"{}\"", problem);
         accounts.insert(accounts.end(), page.accounts.begin(), page.accounts.end());
         next_token = std::move(page.next_token);
         if (next_token && !seen_tokens.insert(*next_token).second) {
@@ -315,13 +389,21 @@ class CycleRun {
       results_.organization_accounts = std::move(accounts);
     } catch (...) {
       results_.organization_error = to_source_error(std::current_exception());
-      spdlog::warn("organizations failed code={} message={}", results_.organization_error->code,
-                   results_.organization_error->message);
+      // The last good list still names the accounts to ask about: without
+      // it, the accounts only Organizations knew would vanish.
+      const auto& last = last_known_.organization_accounts;
+      if (last) {
+        for (const auto& account : *last) organization_ids_.push_back(account.account_id);
+      }
+      spdlog::warn(
+          "organizations failed; the last good list is used code={} message={} last_good_accounts={}",
+          results_.organization_error->code, results_.organization_error->message, last ? last->size() : 0);
     }
   }
 
   const config::Config& config_;
   CycleDependencies deps_;
+  core::LastKnown last_known_;
   asio::any_io_executor executor_;
   CallContext context_;
   core::CycleResults& results_;
@@ -338,7 +420,8 @@ class CycleRun {
 
 }  // namespace
 
-asio::awaitable<core::CycleResults> run_cycle(const config::Config& config, CycleDependencies deps) {
+asio::awaitable<core::CycleResults> run_cycle(const config::Config& config, CycleDependencies deps,
+                                              core::LastKnown last_known) {
   using namespace asio::experimental::awaitable_operators;
   auto results = std::make_shared<core::CycleResults>();
   results->started_at = core::Clock::now();
@@ -348,8 +431,8 @@ asio::awaitable<core::CycleResults> run_cycle(const config::Config& config, Cycl
   const auto throttles_before = stats.total_throttles();
 
   deps.client.rate_limiter().set_burst(std::max(1.0, kBurstSeconds * config.aws.requests_per_second - 1));
-  auto run =
-      std::make_shared<CycleRun>(config, std::move(deps), *results, co_await asio::this_coro::executor);
+  auto run = std::make_shared<CycleRun>(config, std::move(deps), std::move(last_known), *results,
+                                        co_await asio::this_coro::executor);
   asio::steady_timer deadline(co_await asio::this_coro::executor, config.cycle_timeout);
   const auto outcome = co_await (run->run() || deadline.async_wait(asio::use_awaitable));
   if (outcome.index() == 1) {
@@ -357,6 +440,7 @@ asio::awaitable<core::CycleResults> run_cycle(const config::Config& config, Cycl
     spdlog::warn("cycle timed out; unfinished sources keep their last data cycle_timeout_seconds={}",
                  config.cycle_timeout.count());
   }
+  run->finish_plan();
   results->finished_at = core::Clock::now();
   results->requests = stats.total_requests() - requests_before;
   results->retries = stats.total_retries() - retries_before;
@@ -364,16 +448,52 @@ asio::awaitable<core::CycleResults> run_cycle(const config::Config& config, Cycl
   co_return std::move(*results);
 }
 
-std::vector<core::ConfiguredSource> configured_sources(const config::Config& config) {
-  std::vector<core::ConfiguredSource> sources;
-  for (const auto& admin : config.administrators) {
-    for (const auto& service : admin.services) {
-      for (const auto& region : admin.regions) {
-        sources.push_back({{admin.account_id, *core::parse_service(service), region}, admin.name});
-      }
+namespace {
+
+// One source per (service, region); those in `disabled` region_disabled.
+AdministratorPlan plan_regions(const config::Administrator& admin, std::vector<std::string> regions,
+                               const std::vector<std::string>& disabled, core::RegionsFrom from) {
+  AdministratorPlan plan;
+  plan.summary.account_id = admin.account_id;
+  plan.summary.name = admin.name;
+  plan.summary.regions_from = from;
+  std::sort(regions.begin(), regions.end());
+  for (const auto& region : regions) {
+    const bool region_disabled = std::find(disabled.begin(), disabled.end(), region) != disabled.end();
+    if (!region_disabled) plan.summary.regions.push_back(region);
+    for (const auto& service_name : admin.services) {
+      plan.sources.push_back(
+          {{admin.account_id, *core::parse_service(service_name), region}, admin.name, region_disabled});
     }
   }
-  return sources;
+  return plan;
+}
+
+}  // namespace
+
+AdministratorPlan plan_administrator(const config::Administrator& admin, const core::LastKnown& last_known) {
+  if (admin.regions_all) {
+    const auto discovered = last_known.discovered_regions.find(admin.account_id);
+    return plan_regions(
+        admin,
+        discovered == last_known.discovered_regions.end() ? std::vector<std::string>{} : discovered->second,
+        {}, core::RegionsFrom::last_discovered);
+  }
+  const auto disabled = last_known.disabled_regions.find(admin.account_id);
+  return plan_regions(
+      admin, admin.regions,
+      disabled == last_known.disabled_regions.end() ? std::vector<std::string>{} : disabled->second,
+      core::RegionsFrom::configured);
+}
+
+AdministratorPlan plan_administrator(const config::Administrator& admin,
+                                     const std::vector<std::string>& enabled) {
+  if (admin.regions_all) return plan_regions(admin, enabled, {}, core::RegionsFrom::discovered);
+  std::vector<std::string> disabled;
+  for (const auto& region : admin.regions) {
+    if (std::find(enabled.begin(), enabled.end(), region) == enabled.end()) disabled.push_back(region);
+  }
+  return plan_regions(admin, admin.regions, disabled, core::RegionsFrom::configured);
 }
 
 std::vector<std::string> expected_accounts(const config::Config& config) {

@@ -18,14 +18,21 @@ inline constexpr std::string_view kListAccountsTarget = "AWSOrganizationsV201611
 struct AccountPage {
   std::vector<core::OrganizationAccount> accounts;
   std::optional<std::string> next_token;
+  // The elements left out, each as "organizations ListAccounts:
+  // Accounts[3].Id: missing" (a missing or bad Id, a field of a wrong type).
+  std::vector<std::string> problems;
 };
 
 // POST / with X-Amz-Target AWSOrganizationsV20161128.ListAccounts and
 // {"MaxResults": n[, "NextToken": t]}.
 ApiRequest list_accounts_request(const std::optional<std::string>& next_token, int max_results = kMaxResults);
 
-// Accounts[] (Id and Status required; Name, Arn, Email, JoinedMethod,
-// JoinedTimestamp (epoch seconds) type-checked) and NextToken.
+// Accounts[] and NextToken. An account's state is its State, or its
+// retired Status when State is absent, or none. An element without a
+// 12-digit Id or with a field of the wrong type (Name, Arn, Email,
+// JoinedMethod, State, Status: strings; JoinedTimestamp: a timestamp;
+// Paths: strings) is left out and named in `problems`; a body that is not
+// such an object throws ParseError.
 AccountPage parse_list_accounts(std::string_view body);
 
 }  // namespace mw::services::organizations

@@ -97,6 +97,35 @@ json::value source_to_json(const SourceSummary& source) {
   };
 }
 
+json::value organization_to_json(const std::optional<core::OrganizationSummary>& organization) {
+  if (!organization) return nullptr;
+  return json::object{
+      {"state", core::to_string(organization->state)},
+      {"last_attempt_at", string_or_null(organization->last_attempt_at)},
+      {"last_success_at", string_or_null(organization->last_success_at)},
+      {"error", error_to_json(organization->error)},
+      {"accounts", organization->accounts},
+  };
+}
+
+json::value strings_to_json(const std::vector<std::string>& strings) {
+  json::array array;
+  for (const auto& text : strings) array.push_back(json::value(text));
+  return array;
+}
+
+json::value administrator_to_json(const core::AdministratorSummary& admin) {
+  return json::object{
+      {"account_id", admin.account_id},
+      {"name", admin.name},
+      {"origin", admin.origin},
+      {"delegated_for", admin.delegated_for ? strings_to_json(*admin.delegated_for) : json::value(nullptr)},
+      {"regions", strings_to_json(admin.regions)},
+      {"regions_from", core::to_string(admin.regions_from)},
+      {"error", error_to_json(admin.error)},
+  };
+}
+
 json::value account_to_json(const AccountSummary& account) {
   json::array gaps;
   for (const CoverageGap& gap : account.gaps) {
@@ -116,6 +145,7 @@ json::value account_to_json(const AccountSummary& account) {
       {"account_id", account.account_id},
       {"name", string_or_null(account.name)},
       {"organization_status", string_or_null(account.organization_status)},
+      {"inactive", account.inactive},
       {"covered", account.covered},
       {"gaps", std::move(gaps)},
       {"unknown", std::move(unknown)},
@@ -133,6 +163,7 @@ json::value totals_to_json(const Totals& totals) {
   return json::object{
       {"accounts", totals.accounts},
       {"covered", totals.covered},
+      {"inactive", totals.inactive},
       {"by_service_status", std::move(by_service_status)},
   };
 }
@@ -161,12 +192,16 @@ class SnapshotWriter {
     out_ += "{\n"sv;
     key(1, "accounts");
     items(snapshot.accounts, account_to_json, 1);
+    next(1, "administrators");
+    items(snapshot.administrators, administrator_to_json, 1);
     next(1, "cycle");
     append_sorted_pretty_json(out_, cycle, 1);
     next(1, "generated_at");
     append_json_string(out_, snapshot.generated_at);
     next(1, "memberships");
     memberships(snapshot.memberships);
+    next(1, "organization");
+    append_sorted_pretty_json(out_, organization_to_json(snapshot.organization), 1);
     next(1, "schema");
     append_json_string(out_, core::kSnapshotSchema);
     next(1, "sources");
@@ -403,6 +438,8 @@ class ObjectReader {
     return *time;
   }
 
+  bool has(std::string_view key) const { return object_->contains(key); }
+
   bool boolean(std::string_view key) const {
     const json::value& value = at(key);
     if (!value.is_bool()) fail_type(path_of(key), "true or false", value);
@@ -504,6 +541,44 @@ SourceSummary read_source(const ObjectReader& source) {
   };
 }
 
+std::vector<std::string> read_strings(const ObjectReader& parent, std::string_view key) {
+  const json::array& array = parent.array(key);
+  std::vector<std::string> strings;
+  for (std::size_t i = 0; i < array.size(); ++i)
+    strings.push_back(to_string_value(array[i], index_path(parent.path_of(key), i)));
+  return strings;
+}
+
+// Snapshots written before the organization block existed have none.
+std::optional<core::OrganizationSummary> read_organization(const ObjectReader& snapshot) {
+  if (!snapshot.has("organization") || snapshot.at("organization").is_null()) return std::nullopt;
+  const ObjectReader organization = snapshot.object("organization");
+  return core::OrganizationSummary{
+      .state = organization.state("state"),
+      .last_attempt_at = organization.optional_string("last_attempt_at"),
+      .last_success_at = organization.optional_string("last_success_at"),
+      .error = read_error(organization),
+      .accounts = organization.count("accounts"),
+  };
+}
+
+core::AdministratorSummary read_administrator(const ObjectReader& admin) {
+  const std::string from = admin.string("regions_from");
+  const auto regions_from = core::parse_regions_from(from);
+  if (!regions_from) fail(admin.path_of("regions_from"), "unknown regions_from " + quoted(from));
+  return core::AdministratorSummary{
+      .account_id = admin.string("account_id"),
+      .name = admin.string("name"),
+      .origin = admin.string("origin"),
+      .delegated_for = admin.at("delegated_for").is_null()
+                           ? std::nullopt
+                           : std::optional(read_strings(admin, "delegated_for")),
+      .regions = read_strings(admin, "regions"),
+      .regions_from = *regions_from,
+      .error = read_error(admin),
+  };
+}
+
 Membership read_membership(const ObjectReader& membership) {
   Membership record;
   record.account_id = membership.string("account_id");
@@ -525,6 +600,8 @@ AccountSummary read_account(const ObjectReader& account) {
       .account_id = account.string("account_id"),
       .name = optional_text(account.optional_string("name")),
       .organization_status = optional_text(account.optional_string("organization_status")),
+      // Snapshots written before `inactive` existed have none.
+      .inactive = account.has("inactive") && account.boolean("inactive"),
       .covered = account.boolean("covered"),
       .gaps = read_objects<CoverageGap>(
           account, "gaps",
@@ -546,8 +623,10 @@ AccountSummary read_account(const ObjectReader& account) {
 }
 
 Totals read_totals(const ObjectReader& totals) {
-  Totals result{
-      .accounts = totals.count("accounts"), .covered = totals.count("covered"), .by_service_status = {}};
+  Totals result{.accounts = totals.count("accounts"),
+                .covered = totals.count("covered"),
+                .inactive = totals.has("inactive") ? totals.count("inactive") : 0,
+                .by_service_status = {}};
   const ObjectReader by_service(totals.at("by_service_status"), totals.path_of("by_service_status"));
   for (const auto& service : by_service.get()) {
     const ObjectReader by_status(service.value(), by_service.path_of(service.key()));
@@ -732,6 +811,10 @@ Snapshot read_snapshot(const json::value& root, StreamedArrays streamed) {
   Snapshot result;
   result.generated_at = snapshot.string("generated_at");
   result.cycle = read_cycle(snapshot.object("cycle"));
+  result.organization = read_organization(snapshot);
+  if (snapshot.has("administrators"))
+    result.administrators =
+        read_objects<core::AdministratorSummary>(snapshot, "administrators", read_administrator);
   result.sources = read_objects<SourceSummary>(snapshot, "sources", read_source);
   result.memberships = streamed.memberships.take(snapshot);
   result.accounts = streamed.accounts.take(snapshot);
@@ -861,6 +944,7 @@ std::string serialize_change(const MembershipChange& change) {
   // The contract's key order, which reads naturally on one line.
   return to_compact_json(json::object{
       {"at", change.at},
+      {"kind", "membership"},
       {"account_id", change.account_id},
       {"service", core::to_string(change.service)},
       {"region", change.region},
@@ -872,6 +956,36 @@ std::string serialize_change(const MembershipChange& change) {
 
 Parsed<MembershipChange> parse_change_line(std::string_view line) {
   return parse_with<MembershipChange>(line, read_change);
+}
+
+std::string serialize_change(const core::AccountChange& change) {
+  return to_compact_json(json::object{
+      {"at", change.at},
+      {"kind", "account"},
+      {"account_id", change.account_id},
+      {"from", string_or_null(change.from)},
+      {"to", string_or_null(change.to)},
+  });
+}
+
+Parsed<core::AccountChange> parse_account_change_line(std::string_view line) {
+  return parse_with<core::AccountChange>(line, [](const json::value& root) {
+    const ObjectReader change(root, "");
+    if (change.string("kind") != "account") fail("kind", "expected \"account\"");
+    return core::AccountChange{
+        .at = change.string("at"),
+        .account_id = change.string("account_id"),
+        .from = change.optional_string("from"),
+        .to = change.optional_string("to"),
+    };
+  });
+}
+
+std::string change_kind(std::string_view line) {
+  const auto root = parse_json(line);
+  if (!root || !root.value->is_object()) return "";
+  const auto* kind = root.value->get_object().if_contains("kind");
+  return kind && kind->is_string() ? std::string(kind->get_string()) : std::string("membership");
 }
 
 }  // namespace mw::store

@@ -60,10 +60,19 @@ class SnapshotParser {
 };
 
 // One line of changes.jsonl, without the newline:
-// {"at":...,"account_id":...,"service":...,"region":...,"administrator_id":...,"from":...,"to":...}
+// {"at":...,"kind":"membership","account_id":...,"service":...,"region":...,"administrator_id":...,"from":...,"to":...}
 // with from/to null when the status appeared/vanished.
 std::string serialize_change(const core::MembershipChange& change);
 
 Parsed<core::MembershipChange> parse_change_line(std::string_view line);
+
+// An account line: {"at":...,"kind":"account","account_id":...,"from":...,"to":...}
+// with the Organizations states (null when not listed or without one).
+std::string serialize_change(const core::AccountChange& change);
+Parsed<core::AccountChange> parse_account_change_line(std::string_view line);
+
+// A line's "kind": "membership" (also for lines written before kinds
+// existed), "account", or "" when the line is not a JSON object.
+std::string change_kind(std::string_view line);
 
 }  // namespace mw::store

@@ -210,6 +210,15 @@ void SnapshotStore::move_aside_corrupt(const std::string& parse_error) const {
 }
 
 void SnapshotStore::append_changes(std::span<const core::MembershipChange> changes) const {
+  append_lines(changes);
+}
+
+void SnapshotStore::append_changes(std::span<const core::AccountChange> changes) const {
+  append_lines(changes);
+}
+
+template <typename Change>
+void SnapshotStore::append_lines(std::span<const Change> changes) const {
   if (!changes_path_ || changes.empty()) return;
   const std::filesystem::path& path = *changes_path_;
   try {
@@ -217,7 +226,7 @@ void SnapshotStore::append_changes(std::span<const core::MembershipChange> chang
     ChangeLogFile log = open_change_log(path);
     bool folder_changed = log.created;
     std::string pending;
-    for (const core::MembershipChange& change : changes) {
+    for (const Change& change : changes) {
       std::string line = serialize_change(change);
       line += '\n';
       const std::uint64_t size = log.size + pending.size();

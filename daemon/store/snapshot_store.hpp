@@ -52,6 +52,7 @@ class SnapshotStore {
   // becomes changes.jsonl.1 (.1 -> .2 -> .3, the oldest dropped). A torn
   // last line left by a crash is cut off first. Throws StoreError.
   void append_changes(std::span<const core::MembershipChange> changes) const;
+  void append_changes(std::span<const core::AccountChange> changes) const;
 
   const std::filesystem::path& state_dir() const { return state_dir_; }
   const std::filesystem::path& snapshot_path() const { return snapshot_path_; }
@@ -62,6 +63,8 @@ class SnapshotStore {
  private:
   void move_aside_corrupt(const std::string& parse_error) const;
   void rotate_changes() const;
+  template <typename Change>
+  void append_lines(std::span<const Change> changes) const;
 
   std::filesystem::path state_dir_;
   std::filesystem::path snapshot_path_;

@@ -27,8 +27,8 @@ std::string derived_host(Service service, std::string region, bool fips = false)
 }  // namespace
 
 TEST_CASE("service names, signing names and partitions") {
-  for (auto service :
-       {Service::securityhub, Service::guardduty, Service::detective, Service::sts, Service::organizations}) {
+  for (auto service : {Service::securityhub, Service::guardduty, Service::detective, Service::sts,
+                       Service::organizations, Service::account}) {
     CHECK(parse_service(service_name(service)) == service);
   }
   CHECK_FALSE(parse_service("inspector"));
@@ -84,6 +84,20 @@ TEST_CASE("FIPS where AWS has no FIPS endpoint is a clear error") {
     CHECK_FALSE(result.value);
     CHECK(result.error.find("no FIPS endpoint for guardduty in") != std::string::npos);
   }
+}
+
+TEST_CASE("Account is global: one endpoint per partition, signed for its region, overridable") {
+  CHECK(derived_host(Service::account, "eu-west-1") == "account.us-east-1.amazonaws.com");
+  CHECK(derived_host(Service::account, "cn-north-1") == "account.cn-northwest-1.amazonaws.com.cn");
+  auto resolved = resolve_ok(Service::account, "ap-southeast-2");
+  CHECK(resolved.signing_region == "us-east-1");
+  CHECK(resolved.signing_name == "account");
+  resolved = resolve_ok(
+      Service::account, "eu-west-1", false,
+      {{"AWS_ENDPOINT_URL_ACCOUNT", "http://127.0.0.1:4567"}, {"AWS_ENDPOINT_URL", "http://127.0.0.1:4566"}});
+  CHECK(resolved.source_detail == "AWS_ENDPOINT_URL_ACCOUNT");
+  CHECK(resolved.endpoint.port == 4567);
+  CHECK(resolved.signing_region == "us-east-1");
 }
 
 TEST_CASE("signing region and name") {

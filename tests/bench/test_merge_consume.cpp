@@ -51,10 +51,11 @@ TEST_CASE("merging moved results gives the snapshot merging copied results gives
   auto handed_over = results_with_duplicates();
   const auto moved = merge(std::nullopt, std::move(handed_over), options);
   CHECK(mw::store::serialize(moved) == mw::store::serialize(copied));
-  REQUIRE(moved.memberships.size() == 3);
-  CHECK(moved.memberships[0].account_id == "222222222222");
-  CHECK(moved.memberships[0].status == MemberStatus::ENABLED);
-  CHECK(moved.memberships[0].detail.object().at("detector_id").as_string() ==
+  REQUIRE(moved.memberships.size() == 4);  // and the administrator's own record in its answering source
+  CHECK(moved.memberships[0].status == MemberStatus::ADMINISTRATOR);
+  CHECK(moved.memberships[1].account_id == "222222222222");
+  CHECK(moved.memberships[1].status == MemberStatus::ENABLED);
+  CHECK(moved.memberships[1].detail.object().at("detector_id").as_string() ==
         "0123456789abcdef0123456789abcdef");
-  CHECK(moved.accounts.size() == 4);
+  CHECK(moved.accounts.size() == 5);
 }

@@ -258,6 +258,33 @@ TEST_CASE("regions") {
   CHECK(contains(single_error("aws: {sts_region: nowhere}" + kAdmin), "aws.sts_region"));
 }
 
+TEST_CASE("regions: all, for every administrator or one; --check-config names them") {
+  const auto all = parse_ok(R"(
+aws: {regions: all}
+administrators:
+  - {name: a, account_id: "111111111111"}
+  - {name: b, account_id: "222222222222", regions: [eu-west-1], guardduty_detector_ids: {eu-west-1: abc}}
+  - {name: c, account_id: "333333333333", regions: all, guardduty_detector_ids: {ap-east-1: def}}
+)");
+  CHECK(all.aws.regions_all);
+  CHECK(all.administrators[0].regions_all);
+  CHECK(all.administrators[0].regions.empty());
+  CHECK_FALSE(all.administrators[1].regions_all);
+  CHECK(all.administrators[1].regions == std::vector<std::string>{"eu-west-1"});
+  CHECK(all.administrators[2].regions_all);
+  CHECK(all.administrators[2].guardduty_detector_ids.at("ap-east-1") == "def");
+  CHECK(summarize(all) ==
+        "administrators=3 sources=3 services=3 regions=1 regions_all=111111111111,333333333333");
+  CHECK_FALSE(parse_ok(kAdmin).aws.regions_all);
+  CHECK(contains(single_error("aws: {regions: al}" + kAdmin), "aws.regions"));
+  CHECK(
+      contains(single_error("aws: {regions: [all]}" + kAdmin), "aws.regions[0]: 'all' is not an AWS region"));
+  CHECK(contains(single_error("aws: {endpoints: {acount: 'http://127.0.0.1:1'}}" + kAdmin),
+                 "did you mean 'account'?"));
+  CHECK(parse_ok("aws: {endpoints: {account: 'http://127.0.0.1:1'}}" + kAdmin).aws.endpoints.at("account") ==
+        "http://127.0.0.1:1");
+}
+
 TEST_CASE("services") {
   CHECK(contains(single_error("aws: {services: [guarduty]}" + kAdmin), "did you mean 'guardduty'?"));
   CHECK(contains(single_error("aws: {services: [macie]}" + kAdmin), "unknown service 'macie'"));

@@ -52,7 +52,9 @@ TEST_CASE("changes across three cycles: appeared, changed, vanished, and nothing
                          minute(1))}),
       options);
   CHECK(texts(diff_changes(std::nullopt, first, "T1")) ==
-        std::vector<std::string>{"T1 222222222222 guardduty us-east-1 111111111111 null->INVITED",
+        std::vector<std::string>{"T1 111111111111 guardduty us-east-1 111111111111 null->ADMINISTRATOR",
+                                 "T1 111111111111 securityhub us-east-1 111111111111 null->ADMINISTRATOR",
+                                 "T1 222222222222 guardduty us-east-1 111111111111 null->INVITED",
                                  "T1 222222222222 securityhub us-east-1 111111111111 null->ENABLED",
                                  "T1 333333333333 guardduty us-east-1 111111111111 null->ENABLED"});
 

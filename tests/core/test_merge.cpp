@@ -65,17 +65,20 @@ TEST_CASE("an answering cycle: sources ok, sorted memberships, coverage, totals,
   CHECK(gd->last_attempt_at == "2026-11-21T10:01:00Z");
   CHECK(gd->last_success_at == "2026-11-21T10:01:00Z");
   CHECK_FALSE(gd->error.has_value());
-  CHECK(gd->members == 2);
+  CHECK(gd->members == 3);  // two members and the administrator's own account
   CHECK(gd->not_members == 1);
 
-  REQUIRE(snapshot.memberships.size() == 5);
+  REQUIRE(snapshot.memberships.size() == 7);
   CHECK(std::is_sorted(snapshot.memberships.begin(), snapshot.memberships.end(), membership_order));
-  CHECK(snapshot.memberships[0].account_id == kAcct1);
-  CHECK(snapshot.memberships[0].service == Service::detective);
+  CHECK(snapshot.memberships[0].account_id == kAdminA);
+  CHECK(snapshot.memberships[0].status == MemberStatus::ADMINISTRATOR);
+  CHECK(snapshot.memberships[2].account_id == kAcct1);
+  CHECK(snapshot.memberships[2].service == Service::detective);
   CHECK(std::none_of(snapshot.memberships.begin(), snapshot.memberships.end(),
                      [](const Membership& m) { return m.stale; }));
 
-  REQUIRE(snapshot.accounts.size() == 4);
+  REQUIRE(snapshot.accounts.size() == 5);
+  CHECK(find_account(snapshot, kAdminA)->covered);
   const auto* acct1 = find_account(snapshot, kAcct1);
   REQUIRE(acct1);
   CHECK(acct1->covered);
@@ -105,15 +108,17 @@ TEST_CASE("an answering cycle: sources ok, sorted memberships, coverage, totals,
   CHECK(expected->gaps.size() == 2);
   CHECK_FALSE(expected->name.has_value());
 
-  CHECK(snapshot.totals.accounts == 4);
-  CHECK(snapshot.totals.covered == 1);
+  CHECK(snapshot.totals.accounts == 5);
+  CHECK(snapshot.totals.covered == 2);
+  CHECK(snapshot.totals.inactive == 0);
   CHECK(snapshot.totals.by_service_status.at("guardduty").at("ENABLED") == 2);
   CHECK(snapshot.totals.by_service_status.at("guardduty").at("NOT_MEMBER") == 1);
   CHECK(snapshot.totals.by_service_status.at("detective").at("INVITED") == 1);
   CHECK(snapshot.totals.by_service_status.size() == 2);  // no zero counts
-  CHECK(snapshot.totals.by_service_status.at("guardduty").size() == 2);
+  CHECK(snapshot.totals.by_service_status.at("guardduty").at("ADMINISTRATOR") == 1);
+  CHECK(snapshot.totals.by_service_status.at("guardduty").size() == 3);
   CHECK(snapshot.totals.by_service_status.at("detective").at("ENABLED") == 1);
-  CHECK(snapshot.totals.by_service_status.at("detective").size() == 2);
+  CHECK(snapshot.totals.by_service_status.at("detective").size() == 3);
 }
 
 TEST_CASE("a failed source keeps its last good records stale across cycles, never NOT_MEMBER") {
@@ -144,7 +149,7 @@ TEST_CASE("a failed source keeps its last good records stale across cycles, neve
   REQUIRE(gd->error.has_value());
   CHECK(*gd->error == SourceError{"AccessDeniedException", "denied", 403});
   CHECK(gd->resource == "guardduty-us-east-1");  // carried from the previous snapshot
-  CHECK(gd->members == 1);
+  CHECK(gd->members == 2);                       // the member and the administrator's own record, both stale
   const auto* carried = find_record(second, kAcct1, Service::guardduty, kUsEast, kAdminA);
   REQUIRE(carried);
   CHECK(carried->stale);
@@ -353,7 +358,7 @@ TEST_CASE(
                                        {kAcct3, "closing", "PENDING_CLOSURE"},
                                        {"666666666666", "dev \"quoted\" é", "ACTIVE"}};
   const auto first = merge(std::nullopt, results, options);
-  REQUIRE(first.accounts.size() == 4);
+  REQUIRE(first.accounts.size() == 5);  // and the administrator's own account
   CHECK(find_account(first, kAcct1)->name == "prod");
   CHECK(find_account(first, kAcct1)->organization_status == "ACTIVE");
   for (const auto& never_gap : {kAcct2, kAcct3}) {
@@ -373,7 +378,7 @@ TEST_CASE(
                 {record(kAcct1, Service::guardduty, kUsEast, kAdminA, MemberStatus::ENABLED)}, minute(16))});
   failing.organization_error = SourceError{"AccessDeniedException", "no", 403};
   const auto second = merge(first, failing, options);
-  CHECK(second.accounts.size() == 4);
+  CHECK(second.accounts.size() == 5);
   CHECK(find_account(second, kAcct2)->organization_status == "SUSPENDED");
   CHECK(find_account(second, kAcct2)->gaps.empty());
   CHECK(find_account(second, kAcct1)->name == "prod");
@@ -386,9 +391,10 @@ TEST_CASE(
                                 {record(kAcct1, Service::guardduty, kUsEast, kAdminA, MemberStatus::ENABLED)},
                                 minute(31))}),
             options);
-  REQUIRE(third.accounts.size() == 1);
-  CHECK_FALSE(third.accounts[0].name.has_value());
-  CHECK_FALSE(third.accounts[0].organization_status.has_value());
+  REQUIRE(third.accounts.size() == 2);
+  CHECK(third.accounts[1].account_id == kAcct1);
+  CHECK_FALSE(third.accounts[1].name.has_value());
+  CHECK_FALSE(third.accounts[1].organization_status.has_value());
 }
 
 TEST_CASE("GUARDDUTY_WITHOUT_DETECTIVE only where Detective is polled and answered") {
@@ -466,11 +472,11 @@ TEST_CASE("records of a source are deduplicated and take the source's key") {
                        stray, record(kAcct1, Service::guardduty, kUsEast, kAdminA, MemberStatus::INVITED)},
                       minute(1))}),
       options_of({configured(kAdminA, Service::guardduty, kUsEast)}));
-  REQUIRE(snapshot.memberships.size() == 1);
-  const auto& only = snapshot.memberships[0];
+  REQUIRE(snapshot.memberships.size() == 2);  // and the administrator's own record, first
+  const auto& only = snapshot.memberships[1];
   CHECK(only.source() == SourceKey{kAdminA, Service::guardduty, kUsEast});
   CHECK(only.status == MemberStatus::ENABLED);  // the first real status wins over the unprocessed entry
-  CHECK(snapshot.sources[0].members == 1);
+  CHECK(snapshot.sources[0].members == 2);
 }
 
 // Thousands of records: the deduplication's table grows past its first size.
@@ -486,7 +492,8 @@ TEST_CASE("thousands of accounts each given twice come out once each, the real s
   const auto snapshot =
       merge(std::nullopt, cycle(0, {answered(kAdminA, Service::guardduty, kUsEast, given, minute(1))}),
             options_of({configured(kAdminA, Service::guardduty, kUsEast)}));
-  REQUIRE(snapshot.memberships.size() == kAccounts);
+  REQUIRE(snapshot.memberships.size() == kAccounts + 1);  // and the administrator's own record, last
+  CHECK(snapshot.memberships.back().account_id == kAdminA);
   for (int i = 0; i < kAccounts; ++i) {
     const auto& membership = snapshot.memberships[static_cast<std::size_t>(i)];
     CHECK(membership.account_id == std::to_string(100000000000LL + i));
@@ -561,7 +568,7 @@ TEST_CASE("records come out in membership order, many in reverse order or with I
                                        answered(kAdminA, Service::securityhub, kUsEast, hub, minute(1)),
                                        answered(kAdminB, Service::guardduty, kUsEast, other, minute(1))}),
                              options);
-  REQUIRE(numeric.memberships.size() == 1000 + 334 + 200);
+  REQUIRE(numeric.memberships.size() == 1000 + 334 + 200 + 3);  // and one ADMINISTRATOR record a source
   CHECK(std::is_sorted(numeric.memberships.begin(), numeric.memberships.end(), membership_order));
   CHECK(std::adjacent_find(numeric.memberships.begin(), numeric.memberships.end(),
                            [](const Membership& a, const Membership& b) {
@@ -574,7 +581,7 @@ TEST_CASE("records come out in membership order, many in reverse order or with I
   const auto text =
       merge(std::nullopt, cycle(0, {answered(kAdminA, Service::guardduty, kUsEast, guardduty, minute(1))}),
             options);
-  REQUIRE(text.memberships.size() == 1002);
+  REQUIRE(text.memberships.size() == 1003);
   CHECK(std::is_sorted(text.memberships.begin(), text.memberships.end(), membership_order));
   CHECK(text.memberships.front().account_id == "1000000000000");
   CHECK(text.memberships.back().account_id == "99");

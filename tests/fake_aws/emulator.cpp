@@ -122,6 +122,7 @@ Service guess_service(const aws::HttpRequest& request) {
   if (path.rfind("/members", 0) == 0) return Service::securityhub;
   if (path.rfind("/detector", 0) == 0) return Service::guardduty;
   if (path.rfind("/graph", 0) == 0) return Service::detective;
+  if (path == "/listRegions" || path == "/getRegionOptStatus") return Service::account;
   return Service::sts;
 }
 

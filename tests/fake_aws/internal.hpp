@@ -101,7 +101,7 @@ struct State {
   const Identity* find_identity(const std::string& access_key_id);
 };
 
-// --- services.cpp: Security Hub, GuardDuty, Detective, Organizations ---
+// --- services.cpp: Security Hub, GuardDuty, Detective, Organizations, Account ---
 // Fills call.operation (and batch_size) from the method and path; returns
 // false when no operation of the service matches.
 bool route_operation(Call& call);

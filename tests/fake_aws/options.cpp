@@ -153,8 +153,8 @@ std::string usage() {
   return R"(usage: fake-aws (--world FILE | --generate SPEC) [options]
 
 A local emulator of the AWS APIs memberwatch calls (STS, Security Hub,
-GuardDuty, Detective, Organizations, EC2 instance metadata, container
-credentials), on 127.0.0.1. Stops on SIGINT or SIGTERM.
+GuardDuty, Detective, Organizations, Account, EC2 instance metadata,
+container credentials), on 127.0.0.1. Stops on SIGINT or SIGTERM.
 
   --world FILE          the world to serve (YAML)
   --generate SPEC       generate a world: administrators=N,regions=N,accounts=N,

@@ -87,6 +87,19 @@ ErrorShape shape_of(Service service, ErrorKind kind) {
         default:
           return {400, "AccessDeniedException"};
       }
+    case Service::account:
+      switch (kind) {
+        case ErrorKind::access_denied:
+          return {403, "AccessDeniedException"};
+        case ErrorKind::throttled:
+          return {429, "TooManyRequestsException"};
+        case ErrorKind::internal:
+          return {500, "InternalServerException"};
+        case ErrorKind::unknown_operation:
+          return {404, "UnknownOperationException"};
+        default:
+          return {400, "ValidationException"};
+      }
     case Service::sts:
       switch (kind) {
         case ErrorKind::invalid_input:
@@ -201,6 +214,13 @@ Reply service_error(Service service, ErrorKind kind, std::string_view message, c
       body["__type"] = shape.code;
       body["Message"] = message;
       r = with_body(shape.status, json::serialize(body), "application/x-amz-json-1.1");
+      break;
+    case Service::account:
+      // The model's error shapes: "message" (ValidationException adds
+      // "reason" and "fieldList"), the code in x-amzn-ErrorType.
+      body["message"] = message;
+      r = with_body(shape.status, json::serialize(body), "application/json");
+      r.headers.emplace_back("x-amzn-ErrorType", shape.code);
       break;
     case Service::sts:
       r = with_body(

@@ -1,8 +1,9 @@
-// Security Hub, GuardDuty, Detective and Organizations operations, with the
-// field names, limits and errors of their botocore models.
+// Security Hub, GuardDuty, Detective, Organizations and Account operations,
+// with the field names, limits and errors of their botocore models.
 
 #include <algorithm>
 #include <charconv>
+#include <set>
 #include <variant>
 
 #include "aws/crypto.hpp"
@@ -71,6 +72,16 @@ std::variant<std::int64_t, Rejection> max_results(Service service, std::optional
     default:
       return Rejection{ErrorKind::invalid_input, range_message(*text, "MaxResults", limits), {}};
   }
+}
+
+// The account model's ValidationException: message, reason and fieldList.
+Rejection account_validation(std::string_view field, std::string_view value, std::string_view constraint) {
+  const auto message = "Value '" + std::string(value) + "' at '" + std::string(field) +
+                       "' failed to satisfy constraint: " + std::string(constraint);
+  json::array fields{json::object{{"name", field}, {"message", message}}};
+  return Rejection{ErrorKind::invalid_input,
+                   "1 validation error detected: " + message,
+                   {{"reason", "fieldValidationFailed"}, {"fieldList", std::move(fields)}}};
 }
 
 std::optional<std::string> json_field_text(const json::object& body, std::string_view key) {
@@ -200,6 +211,8 @@ std::variant<Page, Rejection> paginate(const Call& call, std::size_t total, std:
                            "You specified an invalid value for nextToken. You must get the value from the "
                            "response to a previous call to the API.",
                            {{"Reason", "INVALID_NEXT_TOKEN"}}};
+        case Service::account:
+          return account_validation("NextToken", *token, "Member must be a token from a previous response");
         default:
           return Rejection{ErrorKind::invalid_input, "The NextToken value is not valid.", {}};
       }
@@ -566,9 +579,11 @@ Reply organizations_list_accounts(const State& state, const Call& call, const Co
         {"Id", a.id},
         {"Arn", "arn:aws:organizations::" + org->management_account_id + ":account/" + org->id + "/" + a.id},
         {"Email", a.email},
-        {"Name", a.name},
-        {"Status", a.status},
-        {"JoinedMethod", a.joined_method}};
+        {"Name", a.name}};
+    // State replaced Status (retired 2026-09-09); each only when the world has it.
+    if (a.state && !a.state->empty()) o["State"] = *a.state;
+    if (a.status && !a.status->empty()) o["Status"] = *a.status;
+    o["JoinedMethod"] = a.joined_method;
     // json 1.1 timestamps are epoch seconds.
     if (const auto joined = parse_iso8601(a.joined_timestamp)) {
       const auto ms =
@@ -580,6 +595,103 @@ Reply organizations_list_accounts(const State& state, const Call& call, const Co
   json::object out{{"Accounts", std::move(accounts)}};
   if (p.next_token) out["NextToken"] = *p.next_token;
   return json11_ok(out);
+}
+
+// --- Account --------------------------------------------------------------
+
+constexpr std::int64_t kListRegionsMaxResults = 50;  // ListRegionsRequestMaxResultsInteger
+constexpr std::int64_t kListRegionsPageSize = 20;    // the model documents no default
+constexpr std::size_t kListRegionsNextTokenMax = 1000;
+
+Reply account_list_regions(const State& state, const Call& call, const Context& ctx) {
+  const auto& caller = call.caller->account_id;
+  const auto denied = [&] {
+    return service_error(call.service, ErrorKind::access_denied,
+                         "User: " + call.caller->arn +
+                             " is not authorized to perform: account:ListRegions (no identity-based policy "
+                             "allows the account:ListRegions action)",
+                         ctx);
+  };
+  if (const auto entry = state.world.account_regions.find(caller);
+      entry != state.world.account_regions.end() && entry->second.denied)
+    return denied();
+  auto parsed = parse_body(call);
+  if (auto* r = std::get_if<Rejection>(&parsed)) return reject(call, *r, ctx);
+  const auto& body = std::get<json::object>(parsed);
+
+  std::string account = caller;
+  if (const auto* id = body.if_contains("AccountId"); id && !id->is_null()) {
+    if (!id->is_string() || !is_account_id(id->as_string()))
+      return reject(call,
+                    account_validation("AccountId", json_field_text(body, "AccountId").value_or(""),
+                                       "Member must satisfy regular expression pattern: \\d{12}"),
+                    ctx);
+    account = std::string(id->as_string());
+  }
+  std::int64_t page_size = kListRegionsPageSize;
+  if (const auto text = json_field_text(body, "MaxResults")) {
+    std::int64_t value = 0;
+    const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+    const bool number = ec == std::errc() && end == text->data() + text->size();
+    if (!number || value < 1 || value > kListRegionsMaxResults)
+      return reject(
+          call,
+          account_validation("MaxResults", *text,
+                             number && value < 1 ? "Member must have value greater than or equal to 1"
+                                                 : "Member must have value less than or equal to " +
+                                                       std::to_string(kListRegionsMaxResults)),
+          ctx);
+    page_size = value;
+  }
+  std::set<std::string> wanted;
+  if (const auto* filter = body.if_contains("RegionOptStatusContains"); filter && !filter->is_null()) {
+    const auto enum_constraint =
+        "Member must satisfy constraint: [Member must satisfy enum value set: [ENABLED, ENABLING, DISABLING, "
+        "DISABLED, ENABLED_BY_DEFAULT]]";
+    if (!filter->is_array())
+      return reject(call,
+                    account_validation("RegionOptStatusContains", json::serialize(*filter), enum_constraint),
+                    ctx);
+    for (const auto& item : filter->as_array()) {
+      if (!item.is_string() || !is_region_opt_status(item.as_string()))
+        return reject(
+            call, account_validation("RegionOptStatusContains", json::serialize(*filter), enum_constraint),
+            ctx);
+      wanted.insert(std::string(item.as_string()));
+    }
+  }
+  const auto token = json_field_text(body, "NextToken");
+  if (token && token->size() > kListRegionsNextTokenMax)
+    return reject(call,
+                  account_validation("NextToken", *token,
+                                     "Member must have length less than or equal to " +
+                                         std::to_string(kListRegionsNextTokenMax)),
+                  ctx);
+
+  // Another account's regions: only the organization's management account
+  // may ask, and only for an account of its organization.
+  if (account != caller) {
+    const auto& org = state.world.organization;
+    const bool allowed = org && org->management_account_id == caller &&
+                         std::any_of(org->accounts.begin(), org->accounts.end(),
+                                     [&](const OrganizationAccount& a) { return a.id == account; });
+    if (!allowed) return denied();
+  }
+
+  std::vector<std::pair<std::string, std::string>> listed;  // sorted by name: regions_of is a map
+  for (const auto& [region, status] : state.world.regions_of(account))
+    if (wanted.empty() || wanted.count(status)) listed.emplace_back(region, status);
+  std::string filter_scope;
+  for (const auto& status : wanted) filter_scope += status + ",";
+  auto page = paginate(call, listed.size(), page_size, token, page_scope(call, account, filter_scope));
+  if (auto* r = std::get_if<Rejection>(&page)) return reject(call, *r, ctx);
+  const auto& p = std::get<Page>(page);
+  json::array regions;
+  for (auto i = p.begin; i < p.end; ++i)
+    regions.push_back(json::object{{"RegionName", listed[i].first}, {"RegionOptStatus", listed[i].second}});
+  json::object out{{"Regions", std::move(regions)}};
+  if (p.next_token) out["NextToken"] = *p.next_token;
+  return rest_json_ok(out);
 }
 
 }  // namespace
@@ -625,6 +737,9 @@ bool route_operation(Call& call) {
         call.operation = "ListAccounts";
       break;
     }
+    case Service::account:
+      if (is("POST", "/listRegions")) call.operation = "ListRegions";
+      break;
     case Service::sts:
       break;
   }
@@ -646,6 +761,8 @@ Reply handle_service_call(State& state, Call& call, const Context& ctx) {
                                              : detective_get_members(state, call, ctx);
     case Service::organizations:
       return organizations_list_accounts(state, call, ctx);
+    case Service::account:
+      return account_list_regions(state, call, ctx);
     case Service::sts:
       break;
   }

@@ -4,12 +4,19 @@ service models, drive every emulated operation against a fake-aws started on
 port 0, walk every paginator, see errors as the right ClientError codes, and
 have a tampered signature rejected.
 
-usage: test_boto3.py FAKE_AWS_BINARY WORLD_YAML
+Where Debian's botocore predates an operation or a member (Account
+ListRegions, Organizations' Account.State), the request is signed with
+botocore's own SigV4 signer and the JSON answer is checked member by member
+against the current botocore models in AWS_API_DIR (the shared aws-api
+folder).
+
+usage: test_boto3.py FAKE_AWS_BINARY WORLD_YAML [AWS_API_DIR]
 """
 
 import datetime
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -22,8 +29,10 @@ import urllib.request
 import boto3
 import botocore
 import botocore.auth
+import botocore.awsrequest
 import botocore.credentials
 import botocore.exceptions
+import botocore.session
 import botocore.utils
 from botocore.config import Config
 
@@ -36,6 +45,11 @@ GRAPH = "arn:aws:detective:us-east-1:111111111111:graph:0123456789abcdef01234567
 DETECTOR = "12abc34d567e8fa901bc2d34e56789f0"
 DETECTOR_EU = "34abc34d567e8fa901bc2d34e56789f0"
 NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"})
+MGMT_ROLE = "arn:aws:iam::444444444444:role/org-read"
+ADMIN_TWO_KEY = ("AKIAFAKEADMIN0000002", "admin-two-secret")
+# The current botocore models (set by main from AWS_API_DIR).
+MODELS = {}
+PAGINATORS = {}
 
 
 class FakeAws:
@@ -101,6 +115,138 @@ def expect_error(code, call, *args, status=None, message=None, **kwargs):
 def walk(client, operation, **kwargs):
     pages = list(client.get_paginator(operation).paginate(**kwargs))
     return pages
+
+
+# --- Raw signed requests, checked against the current models ------------------
+#
+# Debian's botocore (1.29) has no Account ListRegions and no Organizations
+# Account.State: its client cannot call the one, and its parser drops the
+# other. These requests are signed by botocore's SigV4Auth, as its clients
+# sign, and every member of the answer is checked against the current model.
+
+def botocore_has(service, operation, shape=None, member=None):
+    model = botocore.session.get_session().get_service_model(service)
+    if operation not in model.operation_names:
+        return False
+    return shape is None or member in model.shape_for(shape).members
+
+
+def check_shape(model, shape_name, value, where):
+    """Every member of `value` exists in the model's shape, with its type."""
+    shape = model["shapes"][shape_name]
+    kind = shape["type"]
+    if kind == "structure":
+        assert isinstance(value, dict), "%s: expected an object for %s, got %r" % (where, shape_name, value)
+        members = shape["members"]
+        for key, item in value.items():
+            assert key in members, "%s.%s: not a member of %s (%s)" % (where, key, shape_name, sorted(members))
+            assert "location" not in members[key], "%s.%s: a %s member in the body" % (
+                where, key, members[key]["location"])
+            check_shape(model, members[key]["shape"], item, "%s.%s" % (where, key))
+        for key in shape.get("required", []):
+            if "location" not in members[key]:
+                assert key in value, "%s: required member %s missing" % (where, key)
+    elif kind == "list":
+        assert isinstance(value, list), "%s: expected a list, got %r" % (where, value)
+        for i, item in enumerate(value):
+            check_shape(model, shape["member"]["shape"], item, "%s[%d]" % (where, i))
+    elif kind == "map":
+        assert isinstance(value, dict), "%s: expected a map, got %r" % (where, value)
+        for key, item in value.items():
+            check_shape(model, shape["key"]["shape"], key, "%s key" % where)
+            check_shape(model, shape["value"]["shape"], item, "%s.%s" % (where, key))
+    elif kind == "string":
+        assert isinstance(value, str), "%s: expected a string, got %r" % (where, value)
+        if "enum" in shape:
+            assert value in shape["enum"], "%s: %r not in %s" % (where, value, shape["enum"])
+        if "pattern" in shape:  # Smithy patterns are not anchored unless they say so
+            assert re.search(shape["pattern"], value), "%s: %r does not match %s" % (where, value, shape["pattern"])
+        assert shape.get("min", 0) <= len(value) <= shape.get("max", len(value)), "%s: length of %r" % (where, value)
+    elif kind in ("integer", "long"):
+        assert isinstance(value, int) and not isinstance(value, bool), "%s: not an integer: %r" % (where, value)
+        assert shape.get("min", value) <= value <= shape.get("max", value), "%s: %r out of range" % (where, value)
+    elif kind in ("double", "float"):
+        assert isinstance(value, (int, float)) and not isinstance(value, bool), "%s: %r" % (where, value)
+    elif kind == "boolean":
+        assert isinstance(value, bool), "%s: expected a boolean, got %r" % (where, value)
+    elif kind == "timestamp":  # JSON protocols: epoch seconds unless the shape says otherwise
+        assert "timestampFormat" not in shape, "%s: %s" % (where, shape)
+        assert isinstance(value, (int, float)) and not isinstance(value, bool), "%s: %r" % (where, value)
+    else:
+        raise AssertionError("%s: shape type %s not handled" % (where, kind))
+
+
+class RawResponse:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.json = json.loads(body) if body else None
+
+    def error_code(self):
+        return self.headers.get("x-amzn-ErrorType", "").split(":")[0] or (self.json or {}).get("__type")
+
+
+def signed_call(fake, creds, service, path, body, headers):
+    """POSTs `body` as JSON, signed with botocore's SigV4Auth for us-east-1."""
+    request = botocore.awsrequest.AWSRequest(method="POST", url=fake.url + path, data=json.dumps(body).encode(),
+                                             headers=headers)
+    botocore.auth.SigV4Auth(creds, service, "us-east-1").add_auth(request)
+    prepared = request.prepare()
+    raw = urllib.request.Request(prepared.url, data=prepared.body, headers=dict(prepared.headers.items()),
+                                 method="POST")
+    try:
+        with urllib.request.urlopen(raw, timeout=10) as response:
+            return RawResponse(response.status, response.headers, response.read().decode())
+    except urllib.error.HTTPError as e:
+        return RawResponse(e.code, e.headers, e.read().decode())
+
+
+def list_regions(fake, creds, **params):
+    """Account ListRegions (rest-json, POST /listRegions), checked against the model."""
+    model = MODELS["account"]
+    operation = model["operations"]["ListRegions"]
+    assert operation["http"]["method"] == "POST" and operation["http"]["requestUri"] == "/listRegions"
+    request_members = model["shapes"][operation["input"]["shape"]]["members"]
+    assert set(params) <= set(request_members), "not members of ListRegionsRequest: %s" % params
+    response = signed_call(fake, creds, model["metadata"]["signingName"], "/listRegions", params,
+                           {"Content-Type": "application/json"})
+    assert response.headers.get("x-amzn-RequestId"), "no request id"
+    if response.status == 200:
+        check_shape(model, operation["output"]["shape"], response.json, "ListRegionsResponse")
+    else:
+        code = response.error_code()
+        assert code in [e["shape"] for e in operation["errors"]], "%s is not an error of ListRegions" % code
+        assert model["shapes"][code]["error"]["httpStatusCode"] == response.status, (code, response.status)
+        check_shape(model, code, response.json, code)
+    return response
+
+
+def walk_raw(call, service, operation, **params):
+    """Follows the model's paginator for `operation`: every page, in order."""
+    paginator = PAGINATORS[service][operation]
+    pages = []
+    while True:
+        response = call(**params)
+        assert response.status == 200, (response.status, response.body)
+        pages.append(response.json)
+        token = response.json.get(paginator["output_token"])
+        if not token:
+            return pages
+        params[paginator["input_token"]] = token
+
+
+def list_accounts_raw(fake, creds, **params):
+    """Organizations ListAccounts (json 1.1), checked against the current model."""
+    model = MODELS["organizations"]
+    metadata = model["metadata"]
+    response = signed_call(fake, creds, metadata.get("signingName", metadata["endpointPrefix"]), "/", params, {
+        "Content-Type": "application/x-amz-json-1.1",
+        "X-Amz-Target": "%s.ListAccounts" % metadata["targetPrefix"]})
+    if response.status == 200:
+        check_shape(model, model["operations"]["ListAccounts"]["output"]["shape"], response.json,
+                    "ListAccountsResponse")
+    return response
 
 
 # --- STS -------------------------------------------------------------------
@@ -314,15 +460,20 @@ def test_detective_errors(fake):
 # --- Organizations -----------------------------------------------------------
 
 def test_organizations_list_accounts(fake):
-    org = assume(fake, "arn:aws:iam::444444444444:role/org-read", None).client(
-        "organizations", endpoint_url=fake.url)
+    org = assume(fake, MGMT_ROLE, None).client("organizations", endpoint_url=fake.url)
     pages = walk(org, "list_accounts", PaginationConfig={"PageSize": 2})
     assert len(pages) == 4
     accounts = [a for p in pages for a in p["Accounts"]]
     assert len(accounts) == 7
     by_id = {a["Id"]: a for a in accounts}
-    assert by_id["100000000002"]["Status"] == "SUSPENDED"
+    # Status, retired on 2026-09-09, only where the world still gives it.
     assert by_id["100000000003"]["Status"] == "PENDING_CLOSURE"
+    assert by_id["100000000004"]["Status"] == "ACTIVE"
+    for account in ("100000000001", "100000000002", "100000000005"):
+        assert "Status" not in by_id[account], by_id[account]
+    if botocore_has("organizations", "ListAccounts", "Account", "State"):
+        assert by_id["100000000002"]["State"] == "SUSPENDED"
+        assert "State" not in by_id["100000000004"]
     assert by_id["100000000001"]["JoinedTimestamp"] == datetime.datetime(
         2020, 1, 2, 3, 4, 5, 678000, tzinfo=datetime.timezone.utc), by_id["100000000001"]["JoinedTimestamp"]
     assert by_id["100000000001"]["Arn"] == "arn:aws:organizations::444444444444:account/o-fakeaws0001/100000000001"
@@ -330,6 +481,95 @@ def test_organizations_list_accounts(fake):
     assert e.response.get("Reason") == "MAX_VALUE_EXCEEDED", e.response
     not_management = assume(fake).client("organizations", endpoint_url=fake.url)
     expect_error("AccessDeniedException", not_management.list_accounts, status=400)
+
+
+def test_organizations_list_accounts_state(fake):
+    # Account.State is newer than Debian's botocore: raw requests, the
+    # current model's paginator and shapes.
+    creds = assume(fake, MGMT_ROLE, None).get_credentials().get_frozen_credentials()
+    pages = walk_raw(lambda **p: list_accounts_raw(fake, creds, **p), "organizations", "ListAccounts",
+                     MaxResults=3)
+    assert len(pages) == 3, pages
+    by_id = {a["Id"]: a for p in pages for a in p["Accounts"]}
+    assert len(by_id) == 7
+    expected = {  # id: (State, Status); None: the member is absent
+        "100000000001": ("ACTIVE", None),
+        "100000000002": ("SUSPENDED", None),
+        "100000000003": ("PENDING_CLOSURE", "PENDING_CLOSURE"),
+        "100000000004": (None, "ACTIVE"),
+        "100000000005": (None, None),
+        "111111111111": ("ACTIVE", None),
+        "444444444444": ("ACTIVE", None),
+    }
+    for account, (state, status) in expected.items():
+        got = by_id[account]
+        assert got.get("State") == state and got.get("Status") == status, got
+        assert ("State" in got) == (state is not None) and ("Status" in got) == (status is not None), got
+    assert by_id["100000000002"]["JoinedMethod"] == "INVITED"
+    assert by_id["100000000001"]["JoinedTimestamp"] == 1577934245.678, by_id["100000000001"]
+
+
+# --- Account ------------------------------------------------------------------
+
+ADMIN_REGIONS = [("af-south-1", "DISABLING"), ("ap-east-1", "DISABLED"), ("eu-south-1", "ENABLED"),
+                 ("eu-west-1", "ENABLED_BY_DEFAULT"), ("me-central-1", "ENABLING"), ("us-east-1", "ENABLED_BY_DEFAULT")]
+DEFAULT_REGIONS = ["ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1", "ap-southeast-1",
+                   "ap-southeast-2", "ca-central-1", "eu-central-1", "eu-north-1", "eu-west-1", "eu-west-2",
+                   "eu-west-3", "sa-east-1", "us-east-1", "us-east-2", "us-west-1", "us-west-2"]
+
+
+def regions_of(pages):
+    return [(r["RegionName"], r["RegionOptStatus"]) for p in pages for r in p["Regions"]]
+
+
+def test_account_list_regions_paginator(fake):
+    creds = assume(fake).get_credentials().get_frozen_credentials()
+    call = lambda **p: list_regions(fake, creds, **p)
+    pages = walk_raw(call, "account", "ListRegions", MaxResults=2)
+    assert len(pages) == 3, pages
+    for page in pages[:-1]:
+        token = page["NextToken"]
+        assert "+" in token and "/" in token and "=" in token, token
+    assert "NextToken" not in pages[-1]
+    assert regions_of(pages) == ADMIN_REGIONS, regions_of(pages)
+    assert regions_of([call().json]) == ADMIN_REGIONS  # one page of 20 by default
+    enabled = walk_raw(call, "account", "ListRegions", RegionOptStatusContains=["ENABLED", "ENABLED_BY_DEFAULT"],
+                       MaxResults=1)
+    assert regions_of(enabled) == [r for r in ADMIN_REGIONS if r[1] in ("ENABLED", "ENABLED_BY_DEFAULT")]
+    assert len(enabled) == 3
+    # An account without regions of its own: the 17 default regions, and the
+    # world's opt-in region disabled.
+    base = session().get_credentials().get_frozen_credentials()
+    pages = walk_raw(lambda **p: list_regions(fake, base, **p), "account", "ListRegions")
+    assert len(pages) == 1
+    assert regions_of(pages) == sorted([(r, "ENABLED_BY_DEFAULT") for r in DEFAULT_REGIONS] +
+                                       [("ap-east-1", "DISABLED")]), regions_of(pages)
+    if botocore_has("account", "ListRegions"):
+        client = assume(fake).client("account", endpoint_url=fake.url)
+        walked = walk(client, "list_regions", PaginationConfig={"PageSize": 2})
+        assert [(r["RegionName"], r["RegionOptStatus"]) for p in walked for r in p["Regions"]] == ADMIN_REGIONS
+    log = [e for e in fake.log() if e["service"] == "account"]
+    assert log and all(e["operation"] == "ListRegions" and e["region"] == "us-east-1" for e in log), log
+    assert {ADMIN, "999999999999"} <= {e["account_id"] for e in log}, log
+
+
+def test_account_list_regions_errors(fake):
+    creds = assume(fake).get_credentials().get_frozen_credentials()
+    for params, field in (({"MaxResults": 51}, "MaxResults"), ({"MaxResults": 0}, "MaxResults"),
+                          ({"RegionOptStatusContains": ["ENABLED", "BOGUS"]}, "RegionOptStatusContains"),
+                          ({"NextToken": "not-a-token"}, "NextToken"), ({"AccountId": "12345"}, "AccountId")):
+        response = list_regions(fake, creds, **params)
+        assert response.status == 400 and response.error_code() == "ValidationException", response.body
+        assert response.json["reason"] == "fieldValidationFailed", response.json
+        assert response.json["fieldList"][0]["name"] == field, response.json
+    denied = list_regions(fake, botocore.credentials.ReadOnlyCredentials(*ADMIN_TWO_KEY, None))
+    assert denied.status == 403 and denied.error_code() == "AccessDeniedException", denied.body
+    assert "account:ListRegions" in denied.json["message"], denied.json
+    other = list_regions(fake, creds, AccountId=ADMIN_TWO)
+    assert other.status == 403 and other.error_code() == "AccessDeniedException", other.body
+    management = assume(fake, MGMT_ROLE, None).get_credentials().get_frozen_credentials()
+    managed = list_regions(fake, management, AccountId=ADMIN, RegionOptStatusContains=["DISABLED"])
+    assert managed.status == 200 and regions_of([managed.json]) == [("ap-east-1", "DISABLED")], managed.body
 
 
 # --- Signatures and credentials ---------------------------------------------
@@ -446,7 +686,8 @@ def test_faults_and_throttling(binary, world):
                    "--fault", "guardduty.ListDetectors@us-east-1:reset_rate=1",
                    "--fault", "guardduty.ListDetectors@eu-west-1:truncate_rate=1",
                    "--fault", "detective.ListGraphs@us-east-1:trickle_rate=1,trickle_ms=400",
-                   "--fault", "detective.ListGraphs@eu-west-1:latency_ms=1500")
+                   "--fault", "detective.ListGraphs@eu-west-1:latency_ms=1500",
+                   "--fault", "account.ListRegions:error_rate=1")
     try:
         creds = assume(fake).get_credentials().get_frozen_credentials()
 
@@ -487,6 +728,9 @@ def test_faults_and_throttling(binary, world):
             raise AssertionError("latency beyond the read timeout gave an answer")
         except botocore.exceptions.ReadTimeoutError:
             pass
+        failed = list_regions(fake, creds)
+        assert failed.status == 500 and failed.error_code() == "InternalServerException", failed.body
+        assert fake.log()[-1]["fault"] == "error" and fake.log()[-1]["service"] == "account", fake.log()[-1]
         faults = {e["fault"] for e in fake.log()}
         assert {"throttle", "error", "reset", "truncate", "trickle"} <= faults, faults
     finally:
@@ -495,6 +739,13 @@ def test_faults_and_throttling(binary, world):
 
 def main():
     binary, world = sys.argv[1], sys.argv[2]
+    models = sys.argv[3] if len(sys.argv) > 3 else os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "aws-api")
+    for service in ("account", "organizations"):
+        with open(os.path.join(models, service + ".json")) as f:
+            MODELS[service] = json.load(f)
+    with open(os.path.join(models, "paginators.json")) as f:
+        PAGINATORS.update(json.load(f))
     for key in list(os.environ):
         if key.startswith("AWS_"):
             del os.environ[key]

@@ -1,10 +1,14 @@
 #include <doctest/doctest.h>
 
 #include <boost/json.hpp>
+#include <map>
+#include <string>
+#include <vector>
 
 #include "aws/sigv4.hpp"
 #include "aws/uri.hpp"
 #include "emulator.hpp"
+#include "options.hpp"
 
 using namespace mw::fake_aws;
 namespace aws = mw::aws;
@@ -380,4 +384,278 @@ TEST_CASE_FIXTURE(Fixture, "unsigned requests: missing token, IMDS off, web iden
                      "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%"
                      "3A111111111111%3Arole%2Fread&RoleSessionName=pod&WebIdentityToken=nope");
   CHECK(emulator.handle(web).body.find("<Code>InvalidIdentityToken</Code>") != std::string::npos);
+}
+
+// --- Organizations ListAccounts and Account ListRegions ---------------------------
+
+namespace {
+
+const char* kAccountWorld = R"(
+credentials:
+  - {access_key_id: AKIDADMIN000000000001, secret_access_key: admin-secret, account_id: "111111111111"}
+  - {access_key_id: AKIDOTHER000000000001, secret_access_key: other-secret, account_id: "222222222222"}
+  - {access_key_id: AKIDMGMT0000000000001, secret_access_key: mgmt-secret, account_id: "444444444444"}
+  - {access_key_id: AKIDDENIED0000000001, secret_access_key: denied-secret, account_id: "555555555555"}
+opt_in_regions: [ap-east-1]
+organization:
+  id: o-fakeaws0001
+  management_account_id: "444444444444"
+  accounts:
+    - {id: "100000000001", state: ACTIVE}
+    - {id: "100000000002", state: null, status: SUSPENDED}
+    - {id: "100000000003", state: PENDING_CLOSURE, status: PENDING_CLOSURE}
+    - {id: "100000000004", state: ""}
+    - {id: "111111111111"}
+    - {id: "222222222222", state: PENDING_ACTIVATION}
+    - {id: "555555555555", state: ACTIVE}
+account_regions:
+  "111111111111":
+    denied: false
+    regions: {us-east-1: ENABLED_BY_DEFAULT, eu-west-1: ENABLED_BY_DEFAULT, ap-east-1: DISABLED, eu-south-1: ENABLED,
+              me-central-1: ENABLING, af-south-1: DISABLING, il-central-1: ENABLED}
+  "555555555555": {denied: true}
+)";
+
+const aws::Credentials kOther = credentials("AKIDOTHER000000000001", "other-secret");
+const aws::Credentials kManagement = credentials("AKIDMGMT0000000000001", "mgmt-secret");
+const aws::Credentials kDenied = credentials("AKIDDENIED0000000001", "denied-secret");
+
+World account_world(bool throttling = false) {
+  auto world = parse_world(kAccountWorld);
+  if (!throttling) world.throttles.erase(Service::account);
+  return world;
+}
+
+struct AccountFixture {
+  TimePoint now = kNow;
+  Emulator emulator{account_world(), EmulatorOptions{1, [this] { return now; }, nullptr}};
+
+  Reply list_regions(const json::object& body, const aws::Credentials& creds = kAdmin) {
+    return emulator.handle(signed_request(request("POST", "/listRegions", json::serialize(body)), "account",
+                                          "us-east-1", creds));
+  }
+};
+
+std::vector<std::string> region_names(const Reply& reply) {
+  std::vector<std::string> names;
+  const auto body = body_of(reply);
+  for (const auto& region : body.at("Regions").as_array())
+    names.emplace_back(region.at("RegionName").as_string());
+  return names;
+}
+
+// The model's ValidationException: 400, message, reason and the field.
+void check_validation(const Reply& reply, std::string_view field) {
+  CHECK(reply.status == 400);
+  CHECK(header(reply, "x-amzn-ErrorType") == "ValidationException");
+  const auto body = body_of(reply);
+  CHECK(std::string(body.at("message").as_string()).rfind("1 validation error detected: ", 0) == 0);
+  CHECK(body.at("reason") == "fieldValidationFailed");
+  CHECK(body.at("fieldList").as_array().at(0).at("name").as_string() == field);
+}
+
+}  // namespace
+
+TEST_CASE("Organizations ListAccounts: State and Status each only when the world gives them") {
+  Emulator emulator(account_world(), EmulatorOptions{1, [] { return kNow; }, nullptr});
+  auto r = request("POST", "/", "{}");
+  r.set_header("Content-Type", "application/x-amz-json-1.1");
+  r.set_header("X-Amz-Target", "AWSOrganizationsV20161128.ListAccounts");
+  const auto reply = emulator.handle(signed_request(r, "organizations", "us-east-1", kManagement));
+  REQUIRE(reply.status == 200);
+  std::map<std::string, json::object> by_id;
+  const auto body = body_of(reply);
+  for (const auto& a : body.at("Accounts").as_array())
+    by_id[std::string(a.at("Id").as_string())] = a.as_object();
+  REQUIRE(by_id.size() == 7);
+  const auto& state_only = by_id.at("100000000001");
+  CHECK(state_only.at("State") == "ACTIVE");
+  CHECK_FALSE(state_only.contains("Status"));
+  const auto& status_only = by_id.at("100000000002");
+  CHECK_FALSE(status_only.contains("State"));
+  CHECK(status_only.at("Status") == "SUSPENDED");
+  const auto& both = by_id.at("100000000003");
+  CHECK(both.at("State") == "PENDING_CLOSURE");
+  CHECK(both.at("Status") == "PENDING_CLOSURE");
+  const auto& neither = by_id.at("100000000004");
+  CHECK_FALSE(neither.contains("State"));
+  CHECK_FALSE(neither.contains("Status"));
+  CHECK(by_id.at("111111111111").at("State") == "ACTIVE");  // the default
+  CHECK(by_id.at("222222222222").at("State") == "PENDING_ACTIVATION");
+  CHECK(state_only.at("JoinedMethod") == "CREATED");
+  CHECK(state_only.at("Arn") == "arn:aws:organizations::444444444444:account/o-fakeaws0001/100000000001");
+}
+
+TEST_CASE_FIXTURE(AccountFixture,
+                  "Account ListRegions: every page, sorted, with NextToken bound to the listing") {
+  std::vector<std::string> names;
+  std::vector<std::string> tokens;
+  json::object body{{"MaxResults", 3}};
+  for (int page = 0; page < 10; ++page) {
+    const auto reply = list_regions(body);
+    REQUIRE(reply.status == 200);
+    CHECK(header(reply, "Content-Type") == "application/json");
+    const auto out = body_of(reply);
+    CHECK(out.at("Regions").as_array().size() <= 3);
+    for (const auto& name : region_names(reply)) names.push_back(name);
+    if (!out.contains("NextToken")) break;
+    tokens.emplace_back(out.at("NextToken").as_string());
+    body["NextToken"] = tokens.back();
+  }
+  CHECK(names == std::vector<std::string>{"af-south-1", "ap-east-1", "eu-south-1", "eu-west-1",
+                                          "il-central-1", "me-central-1", "us-east-1"});
+  REQUIRE(tokens.size() == 2);
+  for (const auto& token : tokens) {
+    CHECK(token.find('+') != std::string::npos);
+    CHECK(token.find('/') != std::string::npos);
+    CHECK(token.find('=') != std::string::npos);
+  }
+  const auto first = body_of(list_regions({}));
+  CHECK(first.at("Regions").as_array().at(0) ==
+        json::value(json::object{{"RegionName", "af-south-1"}, {"RegionOptStatus", "DISABLING"}}));
+  CHECK_FALSE(first.contains("NextToken"));
+
+  // A token of another listing (another filter, another caller), a made-up
+  // one and one longer than the model allows are all rejected.
+  check_validation(
+      list_regions({{"NextToken", tokens[0]}, {"RegionOptStatusContains", json::array{"ENABLED"}}}),
+      "NextToken");
+  check_validation(list_regions({{"NextToken", tokens[0]}, {"AccountId", "100000000001"}}, kManagement),
+                   "NextToken");
+  check_validation(list_regions({{"NextToken", "bm90IGEgdG9rZW4="}}), "NextToken");
+  check_validation(list_regions({{"NextToken", std::string(1001, 'A')}}), "NextToken");
+
+  // Without MaxResults a page holds 20 regions.
+  auto world = account_world();
+  auto& many = world.account_regions["111111111111"].regions.emplace();
+  for (int i = 1; i <= 25; ++i) many["xx-test-" + std::to_string(i)] = "ENABLED";
+  emulator.set_world(world);
+  const auto full = list_regions({});
+  CHECK(region_names(full).size() == 20);
+  const auto rest = list_regions({{"NextToken", body_of(full).at("NextToken")}, {"MaxResults", 50}});
+  CHECK(region_names(rest).size() == 5);
+  CHECK_FALSE(body_of(rest).contains("NextToken"));
+}
+
+TEST_CASE_FIXTURE(AccountFixture, "Account ListRegions: RegionOptStatusContains filters, pages included") {
+  CHECK(region_names(list_regions({{"RegionOptStatusContains", json::array{"ENABLED"}}})) ==
+        std::vector<std::string>{"eu-south-1", "il-central-1"});
+  CHECK(region_names(
+            list_regions({{"RegionOptStatusContains", json::array{"ENABLING", "DISABLING", "DISABLED"}}})) ==
+        std::vector<std::string>{"af-south-1", "ap-east-1", "me-central-1"});
+  CHECK(region_names(list_regions({{"RegionOptStatusContains", json::array{"ENABLED_BY_DEFAULT"}}})) ==
+        std::vector<std::string>{"eu-west-1", "us-east-1"});
+  CHECK(region_names(list_regions({{"RegionOptStatusContains", json::array{}}})).size() == 7);
+  const auto first = list_regions(
+      {{"RegionOptStatusContains", json::array{"ENABLED", "ENABLED_BY_DEFAULT"}}, {"MaxResults", 3}});
+  CHECK(region_names(first) == std::vector<std::string>{"eu-south-1", "eu-west-1", "il-central-1"});
+  const auto second = list_regions({{"RegionOptStatusContains", json::array{"ENABLED_BY_DEFAULT", "ENABLED"}},
+                                    {"MaxResults", 3},
+                                    {"NextToken", body_of(first).at("NextToken")}});
+  CHECK(region_names(second) == std::vector<std::string>{"us-east-1"});
+  const auto other = list_regions({{"RegionOptStatusContains", json::array{"DISABLED"}}}, kOther);
+  CHECK(region_names(other) == std::vector<std::string>{"ap-east-1"});
+  CHECK(body_of(other).at("Regions").as_array().at(0).at("RegionOptStatus") == "DISABLED");
+}
+
+TEST_CASE_FIXTURE(AccountFixture,
+                  "Account ListRegions: denied callers, other accounts' regions and bad input") {
+  const auto denied = list_regions({}, kDenied);
+  CHECK(denied.status == 403);
+  CHECK(header(denied, "x-amzn-ErrorType") == "AccessDeniedException");
+  CHECK(std::string(body_of(denied).at("message").as_string()).find("account:ListRegions") !=
+        std::string::npos);
+  CHECK(emulator.request_log().back().error_code == "AccessDeniedException");
+  // AccountId: the caller's own, or, for the management account, an account
+  // of its organization.
+  CHECK(list_regions({{"AccountId", "111111111111"}}).status == 200);
+  CHECK(list_regions({{"AccountId", "222222222222"}}).status == 403);
+  const auto managed = list_regions({{"AccountId", "111111111111"}, {"MaxResults", 50}}, kManagement);
+  REQUIRE(managed.status == 200);
+  CHECK(region_names(managed).size() == 7);
+  CHECK(region_names(list_regions({{"AccountId", "100000000001"}}, kManagement)).size() == 18);
+  CHECK(list_regions({{"AccountId", "999999999999"}}, kManagement).status == 403);
+
+  check_validation(list_regions({{"MaxResults", 51}}), "MaxResults");
+  check_validation(list_regions({{"MaxResults", 0}}), "MaxResults");
+  check_validation(list_regions({{"MaxResults", "many"}}), "MaxResults");
+  CHECK(body_of(list_regions({{"MaxResults", 51}})).at("message") ==
+        "1 validation error detected: Value '51' at 'MaxResults' failed to satisfy constraint: Member must "
+        "have "
+        "value less than or equal to 50");
+  check_validation(list_regions({{"RegionOptStatusContains", json::array{"ENABLED", "BOGUS"}}}),
+                   "RegionOptStatusContains");
+  check_validation(list_regions({{"RegionOptStatusContains", json::array{"enabled"}}}),
+                   "RegionOptStatusContains");
+  check_validation(list_regions({{"RegionOptStatusContains", "ENABLED"}}), "RegionOptStatusContains");
+  check_validation(list_regions({{"AccountId", "1234"}}), "AccountId");
+  const auto malformed = emulator.handle(
+      signed_request(request("POST", "/listRegions", "{\"MaxResults\":"), "account", "us-east-1", kAdmin));
+  CHECK(malformed.status == 400);
+  CHECK(header(malformed, "x-amzn-ErrorType") == "ValidationException");
+  const auto unknown = emulator.handle(
+      signed_request(request("POST", "/getRegionOptStatus", "{}"), "account", "us-east-1", kAdmin));
+  CHECK(unknown.status == 404);
+  CHECK(header(unknown, "x-amzn-ErrorType") == "UnknownOperationException");
+}
+
+TEST_CASE_FIXTURE(AccountFixture,
+                  "Account ListRegions: an account without regions of its own gets the default list") {
+  const auto reply = list_regions({}, kOther);
+  REQUIRE(reply.status == 200);
+  CHECK(region_names(reply) ==
+        std::vector<std::string>{"ap-east-1", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
+                                 "ap-south-1", "ap-southeast-1", "ap-southeast-2", "ca-central-1",
+                                 "eu-central-1", "eu-north-1", "eu-west-1", "eu-west-2", "eu-west-3",
+                                 "sa-east-1", "us-east-1", "us-east-2", "us-west-1", "us-west-2"});
+  const auto body = body_of(reply);
+  for (const auto& region : body.at("Regions").as_array())
+    CHECK(region.at("RegionOptStatus") ==
+          (region.at("RegionName") == "ap-east-1" ? "DISABLED" : "ENABLED_BY_DEFAULT"));
+  CHECK_FALSE(body.contains("NextToken"));  // 18 regions: one page of 20
+}
+
+TEST_CASE("Account ListRegions: the quota, faults, unsigned requests and the request log") {
+  auto world = account_world(true);
+  CHECK(world.throttles.at(Service::account).rate == 10);
+  CHECK(world.throttles.at(Service::account).burst == 10);
+  TimePoint now = kNow;
+  Emulator emulator(world, EmulatorOptions{1, [&] { return now; }, nullptr});
+  auto call = [&] {
+    return emulator.handle(
+        signed_request(request("POST", "/listRegions", "{}"), "account", "us-east-1", kAdmin, now));
+  };
+  for (int i = 0; i < 10; ++i) CHECK(call().status == 200);
+  const auto throttled = call();
+  CHECK(throttled.status == 429);
+  CHECK(header(throttled, "x-amzn-ErrorType") == "TooManyRequestsException");
+  CHECK(body_of(throttled).at("message") == "Rate exceeded");
+  now += 1s;
+  CHECK(call().status == 200);
+  auto log = emulator.request_log();
+  CHECK(log.front().service == "account");
+  CHECK(log.front().operation == "ListRegions");
+  CHECK(log.front().region == "us-east-1");
+  CHECK(log.front().account_id == "111111111111");
+  CHECK(log.front().status == 200);
+  CHECK(log.at(10).fault == "throttle");
+  CHECK(log.at(10).error_code == "TooManyRequestsException");
+
+  world.faults.insert(world.faults.begin(), parse_fault_spec("account.ListRegions:error_rate=1"));
+  emulator.set_world(world);
+  emulator.clear_request_log();
+  const auto error = call();
+  CHECK(error.status == 500);
+  CHECK(header(error, "x-amzn-ErrorType") == "InternalServerException");
+  CHECK(body_of(error).contains("message"));
+  log = emulator.request_log();
+  REQUIRE(log.size() == 1);
+  CHECK(log[0].fault == "error");
+  CHECK(log[0].error_code == "InternalServerException");
+  CHECK(log[0].operation == "ListRegions");
+
+  const auto unsigned_reply = emulator.handle(request("POST", "/listRegions", "{}"));
+  CHECK(unsigned_reply.status == 403);
+  CHECK(header(unsigned_reply, "x-amzn-ErrorType") == "MissingAuthenticationTokenException");
+  CHECK(emulator.request_log().back().service == "account");
 }

@@ -15,8 +15,18 @@ namespace mw::fake_aws {
 
 namespace {
 
-constexpr std::string_view kServiceNames[] = {"securityhub", "guardduty", "detective", "sts",
-                                              "organizations"};
+constexpr std::string_view kServiceNames[] = {"securityhub", "guardduty",     "detective",
+                                              "sts",         "organizations", "account"};
+
+// The regions AWS enables in every account (RegionOptStatus ENABLED_BY_DEFAULT).
+constexpr std::string_view kDefaultRegions[] = {
+    "us-east-1",      "us-east-2",      "us-west-1",      "us-west-2",      "ap-south-1",   "ap-northeast-1",
+    "ap-northeast-2", "ap-northeast-3", "ap-southeast-1", "ap-southeast-2", "ca-central-1", "eu-central-1",
+    "eu-west-1",      "eu-west-2",      "eu-west-3",      "eu-north-1",     "sa-east-1"};
+
+// The account model's RegionOptStatus enum.
+constexpr std::string_view kRegionOptStatuses[] = {"ENABLED", "ENABLING", "DISABLING", "DISABLED",
+                                                   "ENABLED_BY_DEFAULT"};
 
 [[noreturn]] void fail(const YAML::Node& node, const std::string& path, const std::string& what) {
   const auto mark = node.Mark();
@@ -61,6 +71,14 @@ class MapReader {
   std::optional<std::string> optional_string(const std::string& key) {
     if (!has(key)) return std::nullopt;
     return string(key);
+  }
+  // Absent: the fallback; null or "": nullopt.
+  std::optional<std::string> nullable_string(const std::string& key, std::optional<std::string> fallback) {
+    if (!has(key)) return fallback;
+    if (get(key).IsNull()) return std::nullopt;
+    auto text = string(key);
+    if (text.empty()) return std::nullopt;
+    return text;
   }
   std::string account(const std::string& key, bool required = true) {
     if (!required && !has(key)) return "";
@@ -112,7 +130,8 @@ class MapReader {
 
 Service service_key(const YAML::Node& node, const std::string& name, const std::string& path) {
   auto service = parse_service(name);
-  if (!service) fail(node, path, "unknown service (securityhub, guardduty, detective, sts, organizations)");
+  if (!service)
+    fail(node, path, "unknown service (securityhub, guardduty, detective, sts, organizations, account)");
   return *service;
 }
 
@@ -177,7 +196,7 @@ Administrator parse_administrator(const YAML::Node& node, const std::string& pat
     for (const auto& entry : services) {
       const auto name = entry.first.as<std::string>();
       const auto service = service_key(entry.first, name, p + "." + name);
-      if (service == Service::sts || service == Service::organizations)
+      if (service == Service::sts || service == Service::organizations || service == Service::account)
         fail(entry.first, p + "." + name, "only securityhub, guardduty and detective have members");
       slot[service] = parse_source(service, entry.second, p + "." + name);
     }
@@ -231,12 +250,35 @@ Organization parse_organization(const YAML::Node& node, const std::string& path)
     acct.id = a.account("id");
     acct.name = a.string("name", "account-" + acct.id);
     acct.email = a.string("email", "aws+" + acct.id + "@example.com");
-    acct.status = a.string("status", acct.status);
+    acct.state = a.nullable_string("state", acct.state);
+    acct.status = a.nullable_string("status", std::nullopt);
     acct.joined_method = a.string("joined_method", acct.joined_method);
     acct.joined_timestamp = a.string("joined_timestamp", acct.joined_timestamp);
     o.accounts.push_back(std::move(acct));
   });
   return o;
+}
+
+AccountRegions parse_account_regions(const YAML::Node& node, const std::string& path) {
+  AccountRegions a;
+  if (node.IsNull()) return a;
+  MapReader r(node, path);
+  a.denied = r.boolean("denied", false);
+  const auto regions = r.get("regions");
+  if (!regions || regions.IsNull()) return a;
+  const auto where = r.child("regions");
+  if (!regions.IsMap()) fail(regions, where, "expected a mapping of region -> opt status");
+  auto& out = a.regions.emplace();
+  for (const auto& entry : regions) {
+    const auto region = entry.first.as<std::string>();
+    if (!is_region_name(region))
+      fail(entry.first, where + "." + region, "not a region name (like us-east-1)");
+    if (!entry.second.IsScalar() || !is_region_opt_status(entry.second.as<std::string>()))
+      fail(entry.second, where + "." + region,
+           "unknown opt status (ENABLED, ENABLING, DISABLING, DISABLED, ENABLED_BY_DEFAULT)");
+    out[region] = entry.second.as<std::string>();
+  }
+  return a;
 }
 
 World parse_root(const YAML::Node& root) {
@@ -298,6 +340,15 @@ World parse_root(const YAML::Node& root) {
     w.administrators.push_back(parse_administrator(n, p));
   });
   if (r.has("organization")) w.organization = parse_organization(r.get("organization"), "organization");
+  if (const auto regions = r.get("account_regions"); regions && !regions.IsNull()) {
+    if (!regions.IsMap()) fail(regions, "account_regions", "expected a mapping of account id -> regions");
+    for (const auto& entry : regions) {
+      const auto account = entry.first.as<std::string>();
+      const auto path = "account_regions." + account;
+      if (!is_account_id(account)) fail(entry.first, path, "must be a 12-digit account id (quote it)");
+      w.account_regions[account] = parse_account_regions(entry.second, path);
+    }
+  }
   r.each("faults", [&](const YAML::Node& n, const std::string& p) { w.faults.push_back(parse_fault(n, p)); });
   r.each_entry("throttling", [&](const std::string& name, const YAML::Node& n, const std::string& p) {
     const auto service = service_key(n, name, p);
@@ -449,7 +500,7 @@ std::string_view to_string(Service service) {
 }
 
 std::optional<Service> parse_service(std::string_view name) {
-  for (int i = 0; i < 5; ++i)
+  for (std::size_t i = 0; i < std::size(kServiceNames); ++i)
     if (kServiceNames[i] == name) return static_cast<Service>(i);
   return std::nullopt;
 }
@@ -494,14 +545,25 @@ bool World::is_opt_in_region(std::string_view region) const {
   return std::find(opt_in_regions.begin(), opt_in_regions.end(), region) != opt_in_regions.end();
 }
 
+std::map<std::string, std::string> World::default_account_regions() const {
+  std::map<std::string, std::string> regions;
+  for (const auto region : kDefaultRegions) regions[std::string(region)] = "ENABLED_BY_DEFAULT";
+  for (const auto& region : opt_in_regions) regions[region] = "DISABLED";
+  return regions;
+}
+
+std::map<std::string, std::string> World::regions_of(std::string_view account_id) const {
+  const auto entry = account_regions.find(std::string(account_id));
+  if (entry != account_regions.end() && entry->second.regions) return *entry->second.regions;
+  return default_account_regions();
+}
+
 std::map<Service, Throttle> default_throttles() {
   // Security Hub publishes 10 requests/s with bursts of 30 for its member
-  // APIs; the other services are given the same steady quota.
-  return {{Service::securityhub, {10, 30}},
-          {Service::guardduty, {10, 30}},
-          {Service::detective, {10, 30}},
-          {Service::organizations, {10, 20}},
-          {Service::sts, {100, 200}}};
+  // APIs; the other services are given the same steady quota. Account
+  // Management publishes no quota for ListRegions: 10 requests/s, burst 10.
+  return {{Service::securityhub, {10, 30}},   {Service::guardduty, {10, 30}}, {Service::detective, {10, 30}},
+          {Service::organizations, {10, 20}}, {Service::account, {10, 10}},   {Service::sts, {100, 200}}};
 }
 
 bool is_account_id(std::string_view text) {
@@ -518,6 +580,16 @@ bool is_graph_arn(std::string_view text) {
   // The model's pattern: arn:aws[-\w]{0,10}?:detective:[-\w]{2,20}?:\d{12}?:graph:[abcdef\d]{32}?
   static const std::regex pattern(R"(arn:aws[-\w]{0,10}:detective:[-\w]{2,20}:\d{12}:graph:[abcdef\d]{32})");
   return std::regex_match(text.begin(), text.end(), pattern);
+}
+
+bool is_region_name(std::string_view text) {
+  static const std::regex pattern("[a-z]{2}(-[a-z]+)+-[0-9]+");
+  return text.size() <= 50 && std::regex_match(text.begin(), text.end(), pattern);
+}
+
+bool is_region_opt_status(std::string_view text) {
+  return std::find(std::begin(kRegionOptStatuses), std::end(kRegionOptStatuses), text) !=
+         std::end(kRegionOptStatuses);
 }
 
 World parse_world(std::string_view yaml_text) {
@@ -580,6 +652,19 @@ void validate_world(const World& world) {
     if (!world.role(t.role_arn)) throw WorldError("web_identity_tokens: unknown role " + t.role_arn);
   if (world.container_credentials && !world.role(world.container_credentials->role_arn))
     throw WorldError("container_credentials.role_arn: unknown role " + world.container_credentials->role_arn);
+  // Organizations' Account.State and Status are served as given: AWS adds
+  // values, and clients must cope with ones they do not know.
+  for (const auto& [account, entry] : world.account_regions) {
+    const auto where = "account_regions." + account;
+    if (!is_account_id(account)) throw WorldError(where + ": must be a 12-digit account id");
+    if (!entry.regions) continue;
+    for (const auto& [region, status] : *entry.regions) {
+      if (!is_region_name(region))
+        throw WorldError(where + ".regions." + region + ": not a region name (like us-east-1)");
+      if (!is_region_opt_status(status))
+        throw WorldError(where + ".regions." + region + ": unknown opt status " + status);
+    }
+  }
 }
 
 std::string world_to_yaml(const World& w) {
@@ -614,12 +699,32 @@ std::string world_to_yaml(const World& w) {
       out << YAML::BeginMap << YAML::Key << "id" << YAML::Value << YAML::DoubleQuoted << acct.id;
       out << YAML::Key << "name" << YAML::Value << YAML::DoubleQuoted << acct.name;
       out << YAML::Key << "email" << YAML::Value << YAML::DoubleQuoted << acct.email;
-      out << YAML::Key << "status" << YAML::Value << acct.status;
+      out << YAML::Key << "state" << YAML::Value;
+      if (acct.state && !acct.state->empty())
+        out << *acct.state;
+      else
+        out << YAML::Null;
+      if (acct.status && !acct.status->empty()) out << YAML::Key << "status" << YAML::Value << *acct.status;
       out << YAML::Key << "joined_method" << YAML::Value << acct.joined_method;
       out << YAML::Key << "joined_timestamp" << YAML::Value << YAML::DoubleQuoted << acct.joined_timestamp;
       out << YAML::EndMap;
     }
     out << YAML::EndSeq << YAML::EndMap;
+  }
+  if (!w.account_regions.empty()) {
+    out << YAML::Key << "account_regions" << YAML::Value << YAML::BeginMap;
+    for (const auto& [account, entry] : w.account_regions) {
+      out << YAML::Key << YAML::DoubleQuoted << account << YAML::Value << YAML::BeginMap;
+      out << YAML::Key << "denied" << YAML::Value << entry.denied;
+      if (entry.regions) {
+        out << YAML::Key << "regions" << YAML::Value << YAML::Flow << YAML::BeginMap;
+        for (const auto& [region, status] : *entry.regions)
+          out << YAML::Key << region << YAML::Value << status;
+        out << YAML::EndMap;
+      }
+      out << YAML::EndMap;
+    }
+    out << YAML::EndMap;
   }
   out << YAML::Key << "faults" << YAML::Value << YAML::BeginSeq;
   for (const auto& f : w.faults) emit_fault(out, f);
@@ -699,9 +804,14 @@ World generate_world(const GenerateParams& params) {
   org.management_account_id = "100000000001";  // the first administrator
   for (int i = 0; i < params.accounts; ++i) {
     std::snprintf(id, sizeof id, "%012lld", 200000000000LL + i);
-    org.accounts.push_back({id, "account-" + std::to_string(i), "aws+" + std::to_string(i) + "@example.com",
-                            i % 97 == 96 ? "SUSPENDED" : "ACTIVE", i % 3 ? "INVITED" : "CREATED",
-                            "2021-03-04T05:06:07Z"});
+    OrganizationAccount account;
+    account.id = id;
+    account.name = "account-" + std::to_string(i);
+    account.email = "aws+" + std::to_string(i) + "@example.com";
+    account.state = i % 97 == 96 ? "SUSPENDED" : "ACTIVE";
+    account.joined_method = i % 3 ? "INVITED" : "CREATED";
+    account.joined_timestamp = "2021-03-04T05:06:07Z";
+    org.accounts.push_back(std::move(account));
   }
   for (int a = 0; a < params.administrators; ++a) {
     Administrator admin;
@@ -741,6 +851,16 @@ World generate_world(const GenerateParams& params) {
         services[service] = std::move(source);
       }
     }
+    // Regions beyond the default ones are enabled (opted in) for the
+    // administrator, so that ListRegions lists every region it serves.
+    auto regions = w.default_account_regions();
+    bool opted_in = false;
+    for (const auto& [region, services] : admin.regions) {
+      if (regions.count(region)) continue;
+      regions[region] = "ENABLED";
+      opted_in = true;
+    }
+    if (opted_in) w.account_regions[admin.account_id].regions = std::move(regions);
     w.administrators.push_back(std::move(admin));
   }
   w.organization = std::move(org);

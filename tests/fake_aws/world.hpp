@@ -1,8 +1,9 @@
 #pragma once
 
 // The world fake-aws serves: identities, administrators and their member
-// accounts per (region, service), Organizations accounts and faults. Plain
-// values, read from and written to YAML; no I/O beyond the file helpers.
+// accounts per (region, service), Organizations accounts, the regions of
+// Account ListRegions and faults. Plain values, read from and written to
+// YAML; no I/O beyond the file helpers.
 
 #include <cstdint>
 #include <map>
@@ -14,7 +15,7 @@
 
 namespace mw::fake_aws {
 
-enum class Service { securityhub, guardduty, detective, sts, organizations };
+enum class Service { securityhub, guardduty, detective, sts, organizations, account };
 
 std::string_view to_string(Service service);
 std::optional<Service> parse_service(std::string_view name);
@@ -101,7 +102,12 @@ struct OrganizationAccount {
   std::string id;
   std::string name;
   std::string email;
-  std::string status = "ACTIVE";
+  // Account.State (PENDING_ACTIVATION, ACTIVE, SUSPENDED, PENDING_CLOSURE,
+  // CLOSED; unknown values are served as given); nullopt: no State member.
+  std::optional<std::string> state = "ACTIVE";
+  // Account.Status, retired by Organizations on 2026-09-09: served only
+  // when a world gives it.
+  std::optional<std::string> status;
   std::string joined_method = "CREATED";
   std::string joined_timestamp = "2020-01-01T00:00:00Z";
 };
@@ -134,6 +140,14 @@ struct Fault {
   int count = 0;
 };
 
+// What Account ListRegions reports for one account.
+struct AccountRegions {
+  bool denied = false;  // every ListRegions this account makes is AccessDenied
+  // region -> RegionOptStatus (ENABLED, ENABLING, DISABLING, DISABLED,
+  // ENABLED_BY_DEFAULT); nullopt: the default list (default_account_regions).
+  std::optional<std::map<std::string, std::string>> regions;
+};
+
 struct Throttle {
   double rate = 0;  // tokens per second; 0 turns throttling off
   double burst = 0;
@@ -148,15 +162,23 @@ struct World {
   std::vector<std::string> opt_in_regions;  // temporary credentials are rejected there
   std::vector<Administrator> administrators;
   std::optional<Organization> organization;
+  std::map<std::string, AccountRegions> account_regions;  // account id -> its ListRegions answer
   std::vector<Fault> faults;
   std::map<Service, Throttle> throttles;  // the published quotas unless overridden
 
   const Administrator* administrator(std::string_view account_id) const;
   const Role* role(std::string_view arn) const;
   bool is_opt_in_region(std::string_view region) const;
+  // The regions ListRegions reports for the account, sorted by name: its
+  // account_regions entry, or the default list.
+  std::map<std::string, std::string> regions_of(std::string_view account_id) const;
+  // An account without an account_regions entry: the 17 regions AWS enables
+  // by default as ENABLED_BY_DEFAULT, and each opt_in_regions as DISABLED.
+  std::map<std::string, std::string> default_account_regions() const;
 };
 
 // The published request quotas (Security Hub: 10 requests/s, burst 30).
+// Account Management publishes none: 10 requests/s, burst 10.
 std::map<Service, Throttle> default_throttles();
 
 class WorldError : public std::runtime_error {
@@ -197,5 +219,7 @@ inline constexpr std::string_view kGeneratedRoleName = "memberwatch-read";
 bool is_account_id(std::string_view text);
 bool is_detector_id(std::string_view text);
 bool is_graph_arn(std::string_view text);
+bool is_region_name(std::string_view text);        // us-east-1, us-gov-west-1, ...
+bool is_region_opt_status(std::string_view text);  // the account model's RegionOptStatus enum
 
 }  // namespace mw::fake_aws

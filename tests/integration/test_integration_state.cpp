@@ -82,7 +82,7 @@ TEST_CASE("after a restart, a source that now fails keeps its last records, mark
   const auto* first_legacy = find_source(first, "222222222222", Service::guardduty, "us-east-1");
   REQUIRE(first_legacy != nullptr);
   REQUIRE(first_legacy->state == core::SourceState::ok);
-  REQUIRE(first_legacy->members == 2);  // 300000000002 ENABLED, 300000000003 INVITED
+  REQUIRE(first_legacy->members == 3);  // 300000000002 ENABLED, 300000000003 INVITED, itself
   const auto changes_after_first = read_file(std::filesystem::path(config.state_dir) / "changes.jsonl");
 
   // Restart: 222222222222's role no longer trusts memberwatch.
@@ -199,7 +199,8 @@ TEST_CASE("changes.jsonl across three cycles records each transition once, and a
     REQUIRE(daemon.cycle().written);
     // The first snapshot: every record appears.
     check_changes(read_changes(config), 0,
-                  {{a, std::nullopt, MemberStatus::ENABLED},
+                  {{"111111111111", std::nullopt, MemberStatus::ADMINISTRATOR},
+                   {a, std::nullopt, MemberStatus::ENABLED},
                    {b, std::nullopt, MemberStatus::INVITED},
                    {c, std::nullopt, MemberStatus::ENABLED}},
                   daemon.snapshot().generated_at);
@@ -207,7 +208,7 @@ TEST_CASE("changes.jsonl across three cycles records each transition once, and a
     // b accepts; c leaves Security Hub but is still expected: NOT_MEMBER.
     aws.set_world(hub_world({{a, "Enabled"}, {b, "Enabled"}}));
     REQUIRE(daemon.cycle().written);
-    check_changes(read_changes(config), 3,
+    check_changes(read_changes(config), 4,
                   {{b, MemberStatus::INVITED, MemberStatus::ENABLED},
                    {c, MemberStatus::ENABLED, MemberStatus::NOT_MEMBER}},
                   daemon.snapshot().generated_at);
@@ -215,20 +216,20 @@ TEST_CASE("changes.jsonl across three cycles records each transition once, and a
     // a leaves and is not expected: gone; d is new.
     aws.set_world(hub_world({{b, "Enabled"}, {d, "Created"}}));
     REQUIRE(daemon.cycle().written);
-    check_changes(read_changes(config), 5,
+    check_changes(read_changes(config), 6,
                   {{a, MemberStatus::ENABLED, std::nullopt}, {d, std::nullopt, MemberStatus::CREATED}},
                   daemon.snapshot().generated_at);
     // An unchanged cycle adds nothing.
     REQUIRE(daemon.cycle().written);
-    CHECK(read_changes(config).size() == 7);
+    CHECK(read_changes(config).size() == 8);
   }
   // A restart over the same state: nothing spurious, real changes still seen.
   Daemon restarted(config, aws.endpoint_url());
   REQUIRE(restarted.cycle().written);
-  CHECK(read_changes(config).size() == 7);
+  CHECK(read_changes(config).size() == 8);
   aws.set_world(hub_world({{b, "Resigned"}, {d, "Created"}}));
   REQUIRE(restarted.cycle().written);
-  check_changes(read_changes(config), 7, {{b, MemberStatus::ENABLED, MemberStatus::RESIGNED}},
+  check_changes(read_changes(config), 8, {{b, MemberStatus::ENABLED, MemberStatus::RESIGNED}},
                 restarted.snapshot().generated_at);
 }
 
@@ -248,9 +249,11 @@ administrators:
   REQUIRE(daemon.cycle().written);
   // More changes than the runner appends at once (4096): none lost, none doubled.
   const auto changes = read_changes(config);
-  REQUIRE(changes.size() == members.size());
-  for (std::size_t i = 0; i < changes.size(); ++i) {
-    REQUIRE(changes[i].account_id == members[i].first);
+  REQUIRE(changes.size() == members.size() + 1);  // and the administrator's own account, first
+  CHECK(changes[0].account_id == "111111111111");
+  CHECK(changes[0].to == MemberStatus::ADMINISTRATOR);
+  for (std::size_t i = 1; i < changes.size(); ++i) {
+    REQUIRE(changes[i].account_id == members[i - 1].first);
     REQUIRE_FALSE(changes[i].from.has_value());
     REQUIRE(changes[i].to == MemberStatus::ENABLED);
   }
@@ -286,7 +289,7 @@ TEST_CASE("a corrupt snapshot on start is moved aside and the daemon starts fres
   REQUIRE_MESSAGE(reread, reread.error);
   // Fresh: every record is new in the changes log.
   const auto changes = read_changes(config);
-  REQUIRE(changes.size() == 2);  // 300000000001 ENABLED, 300000000003 NOT_MEMBER
+  REQUIRE(changes.size() == 3);  // 111111111111 ADMINISTRATOR, 300000000001 ENABLED, 300000000003 NOT_MEMBER
   for (const auto& change : changes) CHECK_FALSE(change.from.has_value());
 }
 

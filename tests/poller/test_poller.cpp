@@ -35,12 +35,58 @@ aws::CredentialsGetter no_credentials() {
 
 }  // namespace
 
-TEST_CASE("configured sources: every administrator x service x region") {
-  const auto sources = poller::configured_sources(parse(kTwoAdmins));
-  REQUIRE(sources.size() == 3 * 2 + 1);
-  CHECK(sources.front().key == core::SourceKey{"111111111111", core::Service::securityhub, "us-east-1"});
-  CHECK(sources.back().key == core::SourceKey{"222222222222", core::Service::guardduty, "us-east-1"});
-  CHECK(sources.back().administrator_name == "b");
+TEST_CASE("plans: every administrator x service x region, sorted by region") {
+  const auto config = parse(kTwoAdmins);
+  const auto a = poller::plan_administrator(config.administrators[0], core::LastKnown{});
+  REQUIRE(a.sources.size() == 3 * 2);
+  CHECK(a.sources.front().key == core::SourceKey{"111111111111", core::Service::securityhub, "eu-west-1"});
+  CHECK(a.sources.front().administrator_name == "a");
+  CHECK_FALSE(a.sources.front().region_disabled);
+  CHECK(a.summary.regions == std::vector<std::string>{"eu-west-1", "us-east-1"});
+  CHECK(a.summary.regions_from == core::RegionsFrom::configured);
+  const auto b = poller::plan_administrator(config.administrators[1], core::LastKnown{});
+  REQUIRE(b.sources.size() == 1);
+  CHECK(b.sources.back().key == core::SourceKey{"222222222222", core::Service::guardduty, "us-east-1"});
+}
+
+TEST_CASE(
+    "plans from ListRegions: a listed region not enabled is region_disabled; regions: all polls the "
+    "enabled") {
+  const auto config = parse(R"(
+aws: {regions: [us-east-1, eu-south-1], services: [guardduty]}
+administrators:
+  - {name: listed, account_id: "111111111111"}
+  - {name: everything, account_id: "222222222222", regions: all}
+)");
+  const std::vector<std::string> enabled = {"eu-west-1", "us-east-1", "us-west-2"};
+  const auto listed = poller::plan_administrator(config.administrators[0], enabled);
+  REQUIRE(listed.sources.size() == 2);
+  CHECK(listed.sources[0].key.region == "eu-south-1");
+  CHECK(listed.sources[0].region_disabled);
+  CHECK_FALSE(listed.sources[1].region_disabled);
+  CHECK(listed.summary.regions == std::vector<std::string>{"us-east-1"});
+  CHECK(listed.summary.regions_from == core::RegionsFrom::configured);
+
+  const auto all = poller::plan_administrator(config.administrators[1], enabled);
+  REQUIRE(all.sources.size() == 3);
+  for (const auto& source : all.sources) CHECK_FALSE(source.region_disabled);
+  CHECK(all.summary.regions == enabled);
+  CHECK(all.summary.regions_from == core::RegionsFrom::discovered);
+
+  // ListRegions failing: the last good knowledge, or the configuration.
+  core::LastKnown known;
+  known.discovered_regions["222222222222"] = {"us-east-1"};
+  known.disabled_regions["111111111111"] = {"eu-south-1"};
+  const auto last = poller::plan_administrator(config.administrators[1], known);
+  CHECK(last.summary.regions_from == core::RegionsFrom::last_discovered);
+  CHECK(last.summary.regions == std::vector<std::string>{"us-east-1"});
+  const auto kept = poller::plan_administrator(config.administrators[0], known);
+  CHECK(kept.sources[0].region_disabled);
+  CHECK(poller::plan_administrator(config.administrators[0], core::LastKnown{}).sources[0].region_disabled ==
+        false);
+  const auto none = poller::plan_administrator(config.administrators[1], core::LastKnown{});
+  CHECK(none.sources.empty());
+  CHECK(none.summary.regions.empty());
 }
 
 TEST_CASE("expected accounts: inline ids plus the accounts file, re-read each time") {

@@ -87,8 +87,9 @@ def check_snapshot_metrics(metrics, snapshot):
     check(metrics["memberwatch_members"] == dict(members),
           f"members gauge {metrics['memberwatch_members']} != snapshot {dict(members)}")
 
+    # region_disabled sources are not polled: neither up nor down.
     up = {labels(administrator_id=s["administrator_id"], service=s["service"], region=s["region"]):
-          1.0 if s["state"] == "ok" else 0.0 for s in snapshot["sources"]}
+          1.0 if s["state"] == "ok" else 0.0 for s in snapshot["sources"] if s["state"] != "region_disabled"}
     check(metrics["memberwatch_source_up"] == up, f"source_up {metrics['memberwatch_source_up']} != {up}")
 
     accounts = snapshot["accounts"]
@@ -96,7 +97,13 @@ def check_snapshot_metrics(metrics, snapshot):
         labels(coverage="covered"): float(sum(a["covered"] for a in accounts)),
         labels(coverage="gaps"): float(sum(bool(a["gaps"]) for a in accounts)),
         labels(coverage="unknown"): float(sum(bool(a["unknown"]) for a in accounts)),
+        labels(coverage="inactive"): float(sum(a["inactive"] for a in accounts)),
     }
+    check(snapshot["totals"]["inactive"] == sum(a["inactive"] for a in accounts), "totals.inactive")
+    organization = snapshot["organization"]
+    check(organization is not None and organization["state"] == "ok", f"organization {organization}")
+    check(metrics["memberwatch_organization_up"] == {labels(): 1.0},
+          f"organization_up {metrics.get('memberwatch_organization_up')}")
     check(metrics["memberwatch_accounts"] == expected_accounts,
           f"accounts gauge {metrics['memberwatch_accounts']} != {expected_accounts}")
 

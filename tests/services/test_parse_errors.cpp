@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "services/account.hpp"
 #include "services/detective.hpp"
 #include "services/guardduty.hpp"
 #include "services/organizations.hpp"
@@ -32,6 +33,7 @@ const Parser kDetGet = [](std::string_view b) { detective::parse_get_members(b);
 const Parser kDetList = [](std::string_view b) { detective::parse_list_members(b); };
 const Parser kDetGraphs = [](std::string_view b) { detective::parse_list_graphs(b); };
 const Parser kOrgAccounts = [](std::string_view b) { organizations::parse_list_accounts(b); };
+const Parser kRegions = [](std::string_view b) { account::parse_list_regions(b); };
 
 const std::string kGdMember = R"("relationshipStatus":"Enabled")";
 
@@ -152,22 +154,30 @@ TEST_CASE("every malformed response is a ParseError naming the operation and the
        "detective ListGraphs: GraphList[0].CreatedTime: expected a timestamp (string or number), got "
        "boolean"},
       // Organizations.
-      {"org account without Id", kOrgAccounts, R"({"Accounts":[{"Status":"ACTIVE"}]})",
-       "organizations ListAccounts: Accounts[0].Id: missing"},
-      {"org account without Status", kOrgAccounts, R"({"Accounts":[{"Id":"222222222222"}]})",
-       "organizations ListAccounts: Accounts[0].Status: missing"},
-      {"org name a number", kOrgAccounts,
-       R"({"Accounts":[{"Id":"222222222222","Status":"ACTIVE","Name":1}]})",
-       "organizations ListAccounts: Accounts[0].Name: expected a string, got number"},
-      {"org email a list", kOrgAccounts,
-       R"({"Accounts":[{"Id":"222222222222","Status":"ACTIVE","Email":[]}]})",
-       "organizations ListAccounts: Accounts[0].Email: expected a string, got array"},
-      {"org joined not a time", kOrgAccounts,
-       R"({"Accounts":[{"Id":"222222222222","Status":"ACTIVE","JoinedTimestamp":"later"}]})",
-       "organizations ListAccounts: Accounts[0].JoinedTimestamp: expected an ISO 8601 date-time, got "
-       "\"later\""},
       {"org accounts not a list", kOrgAccounts, R"({"Accounts":7})",
        "organizations ListAccounts: Accounts: expected an array, got number"},
+      // Account ListRegions: a page that cannot be trusted whole is not used.
+      {"regions not a list", kRegions, R"({"Regions":{}})",
+       "account ListRegions: Regions: expected an array, got object"},
+      {"region not an object", kRegions, R"({"Regions":["us-east-1"]})",
+       "account ListRegions: Regions[0]: expected an object, got string"},
+      {"region name missing", kRegions, R"({"Regions":[{"RegionOptStatus":"ENABLED"}]})",
+       "account ListRegions: Regions[0].RegionName: missing"},
+      {"region name a number", kRegions, R"({"Regions":[{"RegionName":1,"RegionOptStatus":"ENABLED"}]})",
+       "account ListRegions: Regions[0].RegionName: expected a string, got number"},
+      {"region name not a region", kRegions,
+       R"({"Regions":[{"RegionName":"us-east-1","RegionOptStatus":"ENABLED"},)"
+       R"({"RegionName":"../etc","RegionOptStatus":"ENABLED"}]})",
+       "account ListRegions: Regions[1].RegionName: \"../etc\" is not an AWS region name"},
+      {"opt status unknown", kRegions,
+       R"({"Regions":[{"RegionName":"us-east-1","RegionOptStatus":"MAYBE"}]})",
+       "account ListRegions: Regions[0].RegionOptStatus: unknown opt status \"MAYBE\""},
+      {"opt status missing", kRegions, R"({"Regions":[{"RegionName":"us-east-1"}]})",
+       "account ListRegions: Regions[0].RegionOptStatus: missing"},
+      {"regions next token a number", kRegions, R"({"Regions":[],"NextToken":5})",
+       "account ListRegions: NextToken: expected a string, got number"},
+      {"regions truncated", kRegions, R"({"Regions":[{"RegionName":"us-e)",
+       "account ListRegions: malformed JSON: incomplete JSON"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.name);
@@ -180,6 +190,38 @@ TEST_CASE("every malformed response is a ParseError naming the operation and the
     }
     CHECK(thrown);
   }
+}
+
+TEST_CASE("a bad Organizations account costs that account only, named with its path") {
+  const auto page = organizations::parse_list_accounts(R"({"Accounts":[
+      {"State":"ACTIVE"},
+      {"Id":"222222222222","State":"ACTIVE"},
+      {"Id":"12345","State":"ACTIVE"},
+      {"Id":"333333333333","State":"ACTIVE","Name":1},
+      {"Id":"444444444444","Email":[]},
+      {"Id":"555555555555","JoinedTimestamp":"later"},
+      {"Id":"666666666666","State":7},
+      {"Id":"777777777777","Paths":[3]},
+      "not an object",
+      {"Id":"888888888888","Name":null,"State":null,"Status":null,"Email":null,"JoinedTimestamp":null}
+    ],"NextToken":"n"})");
+  REQUIRE(page.accounts.size() == 2);
+  CHECK(page.accounts[0].account_id == "222222222222");
+  CHECK(page.accounts[1].account_id == "888888888888");
+  CHECK_FALSE(page.accounts[1].state.has_value());
+  CHECK(page.next_token == "n");
+  const std::vector<std::string> expected = {
+      "organizations ListAccounts: Accounts[0].Id: missing",
+      "organizations ListAccounts: Accounts[2].Id: expected a 12-digit account ID, got \"12345\"",
+      "organizations ListAccounts: Accounts[3].Name: expected a string, got number",
+      "organizations ListAccounts: Accounts[4].Email: expected a string, got array",
+      "organizations ListAccounts: Accounts[5].JoinedTimestamp: expected an ISO 8601 date-time, got "
+      "\"later\"",
+      "organizations ListAccounts: Accounts[6].State: expected a string, got number",
+      "organizations ListAccounts: Accounts[7].Paths[0]: expected a string, got number",
+      "organizations ListAccounts: Accounts[8]: expected an object, got string",
+  };
+  CHECK(page.problems == expected);
 }
 
 TEST_CASE("ParseError keeps its parts and cuts long values in messages") {

@@ -6,6 +6,7 @@
 #include <sstream>
 #include <string>
 
+#include "services/account.hpp"
 #include "services/detective.hpp"
 #include "services/guardduty.hpp"
 #include "services/json_reader.hpp"
@@ -249,8 +250,61 @@ TEST_CASE("Organizations ListAccounts") {
   REQUIRE(page.accounts.size() == 3);
   CHECK(page.accounts[0].account_id == "222222222222");
   CHECK(page.accounts[0].name == "Production \"main\"");
-  CHECK(page.accounts[0].status == "ACTIVE");
-  CHECK(page.accounts[1].status == "SUSPENDED");
+  CHECK(page.accounts[0].state == "ACTIVE");
+  CHECK(page.accounts[1].state == "SUSPENDED");
   CHECK(page.accounts[2].name.empty());
   CHECK(page.next_token == "AAAA==");
+  CHECK(page.problems.empty());
+}
+
+TEST_CASE(
+    "Organizations ListAccounts as AWS answers since Status was retired: State first, Status as fallback") {
+  const auto page = organizations::parse_list_accounts(R"({"Accounts": [
+      {"Id": "200000000001", "Name": "state only", "State": "ACTIVE",
+       "Arn": "arn:aws:organizations::111111111111:account/o-exampleorgid/200000000001",
+       "Email": "a@example.com", "JoinedMethod": "INVITED", "JoinedTimestamp": "2024-01-02T03:04:05Z",
+       "Paths": ["o-exampleorgid/r-ab12/ou-ab12-11111111/"]},
+      {"Id": "200000000002", "Name": "status only", "Status": "SUSPENDED"},
+      {"Id": "200000000003", "Name": "both", "State": "CLOSED", "Status": "SUSPENDED"},
+      {"Id": "200000000004", "Name": "neither"},
+      {"Id": "200000000005", "State": "PENDING_ACTIVATION"},
+      {"Id": "200000000006", "State": "PENDING_CLOSURE"},
+      {"Id": "200000000007", "State": "SOME_FUTURE_STATE"}
+    ]})");
+  REQUIRE(page.accounts.size() == 7);
+  CHECK(page.problems.empty());
+  CHECK(page.accounts[0].state == "ACTIVE");
+  CHECK(page.accounts[1].state == "SUSPENDED");
+  CHECK(page.accounts[2].state == "CLOSED");  // State wins
+  CHECK_FALSE(page.accounts[3].state.has_value());
+  CHECK(page.accounts[3].name == "neither");
+  CHECK(page.accounts[4].state == "PENDING_ACTIVATION");
+  CHECK(page.accounts[5].state == "PENDING_CLOSURE");
+  CHECK(page.accounts[6].state == "SOME_FUTURE_STATE");  // kept raw: not inactive, not an error
+  CHECK_FALSE(page.next_token.has_value());
+  for (const char* state : {"SUSPENDED", "PENDING_CLOSURE", "CLOSED", "PENDING_ACTIVATION"})
+    CHECK(mw::core::is_inactive_organization_state(state));
+  for (const char* state : {"ACTIVE", "SOME_FUTURE_STATE", ""})
+    CHECK_FALSE(mw::core::is_inactive_organization_state(state));
+}
+
+TEST_CASE("Account ListRegions: every region with its opt status, NextToken") {
+  const auto page = account::parse_list_regions(R"({"Regions": [
+      {"RegionName": "us-east-1", "RegionOptStatus": "ENABLED_BY_DEFAULT"},
+      {"RegionName": "eu-south-1", "RegionOptStatus": "ENABLED"},
+      {"RegionName": "ap-east-1", "RegionOptStatus": "DISABLED"},
+      {"RegionName": "me-south-1", "RegionOptStatus": "ENABLING"},
+      {"RegionName": "af-south-1", "RegionOptStatus": "DISABLING"},
+      {"RegionName": "us-gov-west-1", "RegionOptStatus": "ENABLED"}
+    ], "NextToken": "page-2"})");
+  REQUIRE(page.regions.size() == 6);
+  CHECK(page.regions[1].name == "eu-south-1");
+  CHECK(page.regions[1].opt_status == "ENABLED");
+  CHECK(page.next_token == "page-2");
+  std::vector<std::string> enabled;
+  for (const auto& region : page.regions)
+    if (account::is_enabled(region.opt_status)) enabled.push_back(region.name);
+  CHECK(enabled == std::vector<std::string>{"us-east-1", "eu-south-1", "us-gov-west-1"});
+  CHECK(account::parse_list_regions("{}").regions.empty());
+  CHECK_FALSE(account::parse_list_regions(R"({"Regions":[],"NextToken":""})").next_token.has_value());
 }

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "services/account.hpp"
 #include "services/detective.hpp"
 #include "services/guardduty.hpp"
 #include "services/organizations.hpp"
@@ -162,4 +163,21 @@ TEST_CASE("the common service shape dispatches to each service") {
                           R"({"UnprocessedAccounts":[{"AccountId":"222222222222","Reason":"x"}]})")
             .members.at(0)
             .status == mw::core::MemberStatus::NOT_MEMBER);
+}
+
+TEST_CASE("Account ListRegions asks for the enabled regions, 50 a page") {
+  const auto first = account::list_regions_request(std::nullopt);
+  CHECK(first.service == "account");
+  CHECK(first.operation == "ListRegions");
+  CHECK(first.method == "POST");
+  CHECK(first.path == "/listRegions");
+  CHECK(first.content_type == "application/json");
+  CHECK(first.target.empty());
+  CHECK(
+      boost::json::parse(first.body) ==
+      boost::json::parse(R"({"MaxResults":50,"RegionOptStatusContains":["ENABLED","ENABLED_BY_DEFAULT"]})"));
+  const auto next = account::list_regions_request(std::string("token"), 10);
+  CHECK(boost::json::parse(next.body).as_object().at("NextToken") == "token");
+  CHECK_THROWS_AS(account::list_regions_request(std::nullopt, 51), std::invalid_argument);
+  CHECK_THROWS_AS(account::list_regions_request(std::string()), std::invalid_argument);
 }

@@ -59,7 +59,33 @@ inline core::Snapshot rich_snapshot() {
   failed.error = core::SourceError{"RequestTimeout", "no answer within 30s", 0};
   failed.members = 0;
   failed.not_members = 0;
-  snapshot.sources = {ok, stale, failed};
+  core::SourceSummary disabled = ok;
+  disabled.key.region = "ap-east-1";
+  disabled.state = core::SourceState::region_disabled;
+  disabled.resource.reset();
+  disabled.last_success_at.reset();
+  disabled.members = 0;
+  disabled.not_members = 0;
+  snapshot.sources = {ok, stale, failed, disabled};
+  snapshot.organization =
+      core::OrganizationSummary{core::SourceState::stale, "2026-11-21T10:15:02Z", "2026-11-21T09:15:02Z",
+                                core::SourceError{"TooManyRequestsException", "slow down", 400}, 2};
+  snapshot.administrators = {
+      {"111111111111",
+       "security-tooling \"prod\"",
+       "configured",
+       std::nullopt,
+       {"eu-west-1"},
+       core::RegionsFrom::configured,
+       std::nullopt},
+      {"555555555555",
+       "all-regions",
+       "organization",
+       std::vector<std::string>{"guardduty", "detective"},
+       {"eu-west-1", "us-east-1"},
+       core::RegionsFrom::last_discovered,
+       core::SourceError{"AccessDeniedException", "not authorized to perform account:ListRegions", 403}},
+  };
 
   auto enabled =
       membership("222222222222", Service::guardduty, "eu-west-1", MemberStatus::ENABLED, "Enabled");
@@ -104,10 +130,15 @@ inline core::Snapshot rich_snapshot() {
   core::AccountSummary bare;
   bare.account_id = "444444444444";
   bare.covered = true;
-  snapshot.accounts = {covered, bare};
+  core::AccountSummary closed;
+  closed.account_id = "666666666666";
+  closed.organization_status = "CLOSED";
+  closed.inactive = true;
+  snapshot.accounts = {covered, bare, closed};
 
-  snapshot.totals.accounts = 2;
+  snapshot.totals.accounts = 3;
   snapshot.totals.covered = 1;
+  snapshot.totals.inactive = 1;
   snapshot.totals.by_service_status = {{"guardduty", {{"ENABLED", 1}, {"NOT_MEMBER", 1}}},
                                        {"detective", {{"DISABLED", 1}}},
                                        {"securityhub", {{"UNKNOWN", 1}}}};
@@ -140,6 +171,7 @@ inline void check_equal(const core::AccountSummary& a, const core::AccountSummar
   CHECK(a.account_id == b.account_id);
   CHECK(a.name == b.name);
   CHECK(a.organization_status == b.organization_status);
+  CHECK(a.inactive == b.inactive);
   CHECK(a.covered == b.covered);
   REQUIRE(a.gaps.size() == b.gaps.size());
   for (std::size_t i = 0; i < a.gaps.size(); ++i) {
@@ -170,6 +202,22 @@ inline void check_equal(const core::Snapshot& a, const core::Snapshot& b) {
   for (std::size_t i = 0; i < a.accounts.size(); ++i) check_equal(a.accounts[i], b.accounts[i]);
   CHECK(a.totals.accounts == b.totals.accounts);
   CHECK(a.totals.covered == b.totals.covered);
+  CHECK(a.totals.inactive == b.totals.inactive);
+  REQUIRE(a.organization.has_value() == b.organization.has_value());
+  if (a.organization) {
+    CHECK(a.organization->state == b.organization->state);
+    CHECK(a.organization->last_attempt_at == b.organization->last_attempt_at);
+    CHECK(a.organization->last_success_at == b.organization->last_success_at);
+    CHECK(a.organization->error == b.organization->error);
+    CHECK(a.organization->accounts == b.organization->accounts);
+  }
+  REQUIRE(a.administrators.size() == b.administrators.size());
+  for (std::size_t i = 0; i < a.administrators.size(); ++i) {
+    const auto& x = a.administrators[i];
+    const auto& y = b.administrators[i];
+    CHECK(std::tie(x.account_id, x.name, x.origin, x.delegated_for, x.regions, x.regions_from, x.error) ==
+          std::tie(y.account_id, y.name, y.origin, y.delegated_for, y.regions, y.regions_from, y.error));
+  }
   CHECK(a.totals.by_service_status == b.totals.by_service_status);
 }
 

@@ -288,10 +288,26 @@ TEST_CASE("a snapshot of another schema or an unreadable one is never fatal") {
   CHECK(log.text().find("error previous snapshot unreadable, starting fresh path=") != std::string::npos);
 }
 
+TEST_CASE("account changes are appended as lines of kind account beside the membership lines") {
+  TempDir temp;
+  SnapshotStore store(temp.path(), "snapshot.json", "changes.jsonl");
+  store.append_changes(changes(0, 1));
+  const std::vector<core::AccountChange> accounts = {
+      {"2026-11-21T10:15:14Z", "222222222222", "ACTIVE", "SUSPENDED"},
+      {"2026-11-21T10:15:14Z", "333333333333", "CLOSED", std::nullopt}};
+  store.append_changes(accounts);
+  store.append_changes(std::vector<core::AccountChange>{});
+  const auto lines = lines_of(*store.changes_path());
+  REQUIRE(lines.size() == 3);
+  CHECK(store::change_kind(lines[0]) == "membership");
+  CHECK(store::parse_account_change_line(lines[1]).value == accounts[0]);
+  CHECK(store::parse_account_change_line(lines[2]).value == accounts[1]);
+}
+
 TEST_CASE("append_changes appends one parsable line per change, mode 0640") {
   TempDir temp;
   SnapshotStore store(temp.path(), "snapshot.json", "changes.jsonl");
-  store.append_changes({});
+  store.append_changes(std::vector<core::MembershipChange>{});
   CHECK_FALSE(fs::exists(*store.changes_path()));
   store.append_changes(changes(0, 3));
   store.append_changes(changes(3, 2));

@@ -36,7 +36,7 @@ core::Snapshot small_snapshot() {
   account.account_id = "222222222222";
   account.covered = true;
   snapshot.accounts = {account};
-  snapshot.totals = {1, 1, {{"guardduty", {{"ENABLED", 1}}}}};
+  snapshot.totals = {1, 1, 0, {{"guardduty", {{"ENABLED", 1}}}}};
   return snapshot;
 }
 
@@ -61,11 +61,13 @@ TEST_CASE("serialize writes the contract's layout: sorted keys, two-space indent
       "covered": true,
       "findings": [],
       "gaps": [],
+      "inactive": false,
       "name": null,
       "organization_status": null,
       "unknown": []
     }
   ],
+  "administrators": [],
   "cycle": {
     "complete": true,
     "duration_seconds": 12.3,
@@ -94,6 +96,7 @@ TEST_CASE("serialize writes the contract's layout: sorted keys, two-space indent
       "updated_at": null
     }
   ],
+  "organization": null,
   "schema": "memberwatch.snapshot/v1",
   "sources": [
     {
@@ -117,7 +120,8 @@ TEST_CASE("serialize writes the contract's layout: sorted keys, two-space indent
         "ENABLED": 1
       }
     },
-    "covered": 1
+    "covered": 1,
+    "inactive": 0
   }
 }
 )";
@@ -412,6 +416,32 @@ TEST_CASE("parse_snapshot names what is wrong and where") {
   }
 }
 
+TEST_CASE("a snapshot written before organization, administrators and inactive existed still reads") {
+  auto old = rich_as_json();
+  old.erase("organization");
+  old.erase("administrators");
+  old["totals"].as_object().erase("inactive");
+  for (auto& account : old["accounts"].as_array()) account.as_object().erase("inactive");
+  const auto parsed = store::parse_snapshot(json::serialize(old));
+  REQUIRE_MESSAGE(parsed, parsed.error);
+  CHECK_FALSE(parsed.value->organization.has_value());
+  CHECK(parsed.value->administrators.empty());
+  CHECK(parsed.value->totals.inactive == 0);
+  CHECK_FALSE(parsed.value->accounts.back().inactive);
+}
+
+TEST_CASE("the organization block and administrators are checked like the rest") {
+  auto snapshot = rich_as_json();
+  snapshot["organization"].as_object()["state"] = "fine";
+  CHECK(parse_error_of(snapshot) == R"(organization.state: unknown source state "fine")");
+  snapshot = rich_as_json();
+  snapshot["administrators"].as_array()[1].as_object()["regions_from"] = "guessed";
+  CHECK(parse_error_of(snapshot) == R"(administrators[1].regions_from: unknown regions_from "guessed")");
+  snapshot = rich_as_json();
+  snapshot["administrators"].as_array()[0].as_object()["regions"] = json::array{1};
+  CHECK(parse_error_of(snapshot) == "administrators[0].regions[0]: expected a string, got a number");
+}
+
 TEST_CASE("parse_snapshot ignores keys it does not know and reads integral durations") {
   json::object root = rich_as_json();
   root["added_later"] = json::object{{"x", 1}};
@@ -449,7 +479,8 @@ TEST_CASE("a change is one compact JSON line in the contract's key order") {
                                 core::MemberStatus::ENABLED};
   CHECK(
       store::serialize_change(change) ==
-      R"({"at":"2026-11-21T10:15:14Z","account_id":"222222222222","service":"detective","region":"eu-west-1",)"
+      R"({"at":"2026-11-21T10:15:14Z","kind":"membership","account_id":"222222222222","service":"detective",)"
+      R"("region":"eu-west-1",)"
       R"("administrator_id":"111111111111","from":"INVITED","to":"ENABLED"})");
   change.from.reset();
   CHECK(store::serialize_change(change).find(R"("from":null,"to":"ENABLED"})") != std::string::npos);
@@ -468,6 +499,30 @@ TEST_CASE("a change is one compact JSON line in the contract's key order") {
   CHECK(parsed.value->administrator_id == change.administrator_id);
   CHECK(parsed.value->from == change.from);
   CHECK(parsed.value->to == change.to);
+}
+
+TEST_CASE("an account change is a line of kind account; lines say their kind") {
+  core::AccountChange change{"2026-11-21T10:15:14Z", "222222222222", "ACTIVE", "SUSPENDED"};
+  const std::string line = store::serialize_change(change);
+  CHECK(line ==
+        R"({"at":"2026-11-21T10:15:14Z","kind":"account","account_id":"222222222222","from":"ACTIVE",)"
+        R"("to":"SUSPENDED"})");
+  const auto parsed = store::parse_account_change_line(line);
+  REQUIRE_MESSAGE(parsed, parsed.error);
+  CHECK(*parsed.value == change);
+  change.from.reset();
+  change.to.reset();
+  CHECK(store::parse_account_change_line(store::serialize_change(change)).value == change);
+  CHECK(store::change_kind(line) == "account");
+  CHECK(store::change_kind(store::serialize_change(core::MembershipChange{
+            "t", "222222222222", core::Service::guardduty, "r", "1", std::nullopt, std::nullopt})) ==
+        "membership");
+  CHECK(store::change_kind(R"({"at":"x"})") == "membership");  // written before kinds existed
+  CHECK(store::change_kind("garbage").empty());
+  CHECK(store::parse_account_change_line(R"({"at":"x","kind":"membership"})").error ==
+        R"(kind: expected "account")");
+  // A membership parser does not take an account line.
+  CHECK_FALSE(store::parse_change_line(line));
 }
 
 TEST_CASE("parse_change_line rejects broken lines with the key named") {

@@ -23,7 +23,7 @@ TABLE = {
  'guardduty': {'enabled':'ENABLED','created':'CREATED','invited':'INVITED','disabled':'DISABLED','removed':'REMOVED','resigned':'RESIGNED','emailverificationinprogress':'VERIFICATION_IN_PROGRESS','emailverificationfailed':'VERIFICATION_FAILED'},
  'detective': {'enabled':'ENABLED','invited':'INVITED','acceptedbutdisabled':'DISABLED','verificationinprogress':'VERIFICATION_IN_PROGRESS','verificationfailed':'VERIFICATION_FAILED'},
 }
-ORDER = ['ENABLED','CREATED','INVITED','DISABLED','REMOVED','RESIGNED','DELETED','SUSPENDED','VERIFICATION_IN_PROGRESS','VERIFICATION_FAILED','NOT_MEMBER','UNKNOWN']
+ORDER = ['ADMINISTRATOR','ENABLED','CREATED','INVITED','DISABLED','REMOVED','RESIGNED','DELETED','SUSPENDED','VERIFICATION_IN_PROGRESS','VERIFICATION_FAILED','NOT_MEMBER','UNKNOWN']
 def norm(svc, raw): return TABLE[svc].get(raw.lower().replace('_',''), 'UNKNOWN')
 org = {a['id']: a for a in world['organization']['accounts']}
 wadmins = {a['account_id']: a for a in world['administrators']}
@@ -31,12 +31,34 @@ denied = {r['arn'] for r in world['roles'] if r.get('denied')}
 errors = []
 def expect(cond, msg):
     if not cond: errors.append(msg)
-sources = []  # (admin, svc, region, answered)
+DEFAULT_REGIONS = ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'ap-south-1', 'ap-northeast-1',
+                   'ap-northeast-2', 'ap-northeast-3', 'ap-southeast-1', 'ap-southeast-2', 'ca-central-1',
+                   'eu-central-1', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-north-1', 'sa-east-1']
+def enabled_regions(account):
+    # Account ListRegions as the world answers it: its own list, else the defaults.
+    entry = (world.get('account_regions') or {}).get(account) or {}
+    listed = entry.get('regions')
+    if listed is None:
+        listed = {r: 'ENABLED_BY_DEFAULT' for r in DEFAULT_REGIONS}
+        listed.update({r: 'DISABLED' for r in world.get('opt_in_regions', [])})
+    return sorted(r for r, st in listed.items() if st in ('ENABLED', 'ENABLED_BY_DEFAULT'))
+sources = []  # (admin, svc, region, answered); region_disabled sources apart
+disabled_sources = []
+expected_admins = {}
 for adm in config['administrators']:
     regions = adm.get('regions', config['aws']['regions']); services = adm.get('services', config['aws']['services'])
     ok = adm.get('role_arn') not in denied
+    enabled = enabled_regions(adm['account_id'])
+    if regions == 'all':
+        regions, regions_from = enabled, 'discovered'
+    else:
+        regions_from = 'configured'
+    expected_admins[adm['account_id']] = dict(name=adm['name'], regions=sorted(r for r in regions if r in enabled or not ok),
+                                              regions_from=regions_from, failed=not ok)
     for s in services:
         for r in regions:
+            if ok and r not in enabled:
+                disabled_sources.append((adm['account_id'], s, r)); continue
             sources.append((adm['account_id'], s, r, ok and r not in world['opt_in_regions']))
 expected_ms = {}
 universes = {}
@@ -52,7 +74,11 @@ for (a, s, r, ok) in sources:
     if not ok: continue
     src = (wadmins[a]['regions'].get(r) or {}).get(s) or {}
     members = {m['account_id']: m for m in (src.get('members') or [])}
+    # The administrator's own account: ADMINISTRATOR in each answering source.
+    expected_ms[(a, s, r, a)] = dict(status='ADMINISTRATOR', raw_status='ADMINISTRATOR', email=None, invited_at=None,
+                                     updated_at=None)
     for acc in universes[a]:
+        if acc == a: continue
         if acc in members:
             m = members[acc]
             expected_ms[(acc, s, r, a)] = dict(status=norm(s, m['status']), raw_status=m['status'], email=m['email'], invited_at=m.get('invited_at'), updated_at=m.get('updated_at'))
@@ -68,6 +94,11 @@ for k, e in expected_ms.items():
     expect(g['stale'] is False, f"{k} stale")
     if e['status'] == 'NOT_MEMBER':
         expect(g['raw_status'] and g['email'] is None and g['detail'] == {}, f"{k} NOT_MEMBER shape")
+    if e['status'] == 'ADMINISTRATOR':
+        src = wadmins[k[3]]['regions'][k[2]][k[1]]
+        resource = {'guardduty': {'detector_id': str(src.get('detector_id'))}, 'detective': {'graph_arn': src.get('graph_arn')},
+                    'securityhub': {}}[k[1]]
+        expect(g['detail'] == resource, f"{k} ADMINISTRATOR detail {g['detail']} expected {resource}")
 # sorted order
 keys = [(m['account_id'], m['service'], m['region'], m['administrator_id']) for m in snap['memberships']]
 expect(keys == sorted(keys), "memberships not sorted")
@@ -85,12 +116,35 @@ for (a, s, r, ok) in sources:
         expect(g['resource'] == (str(src['detector_id']) if 'detector_id' in src else src.get('graph_arn')), f"resource {a} {s} {r}: {g['resource']}")
     else:
         expect(g['error'] is not None and g['last_success_at'] is None, f"failed source {a} {s} {r}")
+for (a, s, r) in disabled_sources:
+    g = [x for x in snap['sources'] if (x['administrator_id'], x['service'], x['region']) == (a, s, r)]
+    expect(len(g) == 1 and g[0]['state'] == 'region_disabled' and g[0]['error'] is None and g[0]['members'] == 0,
+           f"source {a} {s} {r} should be region_disabled: {g}")
+expect(len(snap['sources']) == len(sources) + len(disabled_sources), "sources: one per planned source")
+# administrators: configured ones, `regions: all` polling exactly the enabled regions
+gadm = {x['account_id']: x for x in snap['administrators']}
+expect(sorted(gadm) == sorted(expected_admins), f"administrators {sorted(gadm)}")
+for aid, e in expected_admins.items():
+    g = gadm.get(aid)
+    if not g: continue
+    expect(g['name'] == e['name'] and g['origin'] == 'configured' and g['delegated_for'] is None,
+           f"administrator {aid} {g}")
+    expect(g['regions_from'] == e['regions_from'], f"administrator {aid} regions_from {g['regions_from']}")
+    expect(g['regions'] == e['regions'], f"administrator {aid} regions {g['regions']} expected {e['regions']}")
+    expect((g['error'] is not None) == e['failed'], f"administrator {aid} error {g['error']}")
+    if e['regions_from'] == 'discovered':
+        polled = sorted({r for (a, _, r, _) in sources if a == aid})
+        expect(polled == enabled_regions(aid), f"regions: all for {aid} polls {polled}, enabled {enabled_regions(aid)}")
+# organization block
+expect(snap['organization'] is not None and snap['organization']['state'] == 'ok' and snap['organization']['error'] is None
+       and snap['organization']['accounts'] == len(org), f"organization {snap['organization']}")
 # accounts
 pairs = sorted({(s, r) for (_, s, r, _) in sources})
 all_accounts = set().union(*universes.values())
 gacc = {x['account_id']: x for x in snap['accounts']}
 expect(set(gacc) == all_accounts, f"accounts differ {sorted(all_accounts ^ set(gacc))}")
-covered_total = 0
+covered_total = inactive_total = 0
+all_accounts |= {a for (a, _, _, ok) in sources if ok}  # each administrator's own record
 for acc in sorted(all_accounts):
     gaps, unknown, covered = [], [], True
     for (s, r) in pairs:
@@ -98,18 +152,20 @@ for acc in sorted(all_accounts):
         if not answering:
             unknown.append({'service': s, 'region': r}); covered = False; continue
         statuses = [expected_ms[(acc, s, r, a)]['status'] for (a, _, _) in answering if (acc, s, r, a) in expected_ms]
-        if 'ENABLED' in statuses: continue
+        if 'ENABLED' in statuses or 'ADMINISTRATOR' in statuses: continue
         covered = False
         st = min(statuses, key=ORDER.index) if statuses else 'NOT_MEMBER'
         if st == 'NOT_MEMBER' and 'UNKNOWN' in statuses: st = 'UNKNOWN'  # a record says more than an absence
         gaps.append({'service': s, 'region': r, 'status': st})
-    ostat = org.get(acc, {}).get('status')
-    if ostat in ('SUSPENDED', 'PENDING_CLOSURE'): gaps = []
+    ostat = org.get(acc, {}).get('state', org.get(acc, {}).get('status')) if acc in org else None
+    inactive = ostat in ('SUSPENDED', 'PENDING_CLOSURE', 'CLOSED', 'PENDING_ACTIVATION')
+    if inactive: gaps, unknown, covered = [], [], False
     findings = []
     regions = sorted({r for (_, r) in pairs})
     for r in regions:
         gd = any(expected_ms.get((acc, 'guardduty', r, a), {}).get('status') == 'ENABLED' for a in universes)
         det_gap = any(g['service'] == 'detective' and g['region'] == r for g in gaps)
+        gd = gd or any(expected_ms.get((acc, 'guardduty', r, a), {}).get('status') == 'ADMINISTRATOR' for a in universes)
         if gd and det_gap and 'GUARDDUTY_WITHOUT_DETECTIVE' not in findings: findings.append('GUARDDUTY_WITHOUT_DETECTIVE')
     for r in regions:
         admins = {k[3] for k, v in expected_ms.items() if k[0] == acc and k[2] == r and v['status'] == 'ENABLED'}
@@ -123,9 +179,23 @@ for acc in sorted(all_accounts):
     expect(sorted(g['findings']) == sorted(findings), f"{acc} findings {g['findings']} expected {findings}")
     expect(g['name'] == org.get(acc, {}).get('name'), f"{acc} name")
     expect(g['organization_status'] == ostat, f"{acc} org status")
+    expect(g['inactive'] == inactive, f"{acc} inactive {g['inactive']}")
+    if acc in expected_admins and not expected_admins[acc]['failed']:
+        own = [x for x in g['gaps'] if any(a == acc and (s2, r2) == (x['service'], x['region']) for (a, s2, r2, ok) in sources if ok)]
+        expect(not own, f"administrator {acc} is a gap of its own sources: {own}")
     covered_total += covered
+    inactive_total += inactive
 expect(snap['totals']['accounts'] == len(all_accounts), "totals.accounts")
 expect(snap['totals']['covered'] == covered_total, f"totals.covered {snap['totals']['covered']} vs {covered_total}")
+expect(snap['totals']['inactive'] == inactive_total, f"totals.inactive {snap['totals']['inactive']} vs {inactive_total}")
+expect(inactive_total == 4, "the demo world has four inactive accounts")
+expect(len(disabled_sources) == 3, "the demo has region_disabled sources (security-tooling, eu-south-1)")
+for x in snap['accounts']:
+    if x['inactive']:
+        expect(not x['gaps'] and not x['unknown'] and not x['covered'], f"inactive {x['account_id']} has gaps or unknowns")
+for x in snap['accounts']:
+    for gap in x['gaps'] + x['unknown']:
+        expect(gap['region'] != 'eu-south-1', f"{x['account_id']}: a region_disabled region makes a gap or unknown")
 bss = {}
 for v_k, v in expected_ms.items():
     bss.setdefault(v_k[1], {}).setdefault(v['status'], 0); bss[v_k[1]][v['status']] += 1
