@@ -20,7 +20,23 @@ def main(path):
     with_gaps = sum(1 for a in accounts if a["gaps"])
     with_unknown = sum(1 for a in accounts if a["unknown"])
     print(f"accounts: {totals['accounts']}  covered: {totals['covered']}  "
-          f"with gaps: {with_gaps}  with unknown coverage: {with_unknown}")
+          f"with gaps: {with_gaps}  with unknown coverage: {with_unknown}  "
+          f"inactive: {totals.get('inactive', 0)}")
+    organization = snapshot.get("organization")
+    if organization:
+        error = organization["error"] or {}
+        print(f"organization: {organization['state']}, {organization['accounts']} accounts"
+              + (f" ({error.get('code')}: {error.get('message')})" if error else ""))
+    for admin in snapshot.get("administrators", []):
+        error = admin["error"] or {}
+        print(f"administrator {admin['name']} ({admin['account_id']}): regions {', '.join(admin['regions']) or '-'}"
+              f" ({admin['regions_from']})" + (f", error {error.get('code')}" if error else ""))
+
+    inactive = [a for a in accounts if a.get("inactive")]
+    if inactive:
+        print("\ninactive accounts (closed, closing or not yet active: never gaps):")
+        for a in inactive:
+            print(f"  {a['account_id']} {a['name'] or ''} {a['organization_status']}")
 
     print("\nmembers by service and status:")
     for service, statuses in sorted(totals["by_service_status"].items()):
@@ -39,7 +55,13 @@ def main(path):
     for finding, n in sorted(findings.items()):
         print(f"finding {finding}: {n} account(s)")
 
-    failed = [s for s in snapshot["sources"] if s["state"] != "ok"]
+    disabled = [s for s in snapshot["sources"] if s["state"] == "region_disabled"]
+    if disabled:
+        print("\nregion_disabled sources (the region is not enabled in the administrator's account: not polled):")
+        for s in disabled:
+            print(f"  {s['administrator_name']} ({s['administrator_id']}) {s['service']} {s['region']}")
+
+    failed = [s for s in snapshot["sources"] if s["state"] in ("stale", "error")]
     print("\nfailing sources:" if failed else "\nevery source answered")
     for s in failed:
         error = s["error"] or {}
