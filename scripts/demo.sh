@@ -8,9 +8,10 @@ MW_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$MW_ROOT"
 source scripts/deps.sh
 
-mw_install_missing_packages
+mw_install_missing_packages "${MW_DEMO_PACKAGES[@]}"
 echo "building memberwatchd and fake-aws in build/ (the first build takes a few minutes)"
-mw_configure build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+# Without the tests: their packages are the test command's.
+mw_configure build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF >/dev/null
 cmake --build build -j "$(nproc)" --target memberwatchd fake-aws >/dev/null
 
 demo_dir="$MW_ROOT/build/demo"

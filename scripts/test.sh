@@ -16,14 +16,14 @@ source scripts/deps.sh
 # Each step with the time it starts, so a slow CI run shows where it went.
 step() { echo "== $(date -u +%H:%M:%S) $*"; }
 
-mw_install_missing_packages
+mw_install_missing_packages "${MW_DEMO_PACKAGES[@]}" "${MW_TEST_PACKAGES[@]}"
 
 step "clang-format check"
 mapfile -t sources < <(git ls-files '*.cpp' '*.hpp' '*.h' 2>/dev/null || find daemon tests bench -name '*.[ch]pp')
 clang-format --dry-run -Werror "${sources[@]}"
 
 step "build/ (RelWithDebInfo)"
-mw_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+mw_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=ON
 step "tests in build/"
 mw_test build
 
@@ -39,4 +39,6 @@ mw_test build-asan "${MW_ASAN_ENV[@]}"
 
 step "build-fuzz/ (libFuzzer, Clang, ASan+UBSan)"
 MW_FUZZ_SECONDS=${MW_FUZZ_SECONDS:-15} bash scripts/fuzz.sh
+step "skipped tests"
+mw_report_skipped build build-tsan build-asan
 step "done"

@@ -10,6 +10,6 @@ MW_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$MW_ROOT"
 source scripts/deps.sh
 
-mw_install_missing_packages
+mw_install_missing_packages "${MW_DEMO_PACKAGES[@]}" "${MW_TEST_PACKAGES[@]}"
 mw_build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMW_TSAN=ON
 mw_test build-tsan "${MW_TSAN_ENV[@]}"

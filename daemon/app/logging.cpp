@@ -17,6 +17,29 @@ class SyslogPriorityFlag final : public spdlog::custom_flag_formatter {
   }
 };
 
+// The message with its control characters (0x00-0x1f, 0x7f) written as
+// \xNN: configuration errors, AWS error messages and other outside text
+// reach the log, and a raw ESC or newline there would forge terminal
+// output or journal lines.
+class EscapedMessageFlag final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
+    static constexpr char kHex[] = "0123456789abcdef";
+    for (const char c : std::string_view(msg.payload.data(), msg.payload.size())) {
+      const auto byte = static_cast<unsigned char>(c);
+      if (byte >= 0x20 && byte != 0x7f) {
+        dest.push_back(c);
+        continue;
+      }
+      const char escaped[] = {'\\', 'x', kHex[byte >> 4], kHex[byte & 0xf]};
+      dest.append(escaped, escaped + sizeof escaped);
+    }
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<EscapedMessageFlag>();
+  }
+};
+
 }  // namespace
 
 int syslog_priority(spdlog::level::level_enum level) {
@@ -38,12 +61,13 @@ int syslog_priority(spdlog::level::level_enum level) {
 }
 
 std::unique_ptr<spdlog::formatter> make_log_formatter(bool journal) {
+  auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
+  formatter->add_flag<EscapedMessageFlag>('&');
   if (!journal) {
-    return std::make_unique<spdlog::pattern_formatter>("%Y-%m-%dT%H:%M:%S.%eZ %l %v",
-                                                       spdlog::pattern_time_type::utc);
+    formatter->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %&");
+    return formatter;
   }
-  auto formatter = std::make_unique<spdlog::pattern_formatter>();
-  formatter->add_flag<SyslogPriorityFlag>('*').set_pattern("%*%v");
+  formatter->add_flag<SyslogPriorityFlag>('*').set_pattern("%*%&");
   return formatter;
 }
 

@@ -11,7 +11,7 @@ namespace mw::app {
 
 // journald adds its own timestamps and reads "<N>" syslog priorities, so
 // under systemd (JOURNAL_STREAM set) lines are "<6>message"; elsewhere they
-// are timestamped.
+// are timestamped. Control characters in messages are written as \xNN.
 std::unique_ptr<spdlog::formatter> make_log_formatter(bool journal);
 
 int syslog_priority(spdlog::level::level_enum level);

@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <sys/stat.h>
+#include <unistd.h>
 #include <algorithm>
 #include <charconv>
 #include <cstring>
@@ -13,6 +14,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/file_trust.hpp"
 #include "common/strings.hpp"
 
 namespace mw::config {
@@ -661,11 +663,10 @@ ParseResult parse_config(std::string_view text, const std::string& file_name) {
 }
 
 ParseResult load_config_file(const std::string& file_name) {
-  // As sshd does: a config anyone may edit could point the daemon anywhere.
-  struct stat info {};
-  if (::stat(file_name.c_str(), &info) == 0 && (info.st_mode & S_IWOTH) != 0) {
-    return {std::nullopt,
-            {{file_name, 0, 0, "", "the file is writable by other users; run chmod o-w on it"}}};
+  // As sshd does: a file anyone else may edit could point the daemon, root
+  // perhaps, anywhere.
+  if (auto reason = untrusted_file_reason(file_name, ::geteuid()); !reason.empty()) {
+    return {std::nullopt, {{file_name, 0, 0, "", "refused: " + reason}}};
   }
   std::ifstream in(file_name, std::ios::binary);
   if (!in) {
@@ -674,7 +675,18 @@ ParseResult load_config_file(const std::string& file_name) {
   }
   std::ostringstream text;
   text << in.rdbuf();
-  return parse_config(text.str(), file_name);
+  auto result = parse_config(text.str(), file_name);
+  if (!result.config) return result;
+  // What the configuration names must be as trustworthy as the file itself.
+  const uid_t uid = ::geteuid();
+  if (auto reason = untrusted_directory_reason(result.config->state_dir, uid); !reason.empty())
+    result.errors.push_back({file_name, 0, 0, "state_dir", "refused: " + reason});
+  if (!result.config->accounts.file.empty()) {
+    if (auto reason = untrusted_file_reason(result.config->accounts.file, uid); !reason.empty())
+      result.errors.push_back({file_name, 0, 0, "accounts.file", "refused: " + reason});
+  }
+  if (!result.errors.empty()) result.config.reset();
+  return result;
 }
 
 std::string summarize(const Config& config) {

@@ -89,7 +89,10 @@ struct ParseResult {
 // error messages and to resolve relative paths, never opened.
 ParseResult parse_config(std::string_view text, const std::string& file_name);
 
-// Reads the file, then parse_config. An unreadable file is one error.
+// Reads the file, then parse_config. An unreadable file is one error; so is
+// one that other users than root and the daemon's own can write (as sshd's
+// StrictModes), and a state_dir or accounts file they could change or
+// replace (common/file_trust.hpp).
 ParseResult load_config_file(const std::string& file_name);
 
 // "administrators=2 sources=12 services=3 regions=3", then

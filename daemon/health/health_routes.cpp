@@ -77,9 +77,32 @@ bool if_none_match_matches(std::string_view header_value, std::string_view etag)
   return false;
 }
 
+std::string_view request_path(std::string_view target) {
+  // Absolute form (RFC 9112, 3.2.2): "http://host:port/path?query". The
+  // scheme is case-insensitive; the authority ends at the first '/', '?'
+  // or the end, and a missing path is "/".
+  const auto starts_with_scheme = [&](std::string_view scheme) {
+    if (target.size() < scheme.size()) return false;
+    for (std::size_t i = 0; i < scheme.size(); ++i) {
+      const char c = target[i];
+      if ((c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c) != scheme[i]) return false;
+    }
+    return true;
+  };
+  for (const std::string_view scheme : {std::string_view("http://"), std::string_view("https://")}) {
+    if (!starts_with_scheme(scheme)) continue;
+    const auto rest = target.substr(scheme.size());
+    const auto path_start = rest.find_first_of("/?");
+    if (path_start == std::string_view::npos || rest[path_start] == '?') return "/";
+    target = rest.substr(path_start);
+    break;
+  }
+  return target.substr(0, target.find('?'));
+}
+
 HealthReply route_health_request(std::string_view method, std::string_view target,
                                  std::string_view if_none_match, const HealthHandlers& handlers) {
-  auto path = target.substr(0, target.find('?'));
+  const auto path = request_path(target);
   if (path != "/healthz" && path != "/readyz" && path != "/metrics" && path != "/snapshot") {
     return reply(404, kText, "not found\n");
   }

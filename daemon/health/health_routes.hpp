@@ -46,6 +46,10 @@ struct HealthReply {
   bool headers_only = false;                                 // HEAD: Content-Length of the body, but no body
 };
 
+// The path of a request target in origin form ("/metrics?x" -> "/metrics")
+// or absolute form ("http://127.0.0.1:9746/metrics" -> "/metrics").
+std::string_view request_path(std::string_view target);
+
 // The reply to a request with this method, target (query ignored) and
 // If-None-Match value ("" when absent). Exceptions from handlers propagate.
 HealthReply route_health_request(std::string_view method, std::string_view target,

@@ -1,6 +1,7 @@
 #include "poller/cycle.hpp"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -19,6 +20,7 @@
 #include <string_view>
 #include <unordered_set>
 
+#include "common/file_trust.hpp"
 #include "config/accounts_file.hpp"
 #include "poller/source_poller.hpp"
 #include "services/account.hpp"
@@ -499,6 +501,11 @@ AdministratorPlan plan_administrator(const config::Administrator& admin,
 std::vector<std::string> expected_accounts(const config::Config& config) {
   std::vector<std::string> accounts = config.accounts.ids;
   if (config.accounts.file.empty()) return accounts;
+  // Re-read each cycle: checked each time, as at start.
+  if (auto reason = untrusted_file_reason(config.accounts.file, ::geteuid()); !reason.empty()) {
+    spdlog::error("accounts file refused file={} reason=\"{}\"", config.accounts.file, reason);
+    return accounts;
+  }
   std::ifstream in(config.accounts.file, std::ios::binary);
   if (!in) {
     spdlog::error("accounts file unreadable file={} error={}", config.accounts.file, std::strerror(errno));

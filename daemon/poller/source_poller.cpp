@@ -32,6 +32,21 @@ aws::Service aws_service(core::Service service) {
   return *aws::parse_service(core::to_string(service));
 }
 
+// A page's elements left out (the rest of the page is used).
+void log_left_out_members(const std::vector<std::string>& problems, const core::SourceKey& key) {
+  for (const auto& problem : problems) {
+    spdlog::warn("member left out of a page administrator={} service={} region={} problem=\"{}\"",
+                 key.administrator_id, core::to_string(key.service), key.region, problem);
+  }
+}
+
+void log_left_out_graphs(const std::vector<std::string>& problems, const core::SourceKey& key) {
+  for (const auto& problem : problems) {
+    spdlog::warn("graph left out of a page administrator={} service={} region={} problem=\"{}\"",
+                 key.administrator_id, core::to_string(key.service), key.region, problem);
+  }
+}
+
 }  // namespace
 
 core::SourceError to_source_error(std::exception_ptr error) {
@@ -105,6 +120,7 @@ asio::awaitable<std::optional<std::string>> SourcePoller::discover_resource() {
   for (std::size_t page = 0; page < kMaxPages; ++page) {
     const auto request = services::discovery_request(service_, next_token);
     const auto found = services::parse_discovery(service_, co_await send(request));
+    log_left_out_graphs(found.problems, key());
     if (!found.resources.empty()) co_return found.resources.front();
     if (!found.next_token) co_return std::nullopt;
     next_token = found.next_token;
@@ -140,6 +156,7 @@ asio::awaitable<void> SourcePoller::list_members(const PageSink& on_page) {
   for (std::size_t page = 0; page < kMaxPages; ++page) {
     const auto request = services::list_members_request(service_, resource_, next_token);
     auto members = services::parse_list_members(service_, co_await send(request));
+    log_left_out_members(members.problems, key());
     std::vector<std::string> accounts;
     accounts.reserve(members.members.size());
     for (const auto& member : members.members) accounts.push_back(member.account_id.str());
@@ -156,6 +173,22 @@ asio::awaitable<void> SourcePoller::list_members(const PageSink& on_page) {
 asio::awaitable<std::vector<core::Membership>> SourcePoller::get_batch(std::vector<std::string> batch) {
   const auto request = services::get_members_request(service_, resource_, batch);
   auto page = services::parse_get_members(service_, co_await send(request));
+  log_left_out_members(page.problems, key());
+  if (!page.problems.empty()) {
+    // An element left out for an unreadable account ID stood for one of
+    // the accounts asked about: those the answer does not name are UNKNOWN
+    // here, not NOT_MEMBER gaps invented from a bad element.
+    std::set<std::string_view> answered;
+    for (const auto& record : page.members) answered.insert(record.account_id.view());
+    for (const auto& account : batch) {
+      if (answered.count(account) != 0) continue;
+      core::Membership unknown;
+      unknown.account_id = account;
+      unknown.status = core::MemberStatus::UNKNOWN;
+      unknown.set_raw_status("");
+      page.members.push_back(std::move(unknown));
+    }
+  }
   complete(page.members);
   co_return std::move(page.members);
 }

@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "services/member_parser.hpp"
+#include "services/parse_error.hpp"
 #include "services/request_checks.hpp"
 
 namespace mw::services::detective {
@@ -89,20 +90,33 @@ ApiRequest get_members_request(std::string_view graph_arn, const std::vector<std
               boost::json::object{{"GraphArn", graph_arn}, {"AccountIds", to_json_array(account_ids)}});
 }
 
+namespace {
+
+Graph parse_graph(const JsonReader& reader, const boost::json::value& value, const std::string& path) {
+  const auto& graph = reader.as_object(value, path);
+  Graph parsed{reader.required_string(graph, "Arn", path), {}};
+  if (parsed.arn.empty()) reader.fail(child_path(path, "Arn"), "empty");
+  if (const auto* created = reader.find(graph, "CreatedTime")) {
+    parsed.created_at = reader.timestamp(*created, child_path(path, "CreatedTime"));
+  }
+  return parsed;
+}
+
+}  // namespace
+
 GraphPage parse_list_graphs(std::string_view body) {
   const JsonReader reader("detective ListGraphs");
   const auto response = reader.parse_object(body);
   GraphPage page;
   if (const auto* graphs = reader.array_field(response, "GraphList", "", false)) {
     for (std::size_t i = 0; i < graphs->size(); ++i) {
-      const auto path = index_path("GraphList", i);
-      const auto& graph = reader.as_object((*graphs)[i], path);
-      Graph parsed{reader.required_string(graph, "Arn", path), {}};
-      if (parsed.arn.empty()) reader.fail(child_path(path, "Arn"), "empty");
-      if (const auto* created = reader.find(graph, "CreatedTime")) {
-        parsed.created_at = reader.timestamp(*created, child_path(path, "CreatedTime"));
+      // Arn is optional in the model: a graph without one (or a bad graph)
+      // costs that graph only.
+      try {
+        page.graphs.push_back(parse_graph(reader, (*graphs)[i], index_path("GraphList", i)));
+      } catch (const ParseError& error) {
+        page.problems.emplace_back(error.what());
       }
-      page.graphs.push_back(std::move(parsed));
     }
   }
   page.next_token = reader.next_token(response, "NextToken");

@@ -23,6 +23,9 @@ struct Graph {
 struct GraphPage {
   std::vector<Graph> graphs;
   std::optional<std::string> next_token;
+  // The graphs left out, each as "detective ListGraphs: GraphList[0].Arn:
+  // missing" (no Arn, an empty one, a field of the wrong type).
+  std::vector<std::string> problems;
 };
 
 // POST /graphs/list {"MaxResults": n[, "NextToken": t]}
@@ -33,7 +36,9 @@ ApiRequest list_members_request(std::string_view graph_arn, const std::optional<
 // POST /graph/members/get {"GraphArn": arn, "AccountIds": [...]} with 1..50 account IDs.
 ApiRequest get_members_request(std::string_view graph_arn, const std::vector<std::string>& account_ids);
 
-// GraphList[] (Arn required, CreatedTime) and NextToken.
+// GraphList[] (Arn, CreatedTime) and NextToken. A graph without a usable
+// Arn or with a field of the wrong type is left out and named in
+// `problems`; a body that is not such an object throws ParseError.
 GraphPage parse_list_graphs(std::string_view body);
 // MemberDetails[]: detail keeps graph_arn, administrator_id, master_id,
 // disabled_reason, invitation_type, volume_usage_in_bytes,
@@ -43,6 +48,8 @@ GraphPage parse_list_graphs(std::string_view body);
 // datasource_package_ingest_states ({PACKAGE: STATE}) and any other field.
 MemberPage parse_list_members(std::string_view body);
 // MemberDetails[] plus UnprocessedAccounts[] as NOT_MEMBER (raw_status = Reason).
+// Both member parsers: only AccountId is needed (a missing Status is
+// UNKNOWN); a bad element is named in MemberPage::problems (see there).
 MemberPage parse_get_members(std::string_view body);
 
 }  // namespace mw::services::detective

@@ -20,6 +20,7 @@ MembersResponseShape shape(bool get_members) {
   shape.service = core::Service::guardduty;
   shape.members_list = "members";
   shape.member = {"accountId", "relationshipStatus", "email", "invitedAt", "updatedAt", kMemberDetail};
+  shape.member.times = TimeFormat::text;  // invitedAt and updatedAt are Strings in the model
   if (get_members) {
     shape.members_required = true;
     shape.unprocessed_list = "unprocessedAccounts";

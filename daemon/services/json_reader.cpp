@@ -416,11 +416,11 @@ void sort_by_key(std::vector<DetailMember>& members) {
 }  // namespace
 
 core::Detail JsonReader::member_detail(const boost::json::object& object, std::span<const DetailField> fields,
-                                       std::span<const std::string_view> skip,
-                                       const std::string& path) const {
+                                       std::span<const std::string_view> skip, const std::string& path,
+                                       std::span<const DetailText> extra) const {
   thread_local std::string compact;  // never nested: a nested detail is appended, not made
   compact.clear();
-  append_detail_json(compact, object, fields, skip, path);
+  append_detail_json(compact, object, fields, skip, path, extra);
   auto detail = core::Detail::from_canonical_json(compact);
   release_if_larger(compact, kMaxKeptBytes);
   return detail;
@@ -428,7 +428,8 @@ core::Detail JsonReader::member_detail(const boost::json::object& object, std::s
 
 void JsonReader::append_detail_json(std::string& out, const boost::json::object& object,
                                     std::span<const DetailField> fields,
-                                    std::span<const std::string_view> skip, const std::string& path) const {
+                                    std::span<const std::string_view> skip, const std::string& path,
+                                    std::span<const DetailText> extra) const {
   const DetailWorkspace::Use use(DetailWorkspace::of_this_thread());
   std::string& values = use.level->values;
   std::vector<DetailMember>& members = use.level->members;
@@ -444,6 +445,13 @@ void JsonReader::append_detail_json(std::string& out, const boost::json::object&
     else
       append_converted(values, value, *known, path, name);
     const SnakeCaseKey& snake_case = use.snake_case(name);
+    members.push_back({snake_case.key, snake_case.quoted, begin, values.size()});
+  }
+  // After the body's: of two alike keys the later wins.
+  for (const DetailText& text : extra) {
+    const std::size_t begin = values.size();
+    core::append_json_string(values, text.text);
+    const SnakeCaseKey& snake_case = use.snake_case(text.key);
     members.push_back({snake_case.key, snake_case.quoted, begin, values.size()});
   }
   // Keys in a stable order, whatever the body's; of two keys with one

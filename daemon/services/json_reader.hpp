@@ -39,6 +39,13 @@ struct DetailField {
   std::span<const DetailField> fields = {};  // the structure of a structure_map's values
 };
 
+// A string added to a detail under `key` (already snake_case), such as a
+// time whose text did not parse.
+struct DetailText {
+  std::string_view key;
+  std::string_view text;
+};
+
 class JsonReader;
 
 // A response body's tree. It lives in one arena freed as a whole, so the
@@ -122,9 +129,11 @@ class JsonReader {
 
   // `object` with snake_case keys: the known `fields` checked and converted,
   // every other non-null field copied as it came, `skip`ped keys left out,
-  // as a membership's Detail (written straight to canonical text).
+  // the `extra` texts added (they win over a body key of the same form), as
+  // a membership's Detail (written straight to canonical text).
   core::Detail member_detail(const boost::json::object& object, std::span<const DetailField> fields,
-                             std::span<const std::string_view> skip, const std::string& path) const;
+                             std::span<const std::string_view> skip, const std::string& path,
+                             std::span<const DetailText> extra = {}) const;
 
  private:
   void append_converted(std::string& out, const boost::json::value& value, const DetailField& field,
@@ -135,7 +144,7 @@ class JsonReader {
   // detail nested in a structure map, which is never a Detail of its own.
   void append_detail_json(std::string& out, const boost::json::object& object,
                           std::span<const DetailField> fields, std::span<const std::string_view> skip,
-                          const std::string& path) const;
+                          const std::string& path, std::span<const DetailText> extra = {}) const;
 
   std::string operation_;
 };

@@ -16,6 +16,13 @@ namespace mw::services {
 struct MemberPage {
   std::vector<core::Membership> members;
   std::optional<std::string> next_token;  // nullopt on the last page
+  // The elements (members or unprocessed accounts) left out, each as
+  // "securityhub GetMembers: Members[3].AccountId: missing": a missing or
+  // bad account ID, a field of the wrong type. When the element's account
+  // ID itself was fine, `members` still holds a record for that account
+  // with status UNKNOWN, raw_status "" and no detail (left out, the account
+  // would look absent: a false NOT_MEMBER gap).
+  std::vector<std::string> problems;
 };
 
 }  // namespace mw::services

@@ -15,6 +15,15 @@
 
 namespace mw::services {
 
+// How the model types a member's invited and updated times.
+enum class TimeFormat {
+  timestamp,  // a Timestamp: ISO 8601 or epoch seconds; other text is a wrong value
+  text,       // a String holding a date: text that is not ISO 8601 leaves the time
+              // empty and is kept in the detail as NAME_raw ("invited_at_raw")
+};
+
+// Only account_id is required: an absent or null status is UNKNOWN with
+// raw_status "", any other absent field is left empty.
 struct MemberFields {
   std::string_view account_id;
   std::string_view status;
@@ -22,6 +31,7 @@ struct MemberFields {
   std::string_view invited_at;
   std::string_view updated_at;
   std::span<const DetailField> detail;  // checked types of the other known fields
+  TimeFormat times = TimeFormat::timestamp;
 };
 
 struct UnprocessedFields {
@@ -40,6 +50,11 @@ struct MembersResponseShape {
   std::string_view next_token;  // "" when the operation does not paginate
 };
 
+// A body that is not an object, a required list missing, a list or the
+// next token of the wrong type throw ParseError. A bad element (no 12-digit
+// account ID, a field of the wrong type) costs that element only: it is
+// named in page.problems and, when its account ID was fine, stands in
+// page.members as that account's UNKNOWN record (see MemberPage).
 MemberPage parse_members_response(const JsonReader& reader, std::string_view body,
                                   const MembersResponseShape& shape);
 

@@ -23,6 +23,8 @@ ApiRequest get_members_request(const std::vector<std::string>& account_ids);
 // Members[] (detail: administrator_id, master_id and any other field) and NextToken.
 MemberPage parse_list_members(std::string_view body);
 // Members[] plus UnprocessedAccounts[] as NOT_MEMBER (raw_status = ProcessingResult).
+// Both member parsers: only AccountId is needed (a missing MemberStatus is
+// UNKNOWN); a bad element is named in MemberPage::problems (see there).
 MemberPage parse_get_members(std::string_view body);
 
 }  // namespace mw::services::securityhub

@@ -39,11 +39,11 @@ DiscoveryPage parse_discovery(core::Service service, std::string_view body) {
   switch (service) {
     case core::Service::guardduty: {
       auto page = guardduty::parse_list_detectors(body);
-      return {std::move(page.detector_ids), std::move(page.next_token)};
+      return {std::move(page.detector_ids), std::move(page.next_token), {}};
     }
     case core::Service::detective: {
       auto page = detective::parse_list_graphs(body);
-      DiscoveryPage discovery{{}, std::move(page.next_token)};
+      DiscoveryPage discovery{{}, std::move(page.next_token), std::move(page.problems)};
       for (auto& graph : page.graphs) discovery.resources.push_back(std::move(graph.arn));
       return discovery;
     }

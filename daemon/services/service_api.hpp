@@ -18,6 +18,7 @@ namespace mw::services {
 struct DiscoveryPage {
   std::vector<std::string> resources;  // detector IDs or graph ARNs, in the service's order
   std::optional<std::string> next_token;
+  std::vector<std::string> problems;  // the elements left out (Detective graphs), with their paths
 };
 
 // GuardDuty and Detective need a resource; Security Hub does not.

@@ -7,10 +7,34 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <random>
 #include <system_error>
 #include <vector>
 
 namespace mw::store {
+namespace {
+
+// Why a state file could not be opened, with a clear word for the one
+// failure that is an attack rather than bad luck.
+[[noreturn]] void throw_open_error(const std::filesystem::path& path, int error_number) {
+  if (error_number == ELOOP) {
+    throw StoreError("refusing to follow the symbolic link at " + path.string() +
+                         ": a state file must be a regular file (remove the link)",
+                     error_number);
+  }
+  throw_store_error("open", path, error_number);
+}
+
+// Six random characters for a temporary file name.
+std::string random_suffix() {
+  static constexpr char kChars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  std::random_device device;
+  std::string suffix(6, 'x');
+  for (char& c : suffix) c = kChars[device() % (sizeof kChars - 1)];
+  return suffix;
+}
+
+}  // namespace
 
 void throw_store_error(std::string_view action, const std::filesystem::path& path, int error_number) {
   throw StoreError(
@@ -56,7 +80,27 @@ void ensure_directory(const std::filesystem::path& path, mode_t mode) {
     if (errno == EEXIST) return ensure_directory(path, mode);  // created meanwhile, or a file now
     throw_store_error("create directory", path, errno);
   }
-  if (::chmod(path.c_str(), mode) != 0) throw_store_error("set the mode of directory", path, errno);
+  // The umask may have taken bits: set the mode on the directory just made,
+  // through a descriptor (a path could be swapped for a link meanwhile).
+  UniqueFd made(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (made.get() < 0) throw_store_error("open directory", path, errno);
+  if (::fchmod(made.get(), mode) != 0) throw_store_error("set the mode of directory", path, errno);
+}
+
+UniqueFd open_folder(const std::filesystem::path& folder) {
+  UniqueFd fd(::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0) throw_store_error("open directory", folder, errno);
+  return fd;
+}
+
+UniqueFd open_in_folder(const std::filesystem::path& path, int flags, mode_t mode) {
+  const UniqueFd folder = open_folder(folder_of(path));
+  UniqueFd fd(::openat(folder.get(), path.filename().c_str(), flags | O_NOFOLLOW | O_CLOEXEC, mode));
+  if (fd.get() < 0) {
+    if (errno == ENOENT && (flags & O_CREAT) == 0) return fd;
+    throw_open_error(path, errno);
+  }
+  return fd;
 }
 
 std::filesystem::path folder_of(const std::filesystem::path& file) {
@@ -92,10 +136,18 @@ void fsync_directory(const std::filesystem::path& directory) {
 std::uint64_t replace_file_atomically(const std::filesystem::path& path, const ContentProducer& produce,
                                       mode_t mode) {
   const std::filesystem::path folder = folder_of(path);
-  std::string pattern = (folder / (temporary_file_prefix(path) + "XXXXXX")).string();
-  UniqueFd file(::mkostemp(pattern.data(), O_CLOEXEC));
-  if (file.get() < 0) throw_store_error("create a temporary file in", folder, errno);
-  const std::filesystem::path temporary(pattern);
+  const UniqueFd folder_fd = open_folder(folder);
+  // A new name, created here and nowhere else (O_EXCL, never through a link).
+  std::string name;
+  UniqueFd file;
+  for (int attempt = 0; file.get() < 0; ++attempt) {
+    name = temporary_file_prefix(path) + random_suffix();
+    file = UniqueFd(
+        ::openat(folder_fd.get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (file.get() < 0 && (errno != EEXIST || attempt == 100))
+      throw_store_error("create a temporary file in", folder, errno);
+  }
+  const std::filesystem::path temporary = folder / name;
   std::uint64_t written = 0;
   try {
     produce([&](std::string_view piece) {
@@ -105,15 +157,16 @@ std::uint64_t replace_file_atomically(const std::filesystem::path& path, const C
     if (::fchmod(file.get(), mode) != 0) throw_store_error("set the mode of", temporary, errno);
     fsync_or_throw(file.get(), temporary);
     file.close_or_throw(temporary);
-    if (::rename(temporary.c_str(), path.c_str()) != 0) {
+    // rename(2) replaces a link at `path` itself; it never writes through one.
+    if (::renameat(folder_fd.get(), name.c_str(), folder_fd.get(), path.filename().c_str()) != 0) {
       throw_store_error("rename " + temporary.string() + " to", path, errno);
     }
   } catch (...) {
-    ::unlink(temporary.c_str());
+    ::unlinkat(folder_fd.get(), name.c_str(), 0);
     throw;
   }
   try {
-    fsync_directory(folder);
+    fsync_or_throw(folder_fd.get(), folder);
   } catch (const StoreError& error) {
     // The new content is in place and readable; only its durability across
     // a power loss is in doubt, which the next write repairs.
@@ -129,11 +182,8 @@ void replace_file_atomically(const std::filesystem::path& path, std::string_view
 
 bool read_file_in_pieces(const std::filesystem::path& path,
                          const std::function<void(std::string_view piece)>& consume) {
-  UniqueFd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (file.get() < 0) {
-    if (errno == ENOENT) return false;
-    throw_store_error("open", path, errno);
-  }
+  UniqueFd file = open_in_folder(path, O_RDONLY, 0);
+  if (file.get() < 0) return false;  // ENOENT
   std::vector<char> buffer(256 * 1024);
   for (;;) {
     const ssize_t count = ::read(file.get(), buffer.data(), buffer.size());

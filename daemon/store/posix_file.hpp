@@ -52,6 +52,15 @@ class UniqueFd {
 // an existing directory is left as it is.
 void ensure_directory(const std::filesystem::path& path, mode_t mode);
 
+// The folder, opened to reach the files in it.
+UniqueFd open_folder(const std::filesystem::path& folder);
+
+// `path`'s file opened relative to its folder's descriptor with `flags`
+// (plus O_NOFOLLOW and O_CLOEXEC; `mode` when it is created). A symbolic
+// link there is an error that names it, never followed. Without O_CREAT a
+// missing file gives an invalid descriptor (get() < 0); other failures throw.
+UniqueFd open_in_folder(const std::filesystem::path& path, int flags, mode_t mode);
+
 // The folder holding `file`: "." for a bare file name.
 std::filesystem::path folder_of(const std::filesystem::path& file);
 
@@ -64,8 +73,9 @@ void fsync_directory(const std::filesystem::path& directory);
 std::string temporary_file_prefix(const std::filesystem::path& file);
 
 // `data` becomes the content of `path` all at once or not at all: a
-// temporary file in the same folder, written, chmod'ed, fsynced, renamed over
-// `path`, and the folder fsynced. On failure the temporary file is removed
+// temporary file created new (O_EXCL, O_NOFOLLOW) in the same folder,
+// written, its mode set through its descriptor, fsynced, renamed over `path`
+// (a link there is replaced, never written through), and the folder fsynced. On failure the temporary file is removed
 // and `path` keeps its previous content.
 void replace_file_atomically(const std::filesystem::path& path, std::string_view data, mode_t mode);
 

@@ -101,8 +101,7 @@ std::uint64_t cut_torn_tail(int fd, std::uint64_t size, const std::filesystem::p
 ChangeLogFile open_change_log(const std::filesystem::path& path) {
   ChangeLogFile log;
   log.created = !path_exists(path);
-  log.fd = UniqueFd(::open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, kFileMode));
-  if (log.fd.get() < 0) throw_store_error("open", path, errno);
+  log.fd = open_in_folder(path, O_RDWR | O_APPEND | O_CREAT, kFileMode);
   if (::fchmod(log.fd.get(), kFileMode) != 0) throw_store_error("set the mode of", path, errno);
   struct stat status {};
   if (::fstat(log.fd.get(), &status) != 0) throw_store_error("inspect", path, errno);

@@ -40,6 +40,27 @@ TEST_CASE("plain lines are timestamped in UTC with the level") {
   CHECK(line.substr(24) == " info started version=1\n");
 }
 
+TEST_CASE("control characters in a message are escaped, every one of them, in both formats") {
+  std::string text = "reload rejected error=";
+  for (int byte = 0; byte <= 0x1f; ++byte) text += static_cast<char>(byte);
+  text += '\x7f';
+  text += "\xe2\x9c\x93 end";  // UTF-8 stays as it is
+  for (const bool journal : {true, false}) {
+    CAPTURE(journal);
+    const auto line = log_line(journal, spdlog::level::err, text);
+    REQUIRE_FALSE(line.empty());
+    CHECK(line.back() == '\n');
+    for (std::size_t i = 0; i + 1 < line.size(); ++i) {
+      const auto byte = static_cast<unsigned char>(line[i]);
+      CHECK_MESSAGE((byte >= 0x20 && byte != 0x7f), "raw control byte ", int(byte), " at ", i);
+    }
+    CHECK(line.find("error=\\x00\\x01\\x02") != std::string::npos);
+    CHECK(line.find("\\x1b") != std::string::npos);
+    CHECK(line.find("\\x0a") != std::string::npos);
+    CHECK(line.find("\\x1f\\x7f\xe2\x9c\x93 end\n") != std::string::npos);
+  }
+}
+
 TEST_CASE("log levels parse") {
   CHECK(parse_log_level("trace") == spdlog::level::trace);
   CHECK(parse_log_level("error") == spdlog::level::err);

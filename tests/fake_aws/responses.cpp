@@ -38,7 +38,7 @@ ErrorShape shape_of(Service service, ErrorKind kind) {
         case ErrorKind::not_found:
           return {404, "ResourceNotFoundException"};
         case ErrorKind::throttled:
-          return {429, "TooManyRequestsException"};
+          return {429, "LimitExceededException"};  // the model's throttling error
         case ErrorKind::internal:
           return {500, "InternalException"};
         default:

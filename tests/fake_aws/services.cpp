@@ -351,7 +351,7 @@ json::object guardduty_member(const Call& call, const Member& m) {
   json::object o{{"accountId", m.account_id}, {"detectorId", member_detector_id(m.account_id, call.region)}};
   o["masterId"] = administrator_of(call, m);
   o["administratorId"] = administrator_of(call, m);
-  o["email"] = m.email;
+  if (!m.email.empty()) o["email"] = m.email;  // the model's Email is 1..64 characters
   o["relationshipStatus"] = m.status;
   if (m.invited_at) o["invitedAt"] = *m.invited_at;
   o["updatedAt"] = m.updated_at.value_or(m.invited_at.value_or("2020-01-01T00:00:00.000Z"));

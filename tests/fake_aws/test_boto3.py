@@ -698,7 +698,7 @@ def test_faults_and_throttling(binary, world):
         sh = client("securityhub")
         sh.list_members()
         sh.list_members()
-        expect_error("TooManyRequestsException", sh.list_members, status=429)
+        expect_error("LimitExceededException", sh.list_members, status=429)
         retrying = client("securityhub", config=Config(retries={"total_max_attempts": 5, "mode": "standard"}))
         retrying.list_members()  # retried after the bucket refills
         throttled = [e for e in fake.log() if e["fault"] == "throttle"]

@@ -299,7 +299,7 @@ TEST_CASE_FIXTURE(Fixture,
   CHECK(call().status == 200);
   auto throttled = call();
   CHECK(throttled.status == 429);
-  CHECK(header(throttled, "x-amzn-ErrorType") == "TooManyRequestsException");
+  CHECK(header(throttled, "x-amzn-ErrorType") == "LimitExceededException");
   CHECK(emulator.request_log().back().fault == "throttle");
   // Another region has a bucket of its own.
   CHECK(emulator.handle(signed_request(request("GET", "/members"), "securityhub", "eu-west-1")).status ==

@@ -63,6 +63,28 @@ TEST_CASE("/healthz answers 200 ok, /readyz follows the readiness handler") {
   CHECK(*ready.body == "{\"status\":\"not ready\",\"reason\":\"no cycle has finished yet\"}\n");
 }
 
+TEST_CASE("absolute-form targets (RFC 9112, 3.2.2) get the answer their origin form gets") {
+  Fixture fixture;
+  CHECK(request_path("/metrics") == "/metrics");
+  CHECK(request_path("/metrics?x=1") == "/metrics");
+  CHECK(request_path("http://127.0.0.1:9746/metrics") == "/metrics");
+  CHECK(request_path("HTTP://[::1]:9746/readyz?verbose") == "/readyz");
+  CHECK(request_path("https://localhost/snapshot") == "/snapshot");
+  CHECK(request_path("http://127.0.0.1:9746") == "/");
+  CHECK(request_path("http://127.0.0.1:9746?x") == "/");
+  CHECK(request_path("httpx://host/metrics") == "httpx://host/metrics");
+  CHECK(request_path("*") == "*");
+  for (const char* path : {"/healthz", "/readyz", "/metrics", "/snapshot"}) {
+    CAPTURE(path);
+    const auto origin = fixture.get(path);
+    const auto absolute = fixture.get(std::string("http://127.0.0.1:9746") + path);
+    CHECK(absolute.status == origin.status);
+    CHECK(*absolute.body == *origin.body);
+  }
+  CHECK(fixture.get("http://127.0.0.1:9746/nothing").status == 404);
+  CHECK(fixture.get("http://127.0.0.1:9746").status == 404);
+}
+
 TEST_CASE("/metrics serves the exposition with the 0.0.4 content type") {
   Fixture fixture;
   auto reply = fixture.get("/metrics");

@@ -14,6 +14,7 @@
 
 #include "harness.hpp"
 #include "store/snapshot_json.hpp"
+#include "support/test_http_server.hpp"
 
 using namespace mw;
 using namespace mw::integration;
@@ -250,4 +251,58 @@ TEST_CASE(
     CAPTURE(entry.service);
     CHECK(entry.region != "eu-south-1");  // region_disabled: never polled
   }
+}
+
+TEST_CASE("a GetMembers element left out for its unreadable account ID makes no NOT_MEMBER gap") {
+  // A service answering as no fake-aws world can: one member element
+  // without a usable AccountId in the GetMembers answer.
+  test::TestHttpServer aws([](const test::ReceivedRequest& request) {
+    test::ScriptedReply reply;
+    reply.headers = {{"Content-Type", "application/json"}};
+    if (request.method == "POST" && request.target == "/" &&
+        request.body.find("Action=GetCallerIdentity") != std::string::npos) {
+      reply.headers = {{"Content-Type", "text/xml"}};
+      reply.body =
+          "<GetCallerIdentityResponse "
+          "xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><GetCallerIdentityResult>"
+          "<Arn>arn:aws:iam::111111111111:user/memberwatch</Arn><UserId>AIDAEXAMPLE</UserId>"
+          "<Account>111111111111</Account></GetCallerIdentityResult>"
+          "<ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></GetCallerIdentityResponse>";
+    } else if (request.target.rfind("/listRegions", 0) == 0) {
+      reply.body = R"({"Regions":[{"RegionName":"us-east-1","RegionOptStatus":"ENABLED_BY_DEFAULT"}]})";
+    } else if (request.method == "GET" && request.target.rfind("/members", 0) == 0) {
+      reply.body = R"({"Members":[{"AccountId":"300000000001","MemberStatus":"Enabled"}]})";
+    } else if (request.target.rfind("/members/get", 0) == 0) {
+      reply.body = R"({"Members":[{"AccountId":"3000000000","MemberStatus":"Enabled"},)"
+                   R"({"AccountId":"300000000001","MemberStatus":"Enabled"}],"UnprocessedAccounts":[]})";
+    } else {
+      reply.status = 404;
+      reply.body = R"({"message":"not here"})";
+    }
+    return reply;
+  });
+  test::TempDirectory dir;
+  const auto config = make_config(R"(
+state_dir: state
+aws: {regions: [us-east-1], services: [securityhub]}
+accounts: {ids: ["300000000002"]}
+administrators:
+  - {name: main, account_id: "111111111111"}
+)",
+                                  dir.path());
+  LogCapture log;
+  Daemon daemon(config, aws.url());
+  REQUIRE(daemon.cycle().written);
+  const auto& snapshot = daemon.snapshot();
+  const auto* asked =
+      find_membership(snapshot, "300000000002", Service::securityhub, "us-east-1", "111111111111");
+  REQUIRE(asked != nullptr);
+  CHECK(asked->status == MemberStatus::UNKNOWN);
+  const auto* account = find_account(snapshot, "300000000002");
+  REQUIRE(account != nullptr);
+  REQUIRE(account->gaps.size() == 1);
+  CHECK(account->gaps[0].status == MemberStatus::UNKNOWN);  // not NOT_MEMBER
+  CHECK(find_account(snapshot, "300000000001")->covered);
+  CHECK(log.text().find("member left out of a page") != std::string::npos);
+  CHECK(log.text().find("Members[0].AccountId") != std::string::npos);
 }

@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 
@@ -72,6 +73,7 @@ TEST_CASE("Security Hub GetMembers: every field of the model, and UnprocessedAcc
   CHECK_FALSE(page.members[1].email.has_value());  // null is absent
   CHECK(page.members[1].detail.empty());
 
+  CHECK(page.problems.empty());
   const auto& unprocessed = page.members[2];
   CHECK(unprocessed.account_id == "444444444444");
   CHECK(unprocessed.status == MemberStatus::NOT_MEMBER);
@@ -155,6 +157,51 @@ TEST_CASE("GuardDuty GetMembers and ListMembers: every field, unprocessedAccount
   CHECK_FALSE(guardduty::parse_list_members(R"({"members":[],"nextToken":""})").next_token.has_value());
 }
 
+TEST_CASE("GuardDuty invitedAt and updatedAt are strings: text that is not ISO 8601 is kept raw, no error") {
+  for (const bool get_members : {false, true}) {
+    CAPTURE(get_members);
+    const std::string members = R"({"members": [
+        {"accountId": "222222222222", "relationshipStatus": "Enabled", "masterId": "111111111111",
+         "invitedAt": "2018-02-09 21:33", "updatedAt": "last Tuesday"},
+        {"accountId": "333333333333", "relationshipStatus": "Enabled",
+         "invitedAt": "2018-02-09T21:33:05Z", "updatedAt": "soon"},
+        {"accountId": "444444444444", "relationshipStatus": "Enabled", "invitedAt": "", "updatedAt": 1629304556},
+        {"accountId": "555555555555", "relationshipStatus": "Enabled", "invitedAt": null}
+      ])";
+    const auto page = get_members ? guardduty::parse_get_members(members + R"(, "unprocessedAccounts": []})")
+                                  : guardduty::parse_list_members(members + "}");
+    CHECK(page.problems.empty());
+    REQUIRE(page.members.size() == 4);
+    CHECK(page.members[0].status == MemberStatus::ENABLED);
+    CHECK_FALSE(page.members[0].invited_at.has_value());
+    CHECK_FALSE(page.members[0].updated_at.has_value());
+    CHECK(boost::json::value(page.members[0].detail.object()) == json(R"({
+        "invited_at_raw": "2018-02-09 21:33", "master_id": "111111111111", "updated_at_raw": "last Tuesday"})"));
+    // Only the time that did not parse is kept raw.
+    CHECK(page.members[1].invited_at == "2018-02-09T21:33:05Z");
+    CHECK_FALSE(page.members[1].updated_at.has_value());
+    CHECK(boost::json::value(page.members[1].detail.object()) == json(R"({"updated_at_raw": "soon"})"));
+    // "" is no time; epoch seconds are read as before.
+    CHECK_FALSE(page.members[2].invited_at.has_value());
+    CHECK(page.members[2].updated_at == "2021-08-18T16:35:56Z");
+    CHECK(page.members[2].detail.empty());
+    CHECK_FALSE(page.members[3].invited_at.has_value());
+    CHECK(page.members[3].detail.empty());
+  }
+}
+
+TEST_CASE("Security Hub and Detective times are timestamps: text that is not ISO 8601 is still a problem") {
+  const auto hub = securityhub::parse_list_members(
+      R"({"Members":[{"AccountId":"222222222222","MemberStatus":"Enabled","InvitedAt":"2018-02-09 21:33"}]})");
+  CHECK(hub.problems ==
+        std::vector<std::string>{"securityhub ListMembers: Members[0].InvitedAt: expected an ISO "
+                                 "8601 date-time, got \"2018-02-09 21:33\""});
+  const auto graph = detective::parse_list_members(
+      R"({"MemberDetails":[{"AccountId":"222222222222","Status":"ENABLED","UpdatedTime":"soon"}]})");
+  CHECK(graph.problems == std::vector<std::string>{"detective ListMembers: MemberDetails[0].UpdatedTime: "
+                                                   "expected an ISO 8601 date-time, got \"soon\""});
+}
+
 TEST_CASE("GuardDuty ListDetectors") {
   const auto page = guardduty::parse_list_detectors(
       R"({"detectorIds":["12abc34d567e8fa901bc2d34e56789f0"],"nextToken":""})");
@@ -219,6 +266,7 @@ TEST_CASE("Detective GetMembers: every field of the seed's response syntax") {
 
   CHECK(page.members[1].status == MemberStatus::NOT_MEMBER);
   CHECK(page.members[1].raw_status_text() == "Account is not a member");
+  CHECK(page.problems.empty());
 }
 
 TEST_CASE("Detective ListMembers and ListGraphs") {
@@ -307,4 +355,127 @@ TEST_CASE("Account ListRegions: every region with its opt status, NextToken") {
   CHECK(enabled == std::vector<std::string>{"us-east-1", "eu-south-1", "us-gov-west-1"});
   CHECK(account::parse_list_regions("{}").regions.empty());
   CHECK_FALSE(account::parse_list_regions(R"({"Regions":[],"NextToken":""})").next_token.has_value());
+}
+
+namespace {
+
+// One member-list operation and the names its model gives a member's fields.
+struct MemberOperation {
+  std::string name;
+  std::function<mw::services::MemberPage(std::string_view)> parse;
+  std::string list;
+  std::string account;
+  std::string status;
+  std::vector<std::string> optional;  // every optional field of the model but the status
+  std::string other_lists;            // e.g. GuardDuty's required unprocessedAccounts
+  Service service;
+};
+
+std::vector<MemberOperation> member_operations() {
+  const std::vector<std::string> hub = {"Email", "InvitedAt", "UpdatedAt", "AdministratorId", "MasterId"};
+  const std::vector<std::string> guardduty = {"email",      "invitedAt",       "updatedAt",
+                                              "detectorId", "administratorId", "masterId"};
+  const std::vector<std::string> detective = {"EmailAddress",
+                                              "InvitedTime",
+                                              "UpdatedTime",
+                                              "GraphArn",
+                                              "AdministratorId",
+                                              "MasterId",
+                                              "DisabledReason",
+                                              "InvitationType",
+                                              "VolumeUsageInBytes",
+                                              "VolumeUsageUpdatedTime",
+                                              "PercentOfGraphUtilization",
+                                              "PercentOfGraphUtilizationUpdatedTime",
+                                              "VolumeUsageByDatasourcePackage",
+                                              "DatasourcePackageIngestStates"};
+  return {
+      {"securityhub ListMembers", securityhub::parse_list_members, "Members", "AccountId", "MemberStatus",
+       hub, "", Service::securityhub},
+      {"securityhub GetMembers", securityhub::parse_get_members, "Members", "AccountId", "MemberStatus", hub,
+       "", Service::securityhub},
+      {"guardduty ListMembers", guardduty::parse_list_members, "members", "accountId", "relationshipStatus",
+       guardduty, "", Service::guardduty},
+      {"guardduty GetMembers", guardduty::parse_get_members, "members", "accountId", "relationshipStatus",
+       guardduty, R"(,"unprocessedAccounts":[])", Service::guardduty},
+      {"detective ListMembers", detective::parse_list_members, "MemberDetails", "AccountId", "Status",
+       detective, "", Service::detective},
+      {"detective GetMembers", detective::parse_get_members, "MemberDetails", "AccountId", "Status",
+       detective, "", Service::detective},
+  };
+}
+
+}  // namespace
+
+TEST_CASE("every optional member field absent or null: the member is kept, a missing status is UNKNOWN") {
+  for (const auto& op : member_operations()) {
+    CAPTURE(op.name);
+    std::string all_null = "\"" + op.status + "\":null";
+    for (const auto& field : op.optional) all_null += ",\"" + field + "\":null";
+    const std::vector<std::string> members = {
+        // Only the account ID: no status, nothing else.
+        "{\"" + op.account + "\":\"222222222222\"}",
+        // Every other field null.
+        "{\"" + op.account + "\":\"333333333333\"," + all_null + "}",
+        // The status only.
+        "{\"" + op.account + "\":\"444444444444\",\"" + op.status + "\":\"Enabled\"}",
+    };
+    const auto page = op.parse("{\"" + op.list + "\":[" + members[0] + "," + members[1] + "," + members[2] +
+                               "]" + op.other_lists + "}");
+    CHECK(page.problems.empty());
+    REQUIRE(page.members.size() == 3);
+    for (std::size_t i = 0; i < 2; ++i) {
+      const auto& member = page.members[i];
+      CAPTURE(i);
+      CHECK(member.service == op.service);
+      CHECK(member.status == MemberStatus::UNKNOWN);
+      CHECK(member.raw_status_text().empty());
+      CHECK_FALSE(member.email.has_value());
+      CHECK_FALSE(member.invited_at.has_value());
+      CHECK_FALSE(member.updated_at.has_value());
+      CHECK(member.detail.empty());
+    }
+    CHECK(page.members[0].account_id == "222222222222");
+    CHECK(page.members[1].account_id == "333333333333");
+    CHECK(page.members[2].account_id == "444444444444");
+    CHECK(page.members[2].status == MemberStatus::ENABLED);
+    CHECK(page.members[2].raw_status_text() == "Enabled");
+    CHECK(page.members[2].detail.empty());
+    CHECK_FALSE(page.next_token.has_value());
+  }
+}
+
+TEST_CASE("unprocessed accounts: the reason absent or null is no error, the account still NOT_MEMBER") {
+  const std::vector<std::pair<std::function<mw::services::MemberPage(std::string_view)>, std::string>> gets = {
+      {securityhub::parse_get_members,
+       R"({"UnprocessedAccounts":[{"AccountId":"222222222222"},{"AccountId":"333333333333","ProcessingResult":null}]})"},
+      {guardduty::parse_get_members,
+       R"({"members":[],"unprocessedAccounts":[{"accountId":"222222222222"},{"accountId":"333333333333","result":null}]})"},
+      {detective::parse_get_members,
+       R"({"UnprocessedAccounts":[{"AccountId":"222222222222"},{"AccountId":"333333333333","Reason":null}]})"},
+  };
+  for (const auto& [parse, body] : gets) {
+    CAPTURE(body);
+    const auto page = parse(body);
+    CHECK(page.problems.empty());
+    REQUIRE(page.members.size() == 2);
+    for (const auto& member : page.members) {
+      CHECK(member.status == MemberStatus::NOT_MEMBER);
+      CHECK(member.raw_status_text().empty());
+      CHECK(member.detail.empty());
+    }
+    CHECK(page.members[1].account_id == "333333333333");
+  }
+  // Lists absent or null (not GuardDuty's, which the model requires): an empty answer.
+  for (const auto* body : {"{}", R"({"Members":null,"UnprocessedAccounts":null})"})
+    CHECK(securityhub::parse_get_members(body).members.empty());
+  CHECK(detective::parse_get_members(R"({"MemberDetails":null})").members.empty());
+}
+
+TEST_CASE("Detective ListGraphs: a graph without an Arn is skipped, not a failed page") {
+  const auto page = detective::parse_list_graphs(
+      R"({"GraphList":[{"CreatedTime":"2019-11-11T20:55:40Z"},{"Arn":"arn:aws:detective:us-east-1:111111111111:graph:b"}]})");
+  REQUIRE(page.graphs.size() == 1);
+  CHECK(page.graphs[0].arn == "arn:aws:detective:us-east-1:111111111111:graph:b");
+  CHECK(page.problems == std::vector<std::string>{"detective ListGraphs: GraphList[0].Arn: missing"});
 }
