@@ -75,8 +75,8 @@ std::string temporary_file_prefix(const std::filesystem::path& file);
 // `data` becomes the content of `path` all at once or not at all: a
 // temporary file created new (O_EXCL, O_NOFOLLOW) in the same folder,
 // written, its mode set through its descriptor, fsynced, renamed over `path`
-// (a link there is replaced, never written through), and the folder fsynced. On failure the temporary file is removed
-// and `path` keeps its previous content.
+// (a link there is replaced, never written through), and the folder fsynced. On failure the temporary file is
+// removed and `path` keeps its previous content.
 void replace_file_atomically(const std::filesystem::path& path, std::string_view data, mode_t mode);
 
 // The same with the content written piece by piece: `produce` calls its
