@@ -79,62 +79,71 @@ boost::asio::awaitable<CycleOutcome> CycleRunner::run(const config::Config& conf
   outcome.complete = next.cycle.complete;
   outcome.summary = summary_line(next);
   outcome.duration_seconds = next.cycle.duration_seconds;
+  // The changes log and the snapshot move together: this cycle's changes
+  // first, then the snapshot they lead to. When either cannot be written,
+  // the lines are taken back and the old snapshot stays, so the next cycle
+  // diffs against it again and logs every change exactly once.
+  const auto mark = store_.changes_mark();
+  const auto fail = [&](std::string file, const std::exception& error) {
+    outcome.state_write_file = std::move(file);
+    outcome.state_write_error = error.what();
+    spdlog::error("cycle state not written; the previous snapshot stays file={} path={} error=\"{}\"",
+                  outcome.state_write_file, store_.snapshot_path().string(), outcome.state_write_error);
+    try {
+      store_.cut_changes_back(mark);
+    } catch (const std::exception& e) {
+      spdlog::error("changes not taken back path={} error=\"{}\"", store_.state_dir().string(), e.what());
+    }
+    spdlog::info("cycle finished without snapshot {}", outcome.summary);
+  };
+  try {
+    append_changes(next);
+  } catch (const std::exception& e) {
+    fail("changes", e);
+    co_return outcome;
+  }
   try {
     outcome.write = store_.write_snapshot(next);
     outcome.written = true;
   } catch (const std::exception& e) {
-    // The previous snapshot stays on disk and in memory, so the next cycle
-    // diffs against what readers actually saw.
-    spdlog::error("snapshot write failed path={} error={}", store_.snapshot_path().string(), e.what());
-    spdlog::info("cycle finished without snapshot {}", outcome.summary);
+    fail("snapshot", e);
     co_return outcome;
   }
-  record_changes(next);
+  log_changes(next);
   spdlog::info("cycle finished {} complete={} snapshot={} snapshot_bytes={}", outcome.summary,
                outcome.complete, store_.snapshot_path().string(), outcome.write->bytes);
   previous_ = std::move(next);
   co_return outcome;
 }
 
-void CycleRunner::record_changes(const core::Snapshot& next) {
-  const bool first = !previous_;
-  if (first) spdlog::info("first snapshot memberships={}", next.memberships.size());
-  std::vector<core::MembershipChange> batch;
-  std::uint64_t changes = 0;
-  std::optional<std::string> write_error;
+void CycleRunner::append_changes(const core::Snapshot& next) const {
   // Appended in batches: a first cycle reports every membership as new.
-  const auto append_batch = [&] {
-    if (batch.empty()) return;
-    try {
-      if (!write_error) store_.append_changes(batch);
-    } catch (const std::exception& e) {
-      write_error = e.what();  // later batches are dropped too: the log keeps no holes
-    }
-    batch.clear();
-  };
+  std::vector<core::MembershipChange> batch;
   core::for_each_change(previous_, next, [&](const core::Membership& record, auto from, auto to) {
-    ++changes;
-    if (!first) {
-      spdlog::info("membership status changed account={} service={} region={} administrator={} from={} to={}",
-                   record.account_id, core::to_string(record.service), record.region, record.administrator_id,
-                   status_or_null(from), status_or_null(to));
-    }
     batch.push_back(core::change_of(record, next.generated_at, from, to));
-    if (batch.size() == kChangesBatch) append_batch();
+    if (batch.size() == kChangesBatch) {
+      store_.append_changes(batch);
+      batch.clear();
+    }
   });
-  append_batch();
-  const auto accounts = core::account_changes(previous_, next, next.generated_at);
-  for (const auto& change : accounts) {
+  store_.append_changes(batch);
+  store_.append_changes(core::account_changes(previous_, next, next.generated_at));
+}
+
+void CycleRunner::log_changes(const core::Snapshot& next) const {
+  if (!previous_) {
+    spdlog::info("first snapshot memberships={}", next.memberships.size());
+    return;
+  }
+  core::for_each_change(previous_, next, [&](const core::Membership& record, auto from, auto to) {
+    spdlog::info("membership status changed account={} service={} region={} administrator={} from={} to={}",
+                 record.account_id, core::to_string(record.service), record.region, record.administrator_id,
+                 status_or_null(from), status_or_null(to));
+  });
+  for (const auto& change : core::account_changes(previous_, next, next.generated_at)) {
     spdlog::info("account state changed account={} from={} to={}", change.account_id,
                  change.from.value_or("null"), change.to.value_or("null"));
   }
-  try {
-    if (!write_error) store_.append_changes(accounts);
-  } catch (const std::exception& e) {
-    write_error = e.what();
-  }
-  changes += accounts.size();
-  if (write_error) spdlog::error("changes log write failed changes={} error={}", changes, *write_error);
 }
 
 }  // namespace mw::app

@@ -21,6 +21,10 @@ struct CycleOutcome {
   std::string summary;    // the one-line summary, also logged (and sent as systemd STATUS=)
   double duration_seconds = 0;
   std::optional<store::SnapshotWrite> write;
+  // When the cycle's state could not be written: "changes" or "snapshot",
+  // and why (its lines were taken back, the previous snapshot stays).
+  std::string state_write_file;
+  std::string state_write_error;
 };
 
 struct CycleCounts {
@@ -48,7 +52,10 @@ class CycleRunner {
   const store::SnapshotStore& store() const { return store_; }
 
  private:
-  void record_changes(const core::Snapshot& next);
+  // This cycle's change lines, membership and account, to the changes log.
+  void append_changes(const core::Snapshot& next) const;
+  // The changes logged line by line, once they are on disk with their snapshot.
+  void log_changes(const core::Snapshot& next) const;
 
   store::SnapshotStore store_;
   std::optional<core::Snapshot> previous_;

@@ -55,8 +55,15 @@ void MetricsPublisher::publish_cycle(const CycleOutcome& outcome,
   const char* result = !outcome.written ? "failed" : outcome.complete ? "complete" : "partial";
   metrics_.cycles_total.increment({result});
   metrics_.cycle_duration_seconds.set(outcome.duration_seconds);
-  metrics_.last_cycle_timestamp_seconds.set(now);
+  metrics_.last_cycle_attempt_timestamp_seconds.set(now);
+  // Only a cycle whose state reached the disk moves the cycle timestamps:
+  // an alert on them must see that nothing new is being recorded.
+  if (outcome.written) metrics_.last_cycle_timestamp_seconds.set(now);
   if (outcome.written && outcome.complete) metrics_.last_complete_cycle_timestamp_seconds.set(now);
+  if (!outcome.state_write_file.empty()) {
+    metrics_.state_write_failures_total.increment({outcome.state_write_file});
+    metrics_.last_state_write_error_timestamp_seconds.set(now);
+  }
   if (outcome.write) {
     metrics_.snapshot_write_timestamp_seconds.set(now);
     metrics_.snapshot_bytes.set(static_cast<double>(outcome.write->bytes));

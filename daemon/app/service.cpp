@@ -108,7 +108,7 @@ void Service::load_snapshot_document() {
 
 health::Readiness Service::readiness() const {
   return health::evaluate_readiness({snapshot_document_ != nullptr, last_cycle_finished_at_, config_.interval,
-                                     std::chrono::system_clock::now()});
+                                     std::chrono::system_clock::now(), state_write_error_});
 }
 
 asio::awaitable<void> Service::schedule() {
@@ -148,6 +148,9 @@ asio::awaitable<void> Service::run_one_cycle() {
     outcome = CycleOutcome{};
   }
   metrics_.publish_cycle(outcome, runtime_->runner().last_snapshot());
+  state_write_error_ = outcome.state_write_file.empty()
+                           ? std::string()
+                           : outcome.state_write_file + ": " + outcome.state_write_error;
   if (outcome.written) {
     last_cycle_finished_at_ = std::chrono::system_clock::now();
     load_snapshot_document();

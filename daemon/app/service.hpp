@@ -67,6 +67,7 @@ class Service {
   std::vector<std::unique_ptr<Runtime>> retired_runtimes_;  // replaced by reloads
   std::shared_ptr<const health::SnapshotDocument> snapshot_document_;
   std::optional<std::chrono::system_clock::time_point> last_cycle_finished_at_;
+  std::string state_write_error_;  // "FILE: why" while the last cycle's state could not be written
 
   health::HealthServer health_;
   health::SystemdNotifier notifier_;

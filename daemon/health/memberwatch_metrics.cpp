@@ -16,9 +16,13 @@ MemberwatchMetrics declare_memberwatch_metrics(Registry& registry, std::string_v
                                {"result"}),
       .cycle_duration_seconds =
           registry.add_gauge("memberwatch_cycle_duration_seconds", "Duration of the last finished cycle."),
+      .last_cycle_attempt_timestamp_seconds =
+          registry.add_gauge("memberwatch_last_cycle_attempt_timestamp_seconds",
+                             "Unix time at which the last cycle finished, whatever its result."),
       .last_cycle_timestamp_seconds =
           registry.add_gauge("memberwatch_last_cycle_timestamp_seconds",
-                             "Unix time at which the last cycle finished, whatever its result."),
+                             "Unix time at which the last cycle whose snapshot and changes were written "
+                             "finished, complete or partial."),
       .last_complete_cycle_timestamp_seconds =
           registry.add_gauge("memberwatch_last_complete_cycle_timestamp_seconds",
                              "Unix time at which the last cycle in which every source answered finished."),
@@ -59,6 +63,15 @@ MemberwatchMetrics declare_memberwatch_metrics(Registry& registry, std::string_v
                                      "answering source says not enabled), unknown (only failed sources) "
                                      "or inactive (closed, closing or not yet active in Organizations).",
                                      {"coverage"}),
+      .state_write_failures_total =
+          registry.add_counter("memberwatch_state_write_failures_total",
+                               "Cycles whose state could not be written, by the file that failed: changes "
+                               "(the changes log) or snapshot. The cycle's change lines were taken back "
+                               "and the previous snapshot stays.",
+                               {"file"}),
+      .last_state_write_error_timestamp_seconds =
+          registry.add_gauge("memberwatch_last_state_write_error_timestamp_seconds",
+                             "Unix time at which writing the state (changes log or snapshot) last failed."),
       .snapshot_write_timestamp_seconds =
           registry.add_gauge("memberwatch_snapshot_write_timestamp_seconds",
                              "Unix time at which the snapshot was last written."),
@@ -67,6 +80,7 @@ MemberwatchMetrics declare_memberwatch_metrics(Registry& registry, std::string_v
   };
   metrics.build_info.set({std::string(version)}, 1.0);
   for (const char* result : {"complete", "partial", "failed"}) metrics.cycles_total.increment({result}, 0.0);
+  for (const char* file : {"changes", "snapshot"}) metrics.state_write_failures_total.increment({file}, 0.0);
   for (const char* coverage : {"covered", "gaps", "unknown", "inactive"})
     metrics.accounts.set({coverage}, 0.0);
   return metrics;

@@ -18,17 +18,20 @@ struct MemberwatchMetrics {
   Gauge& build_info;                             // {version}, always 1
   Counter& cycles_total;                         // {result=complete|partial|failed}
   Gauge& cycle_duration_seconds;                 // of the last finished cycle
-  Gauge& last_cycle_timestamp_seconds;           // Unix time the last cycle finished
+  Gauge& last_cycle_attempt_timestamp_seconds;   // Unix time the last cycle finished, written or not
+  Gauge& last_cycle_timestamp_seconds;           // Unix time the last cycle whose state was written finished
   Gauge& last_complete_cycle_timestamp_seconds;  // Unix time the last complete cycle finished
   Gauge& source_up;                              // {administrator_id,service,region}; clear() each cycle
   Gauge& source_last_success_timestamp_seconds;  // {administrator_id,service,region}
   Gauge& organization_up;                        // no labels; unset without Organizations
   Gauge& organization_last_success_timestamp_seconds;
-  Counter& requests_total;              // {service,operation,code}
-  Histogram& request_duration_seconds;  // {service,operation}
-  Counter& retries_total;               // {service,reason}
-  Gauge& members;                       // {service,region,status}; replace() each cycle
-  Gauge& accounts;                      // {coverage=covered|gaps|unknown|inactive}
+  Counter& requests_total;                          // {service,operation,code}
+  Histogram& request_duration_seconds;              // {service,operation}
+  Counter& retries_total;                           // {service,reason}
+  Gauge& members;                                   // {service,region,status}; replace() each cycle
+  Gauge& accounts;                                  // {coverage=covered|gaps|unknown|inactive}
+  Counter& state_write_failures_total;              // {file=changes|snapshot}
+  Gauge& last_state_write_error_timestamp_seconds;  // Unix time a state file last failed to be written
   Gauge& snapshot_write_timestamp_seconds;
   Gauge& snapshot_bytes;
 };

@@ -7,6 +7,8 @@ namespace mw::health {
 
 Readiness evaluate_readiness(const ReadinessInputs& inputs) {
   if (!inputs.snapshot_exists) return {false, "no snapshot has been written yet"};
+  if (!inputs.state_write_error.empty())
+    return {false, "the last cycle's state could not be written: " + inputs.state_write_error};
   if (!inputs.last_cycle_finished_at) return {false, "no cycle has finished yet"};
   const auto limit = 3 * inputs.interval;
   const auto age =

@@ -255,11 +255,54 @@ std::filesystem::path SnapshotStore::rotated_changes_path(int generation) const 
   return with_suffix(*changes_path_, "." + std::to_string(generation));
 }
 
+SnapshotStore::ChangesMark SnapshotStore::changes_mark() const {
+  ChangesMark mark{0, rotations_};
+  if (!changes_path_) return mark;
+  UniqueFd log = open_in_folder(*changes_path_, O_RDONLY, 0);
+  if (log.get() < 0) return mark;  // none yet
+  struct stat status {};
+  if (::fstat(log.get(), &status) != 0) throw_store_error("inspect", *changes_path_, errno);
+  mark.size = static_cast<std::uint64_t>(status.st_size);
+  return mark;
+}
+
+namespace {
+
+void truncate_file(const std::filesystem::path& path, std::uint64_t size) {
+  UniqueFd file = open_in_folder(path, O_WRONLY, 0);
+  if (file.get() < 0) return;  // nothing to take back
+  if (::ftruncate(file.get(), static_cast<off_t>(size)) != 0) throw_store_error("truncate", path, errno);
+  fsync_or_throw(file.get(), path);
+  file.close_or_throw(path);
+}
+
+}  // namespace
+
+void SnapshotStore::cut_changes_back(const ChangesMark& mark) const {
+  if (!changes_path_) return;
+  const std::uint64_t rotated = rotations_ - mark.rotations;
+  if (rotated == 0) {
+    truncate_file(*changes_path_, mark.size);
+  } else {
+    // The log as it stood is now changes.jsonl.N (N = rotations since);
+    // the files after it hold only lines of this cycle.
+    if (rotated <= static_cast<std::uint64_t>(kChangesKeptRotations))
+      truncate_file(rotated_changes_path(static_cast<int>(rotated)), mark.size);
+    for (std::uint64_t generation = 1; generation < rotated && generation <= kChangesKeptRotations;
+         ++generation)
+      truncate_file(rotated_changes_path(static_cast<int>(generation)), 0);
+    truncate_file(*changes_path_, 0);
+  }
+  spdlog::warn("changes of a cycle whose state was not written taken back path={} size={}",
+               changes_path_->string(), mark.size);
+}
+
 void SnapshotStore::rotate_changes() const {
   for (int generation = kChangesKeptRotations - 1; generation >= 1; --generation) {
     rename_if_exists(rotated_changes_path(generation), rotated_changes_path(generation + 1));
   }
   rename_if_exists(*changes_path_, rotated_changes_path(1));
+  ++rotations_;
   spdlog::info("changes log rotated path={} limit_bytes={} kept={}", changes_path_->string(),
                changes_rotate_bytes_, kChangesKeptRotations);
 }

@@ -54,6 +54,20 @@ class SnapshotStore {
   void append_changes(std::span<const core::MembershipChange> changes) const;
   void append_changes(std::span<const core::AccountChange> changes) const;
 
+  // Where the changes log stands, taken before a cycle's lines are
+  // appended, so that they can be taken back.
+  struct ChangesMark {
+    std::uint64_t size = 0;       // of changes.jsonl
+    std::uint64_t rotations = 0;  // rotations this store made so far
+  };
+  ChangesMark changes_mark() const;
+  // Takes back every line appended since `mark` (the log cut to its size
+  // then; after a rotation, the rotated file cut back and the newer files
+  // emptied), so that a cycle whose snapshot was not written leaves no
+  // line behind: the next cycle diffs against the same old snapshot and
+  // appends them again, once. Throws StoreError.
+  void cut_changes_back(const ChangesMark& mark) const;
+
   const std::filesystem::path& state_dir() const { return state_dir_; }
   const std::filesystem::path& snapshot_path() const { return snapshot_path_; }
   const std::optional<std::filesystem::path>& changes_path() const { return changes_path_; }
@@ -70,6 +84,7 @@ class SnapshotStore {
   std::filesystem::path snapshot_path_;
   std::optional<std::filesystem::path> changes_path_;
   std::uint64_t changes_rotate_bytes_;
+  mutable std::uint64_t rotations_ = 0;
 };
 
 }  // namespace mw::store

@@ -54,3 +54,16 @@ TEST_CASE("readiness JSON carries the status and, when not ready, the reason") {
   CHECK(readiness_json({false, "no \"cycle\" yet"}) ==
         R"({"status":"not ready","reason":"no \"cycle\" yet"})");
 }
+
+TEST_CASE("not ready while the last cycle's state could not be written, with the reason") {
+  auto failing = inputs(true, 10s);
+  failing.state_write_error = "changes: write /var/lib/memberwatch/changes.jsonl: No space left on device";
+  const auto readiness = evaluate_readiness(failing);
+  CHECK_FALSE(readiness.ready);
+  CHECK(readiness.reason ==
+        "the last cycle's state could not be written: changes: write /var/lib/memberwatch/changes.jsonl: No "
+        "space left on device");
+  CHECK(readiness_json(readiness).find("No space left on device") != std::string::npos);
+  failing.state_write_error.clear();
+  CHECK(evaluate_readiness(failing).ready);
+}

@@ -138,7 +138,7 @@ TEST_CASE("disk trouble: a full disk fails the write, keeps the snapshot, and re
   CHECK(read_file(h.snapshot_path) == before);
   h.check_only_final_files();
   const auto log = h.daemon->log();
-  CHECK(count_occurrences(log, "snapshot write failed") == 2);
+  CHECK(count_occurrences(log, "cycle state not written") == 2);
   CHECK(log.find("File too large") != std::string::npos);
   CHECK(cycles(h.port, "complete") == 1);
 
@@ -153,6 +153,57 @@ TEST_CASE("disk trouble: a full disk fails the write, keeps the snapshot, and re
   REQUIRE(status.has_value());
   CHECK(WIFEXITED(*status));
   CHECK(WEXITSTATUS(*status) == 0);
+}
+
+// One line of the changes log for each transition, whichever write failed
+// while it happened: the changes append or the snapshot after it.
+TEST_CASE("disk trouble: the changes log and the snapshot move together, every transition logged once") {
+  for (const std::string step : {"changes", "snapshot"}) {
+    CAPTURE(step);
+    Harness h;
+    const auto changes_path = h.state / "changes.jsonl";
+    const auto before = read_file(h.snapshot_path);
+    const auto lines_before = count_occurrences(read_file(changes_path), "\n");
+    const auto metrics_before = http_get(h.port, "/metrics");
+    const auto last_cycle = metric_value(metrics_before, "memberwatch_last_cycle_timestamp_seconds");
+    REQUIRE(last_cycle.has_value());
+
+    // Account 300000000009 accepts its Security Hub invitation while the disk is full.
+    auto world = fake_aws::parse_world(small_world());
+    for (auto& member : world.administrators[0].regions["us-east-1"][fake_aws::Service::securityhub].members)
+      if (member.status == "Invited") member.status = "Enabled";
+    h.server.emulator().set_world(world);
+    const auto changes_size = fs::file_size(changes_path);
+    // "changes": no line fits; "snapshot": the line fits, the snapshot does not.
+    const auto limit = step == "changes" ? changes_size : changes_size + 1024;
+    REQUIRE(before.size() > changes_size + 1024);  // the snapshot cannot fit under the limit
+    set_file_size_limit(h.daemon->pid(), limit);
+    h.cycle_expecting("failed", 1);
+    const auto metrics = http_get(h.port, "/metrics");
+    CHECK(metric_value(metrics, "memberwatch_state_write_failures_total{file=\"" + step + "\"}") == 1);
+    CHECK(metric_value(metrics, "memberwatch_last_state_write_error_timestamp_seconds").value_or(0) > 0);
+    CHECK(metric_value(metrics, "memberwatch_last_cycle_timestamp_seconds") == last_cycle);
+    const auto ready = http_get(h.port, "/readyz");
+    CHECK(ready.find("could not be written") != std::string::npos);
+    CHECK(ready.find(step + ":") != std::string::npos);
+    CHECK(read_file(h.snapshot_path) == before);
+    CHECK(fs::file_size(changes_path) == changes_size);  // nothing half-appended
+    h.check_only_final_files();
+
+    set_file_size_limit(h.daemon->pid(), RLIM_INFINITY);  // space is back
+    h.cycle_expecting("complete", 2);
+    CHECK(http_get(h.port, "/readyz").find("could not be written") == std::string::npos);
+    const auto text = read_file(changes_path);
+    CHECK(count_occurrences(text, "\n") == lines_before + 1);
+    CHECK(count_occurrences(
+              text, "\"account_id\":\"300000000009\",\"service\":\"securityhub\",\"region\":\"us-east-1\"") ==
+          2);
+    CHECK(text.find("\"from\":\"INVITED\",\"to\":\"ENABLED\"") != std::string::npos);
+    std::size_t start = 0;
+    for (std::size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1)
+      CHECK_MESSAGE(!store::change_kind(text.substr(start, end - start)).empty(),
+                    text.substr(start, end - start));
+  }
 }
 
 TEST_CASE("disk trouble: an unwritable state directory fails the write, keeps the snapshot, and recovers") {
@@ -170,7 +221,7 @@ TEST_CASE("disk trouble: an unwritable state directory fails the write, keeps th
   h.cycle_expecting("failed", 2);
   make_writable(h.state, how);
   CHECK(read_file(h.snapshot_path) == before);
-  CHECK(count_occurrences(h.daemon->log(), "snapshot write failed") == 2);
+  CHECK(count_occurrences(h.daemon->log(), "cycle state not written") == 2);
 
   h.cycle_expecting("complete", 2);
   CHECK(read_file(h.snapshot_path) != before);
