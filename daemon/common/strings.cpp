@@ -1,5 +1,7 @@
 #include "common/strings.hpp"
 
+#include <regex>
+
 #include <algorithm>
 #include <cctype>
 #include <numeric>
@@ -67,6 +69,11 @@ std::string closest_match(std::string_view word, const std::vector<std::string>&
     }
   }
   return best;
+}
+
+bool is_region_name(std::string_view text) {
+  static const std::regex pattern(R"([a-z]{2}(-[a-z]+){1,2}-[0-9]{1,2})");
+  return std::regex_match(text.begin(), text.end(), pattern);
 }
 
 bool is_digits(std::string_view text) {

@@ -20,6 +20,10 @@ std::string closest_match(std::string_view word, const std::vector<std::string>&
 
 bool is_digits(std::string_view text);
 
+// An AWS region name as the configuration and the Account API give it
+// ("us-east-1", "us-gov-west-1", "ap-southeast-3").
+bool is_region_name(std::string_view text);
+
 // A buffer kept from one use to the next (per thread, say) keeps its
 // capacity; this lets go of it when one rare large use grew it past
 // `max_kept` bytes, so that the buffer costs what common uses need.

@@ -715,8 +715,7 @@ bool is_account_id(std::string_view text) {
 }
 
 bool is_region(std::string_view text) {
-  static const std::regex pattern(R"([a-z]{2}(-[a-z]+){1,2}-[0-9]{1,2})");
-  return std::regex_match(text.begin(), text.end(), pattern);
+  return is_region_name(text);
 }
 
 std::string partition_of_region(std::string_view region) {

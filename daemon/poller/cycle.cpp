@@ -187,7 +187,7 @@ class CycleRun {
   asio::awaitable<std::vector<std::string>> list_enabled_regions(const config::Administrator& admin) {
     std::vector<std::string> enabled;
     std::optional<std::string> next_token;
-    std::set<std::string> seen_tokens;
+    NextTokens tokens("account", "ListRegions");
     do {
       auto call = make_call(services::account::list_regions_request(next_token), aws::Service::account,
                             config_.aws.sts_region, config_, deps_.env, credentials_getter(admin),
@@ -198,10 +198,7 @@ class CycleRun {
         if (services::account::is_enabled(region.opt_status)) enabled.push_back(std::move(region.name));
       }
       next_token = std::move(page.next_token);
-      if (next_token && !seen_tokens.insert(*next_token).second) {
-        throw aws::AwsError({"account", "ListRegions", 0, "PaginationLoop",
-                             "the service returned the same NextToken twice", ""});
-      }
+      tokens.check(next_token);
     } while (next_token);
     if (enabled.empty()) {
       throw aws::AwsError({"account", "ListRegions", 0, std::string(services::kMalformedResponseCode),
@@ -367,7 +364,7 @@ class CycleRun {
       co_await deps_.credentials.role(organizations.role_arn, organizations.external_id);
       std::vector<core::OrganizationAccount> accounts;
       std::optional<std::string> next_token;
-      std::set<std::string> seen_tokens;
+      NextTokens tokens("organizations", "ListAccounts");
       do {
         const auto request = services::organizations::list_accounts_request(next_token);
         auto call = make_call(
@@ -382,10 +379,7 @@ class CycleRun {
           spdlog::warn("organizations account left out problem=\"{}\"", problem);
         accounts.insert(accounts.end(), page.accounts.begin(), page.accounts.end());
         next_token = std::move(page.next_token);
-        if (next_token && !seen_tokens.insert(*next_token).second) {
-          throw aws::AwsError({"organizations", "ListAccounts", 0, "PaginationLoop",
-                               "the service returned the same NextToken twice", ""});
-        }
+        tokens.check(next_token);
       } while (next_token);
       for (const auto& account : accounts) organization_ids_.push_back(account.account_id);
       results_.organization_accounts = std::move(accounts);

@@ -28,6 +28,15 @@ constexpr std::size_t kMaxPages = 100'000;
       {std::string(service), std::string(operation), 0, std::move(code), std::move(message), ""});
 }
 
+}  // namespace
+
+void NextTokens::check(const std::optional<std::string>& token) {
+  if (token && !seen_.insert(*token).second)
+    fail(service_, operation_, "PaginationLoop", "the service returned the same NextToken twice");
+}
+
+namespace {
+
 aws::Service aws_service(core::Service service) {
   return *aws::parse_service(core::to_string(service));
 }
@@ -152,7 +161,7 @@ asio::awaitable<void> SourcePoller::find_resource() {
 asio::awaitable<void> SourcePoller::list_members(const PageSink& on_page) {
   const auto service_name = core::to_string(service_);
   std::optional<std::string> next_token;
-  std::set<std::string> seen_tokens;
+  NextTokens tokens(service_name, "ListMembers");
   for (std::size_t page = 0; page < kMaxPages; ++page) {
     const auto request = services::list_members_request(service_, resource_, next_token);
     auto members = services::parse_list_members(service_, co_await send(request));
@@ -162,9 +171,7 @@ asio::awaitable<void> SourcePoller::list_members(const PageSink& on_page) {
     for (const auto& member : members.members) accounts.push_back(member.account_id.str());
     on_page(std::move(accounts));
     if (!members.next_token) co_return;
-    if (!seen_tokens.insert(*members.next_token).second) {
-      fail(service_name, "ListMembers", "PaginationLoop", "the service returned the same NextToken twice");
-    }
+    tokens.check(members.next_token);
     next_token = std::move(members.next_token);
   }
   fail(service_name, "ListMembers", "PaginationLimit", "more than 100000 pages");

@@ -7,6 +7,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,20 @@ struct CallContext {
 // A source failure, carried as a value so one source failing never throws
 // through the others.
 core::SourceError to_source_error(std::exception_ptr error);
+
+// The NextTokens of one listing. A token given twice would send the
+// listing round in circles: check() throws an AwsError (PaginationLoop).
+class NextTokens {
+ public:
+  NextTokens(std::string_view service, std::string_view operation)
+      : service_(service), operation_(operation) {}
+  void check(const std::optional<std::string>& token);
+
+ private:
+  std::string service_;
+  std::string operation_;
+  std::set<std::string> seen_;
+};
 
 class SourcePoller {
  public:

@@ -2,8 +2,8 @@
 
 #include <array>
 #include <boost/json/serialize.hpp>
-#include <regex>
 
+#include "common/strings.hpp"
 #include "services/json_reader.hpp"
 #include "services/request_checks.hpp"
 
@@ -12,11 +12,6 @@ namespace {
 
 constexpr std::array<std::string_view, 5> kOptStatuses = {"ENABLED", "ENABLING", "DISABLING", "DISABLED",
                                                           "ENABLED_BY_DEFAULT"};
-
-bool is_region_name(std::string_view name) {
-  static const std::regex pattern(R"([a-z]{2}(-[a-z]+){1,2}-[0-9]{1,2})");
-  return std::regex_match(name.begin(), name.end(), pattern);
-}
 
 }  // namespace
 

@@ -253,6 +253,26 @@ TEST_CASE(
   }
 }
 
+TEST_CASE("ListRegions naming no enabled region is an error for that administrator; its last regions stay") {
+  test::TempDirectory dir;
+  FakeAws aws(demo_world());
+  const auto config = demo_config(dir.path());
+  Daemon daemon(config, aws.endpoint_url());
+  REQUIRE(daemon.cycle().written);
+  auto world = demo_world();
+  world.account_regions["444444444444"].regions = std::map<std::string, std::string>{};
+  aws.server().emulator().set_world(world);
+  REQUIRE(daemon.cycle().written);
+  const auto* admin = find_administrator(daemon.snapshot(), "444444444444");
+  REQUIRE(admin != nullptr);
+  REQUIRE(admin->error.has_value());
+  CHECK(admin->error->code == "MalformedResponse");
+  CHECK(admin->error->message.find("no enabled region") != std::string::npos);
+  CHECK(admin->regions_from == core::RegionsFrom::last_discovered);
+  CHECK(admin->regions == std::vector<std::string>{"eu-west-1", "us-east-1"});
+  CHECK_FALSE(find_administrator(daemon.snapshot(), "111111111111")->error.has_value());
+}
+
 TEST_CASE("a GetMembers element left out for its unreadable account ID makes no NOT_MEMBER gap") {
   // A service answering as no fake-aws world can: one member element
   // without a usable AccountId in the GetMembers answer.
