@@ -106,8 +106,20 @@ class Parser {
   void check_role_account(const YAML::Node& node, const std::string& path, const std::string& role_arn,
                           const std::string& account_id);
 
+  // Records a path the configuration names at `at`, resolved.
+  std::string named_path(const YAML::Node& at, const std::string& key_path, const std::string& path,
+                         bool directory) {
+    const auto resolved = resolve_path(file_, path);
+    const auto mark = at.Mark();
+    const bool has_position = mark.line >= 0 && !mark.is_null();
+    named_paths_.push_back({key_path, resolved, directory, has_position ? mark.line + 1 : 0,
+                            has_position ? mark.column + 1 : 0});
+    return resolved;
+  }
+
   std::string file_;
   std::vector<ConfigError> errors_;
+  std::vector<NamedPath> named_paths_;
 };
 
 bool Parser::expect_map(const YAML::Node& node, const std::string& path) {
@@ -339,8 +351,12 @@ ParseResult Parser::parse(std::string_view text) {
   } catch (const YAML::Exception& e) {
     errors_.push_back({file_, e.mark.line + 1, e.mark.column + 1, "", "malformed YAML: " + e.msg});
   }
-  if (!errors_.empty()) return {std::nullopt, errors_};
-  return {std::move(config), {}};
+  if (!errors_.empty()) return {std::nullopt, errors_, {}};
+  const bool state_dir_named =
+      std::any_of(named_paths_.begin(), named_paths_.end(),
+                  [](const NamedPath& named) { return named.key_path == "state_dir"; });
+  if (!state_dir_named) named_paths_.push_back({"state_dir", config.state_dir, true, 0, 0});
+  return {std::move(config), {}, named_paths_};
 }
 
 void Parser::parse_root(const YAML::Node& root, Config& config) {
@@ -367,7 +383,7 @@ void Parser::parse_root(const YAML::Node& root, Config& config) {
         } else if (key == "state_dir") {
           if (auto s = string_value(value, key)) {
             if (s->empty()) error(value, key, "must not be empty");
-            config.state_dir = resolve_path(file_, *s);
+            config.state_dir = named_path(value, key, *s, true);
           }
         } else if (key == "log_level") {
           if (auto s = string_value(value, key)) {
@@ -390,8 +406,6 @@ void Parser::parse_root(const YAML::Node& root, Config& config) {
         }
       });
   if (!is_map) return;
-  config.accounts.file = resolve_path(file_, config.accounts.file);
-  config.aws.ca_bundle = resolve_path(file_, config.aws.ca_bundle);
   // Administrators inherit aws.regions / aws.services, so they come last.
   if (!administrators) {
     errors_.push_back({file_, 0, 0, "administrators", "required: at least one administrator"});
@@ -455,7 +469,8 @@ void Parser::parse_aws(const YAML::Node& node, Config::Aws& aws) {
     } else if (key == "requests_per_second") {
       if (auto v = number(value, path, 0.1, 10000)) aws.requests_per_second = *v;
     } else if (key == "ca_bundle") {
-      if (auto v = string_value(value, path)) aws.ca_bundle = *v;
+      if (auto v = string_value(value, path); v && !v->empty())
+        aws.ca_bundle = named_path(value, path, *v, false);
     } else if (key == "profile") {
       if (auto v = string_value(value, path)) aws.profile = *v;
     } else if (key == "endpoints") {
@@ -477,7 +492,8 @@ void Parser::parse_accounts(const YAML::Node& node, Config::Accounts& accounts) 
           if (auto v = string_list(value, path, true, [&](auto& n, auto& p) { return account_id(n, p); }))
             accounts.ids = *v;
         } else if (key == "file") {
-          if (auto v = string_value(value, path)) accounts.file = *v;
+          if (auto v = string_value(value, path); v && !v->empty())
+            accounts.file = named_path(value, path, *v, false);
         } else {
           parse_organizations(value, accounts.organizations);
         }
@@ -666,12 +682,13 @@ ParseResult load_config_file(const std::string& file_name) {
   // As sshd does: a file anyone else may edit could point the daemon, root
   // perhaps, anywhere.
   if (auto reason = untrusted_file_reason(file_name, ::geteuid()); !reason.empty()) {
-    return {std::nullopt, {{file_name, 0, 0, "", "refused: " + reason}}};
+    return {std::nullopt, {{file_name, 0, 0, "", "refused: " + reason}}, {}};
   }
   std::ifstream in(file_name, std::ios::binary);
   if (!in) {
     return {std::nullopt,
-            {{file_name, 0, 0, "", std::string("cannot read the file: ") + std::strerror(errno)}}};
+            {{file_name, 0, 0, "", std::string("cannot read the file: ") + std::strerror(errno)}},
+            {}};
   }
   std::ostringstream text;
   text << in.rdbuf();
@@ -679,11 +696,11 @@ ParseResult load_config_file(const std::string& file_name) {
   if (!result.config) return result;
   // What the configuration names must be as trustworthy as the file itself.
   const uid_t uid = ::geteuid();
-  if (auto reason = untrusted_directory_reason(result.config->state_dir, uid); !reason.empty())
-    result.errors.push_back({file_name, 0, 0, "state_dir", "refused: " + reason});
-  if (!result.config->accounts.file.empty()) {
-    if (auto reason = untrusted_file_reason(result.config->accounts.file, uid); !reason.empty())
-      result.errors.push_back({file_name, 0, 0, "accounts.file", "refused: " + reason});
+  for (const auto& named : result.named_paths) {
+    const auto reason = named.directory ? untrusted_directory_reason(named.path, uid)
+                                        : untrusted_file_reason(named.path, uid);
+    if (!reason.empty())
+      result.errors.push_back({file_name, named.line, named.column, named.key_path, "refused: " + reason});
   }
   if (!result.errors.empty()) result.config.reset();
   return result;

@@ -80,9 +80,19 @@ struct ConfigError {
   std::string to_string() const;
 };
 
+// A file or folder the configuration names, and where it names it.
+struct NamedPath {
+  std::string key_path;  // "state_dir", "accounts.file", "aws.ca_bundle"
+  std::string path;      // resolved against the configuration's folder
+  bool directory = false;
+  int line = 0;  // as ConfigError
+  int column = 0;
+};
+
 struct ParseResult {
   std::optional<Config> config;  // set exactly when errors is empty
   std::vector<ConfigError> errors;
+  std::vector<NamedPath> named_paths;  // with `config`; state_dir always (its default too)
 };
 
 // Parses and validates configuration text. Pure: `file_name` is used for
@@ -91,8 +101,9 @@ ParseResult parse_config(std::string_view text, const std::string& file_name);
 
 // Reads the file, then parse_config. An unreadable file is one error; so is
 // one that other users than root and the daemon's own can write (as sshd's
-// StrictModes), and a state_dir or accounts file they could change or
-// replace (common/file_trust.hpp).
+// StrictModes), and every file or folder it names (named_paths: state_dir,
+// accounts.file, aws.ca_bundle) that they could change or replace
+// (common/file_trust.hpp), at the position that names it.
 ParseResult load_config_file(const std::string& file_name);
 
 // "administrators=2 sources=12 services=3 regions=3", then

@@ -422,3 +422,28 @@ TEST_CASE("a configuration writable by others is refused") {
   CHECK(contains(result.errors[0].message, "writable by other users"));
   std::filesystem::remove_all(dir_template);
 }
+
+TEST_CASE("the files and folders a configuration names, resolved, with where it names them") {
+  auto result = parse_config(
+      "state_dir: state\naccounts:\n  file: ids.txt\naws:\n  ca_bundle: /etc/ssl/ca.pem\n" + kAdmin,
+      "/etc/mw/test.yaml");
+  REQUIRE(result.config);
+  REQUIRE(result.named_paths.size() == 3);
+  const auto& state = result.named_paths[0];
+  CHECK(state.key_path == "state_dir");
+  CHECK(state.path == "/etc/mw/state");
+  CHECK(state.directory);
+  CHECK((state.line == 1 && state.column == 12));
+  CHECK(result.named_paths[1].key_path == "accounts.file");
+  CHECK(result.named_paths[1].path == "/etc/mw/ids.txt");
+  CHECK_FALSE(result.named_paths[1].directory);
+  CHECK((result.named_paths[1].line == 3 && result.named_paths[1].column == 9));
+  CHECK(result.named_paths[2].key_path == "aws.ca_bundle");
+  CHECK(result.config->accounts.file == "/etc/mw/ids.txt");
+
+  // The default state_dir is checked too, without a position.
+  result = parse_config(kAdmin, "/etc/mw/test.yaml");
+  REQUIRE(result.named_paths.size() == 1);
+  CHECK(result.named_paths[0].path == "/var/lib/memberwatch");
+  CHECK(result.named_paths[0].line == 0);
+}

@@ -1,9 +1,10 @@
 // Disk trouble with the real memberwatchd in daemon mode: a full disk
 // (RLIMIT_FSIZE lowered on the running daemon with prlimit, SIGXFSZ
-// ignored, so writes fail with EFBIG as they would with ENOSPC) and a state
-// directory it cannot write to. Each time: the failure is logged and counted
-// in cycles_total{result="failed"}, the previous snapshot stays intact, the
-// daemon keeps polling, and writes again once the trouble is gone.
+// ignored, so writes fail with EFBIG as they would with ENOSPC; and, as
+// root, a real tmpfs filled at each step of the write), an fsync that fails
+// (a preloaded library) and a state directory it cannot write to. Each time: the failure is logged and
+// counted in cycles_total{result="failed"}, the previous snapshot stays intact, the daemon keeps polling, and
+// writes again once the trouble is gone.
 
 #include <doctest/doctest.h>
 #include <fcntl.h>
@@ -12,9 +13,11 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <regex>
 
 #include "reliability_support.hpp"
@@ -48,17 +51,24 @@ void set_file_size_limit(pid_t pid, rlim_t bytes) {
 struct Harness {
   TempDir dir{"disk"};
   fake_aws::Server server{fake_aws::parse_world(small_world())};
-  fs::path state = dir.path() / "state";
+  fs::path state;
   fs::path config_path = dir.path() / "memberwatch.yaml";
-  fs::path snapshot_path = state / "snapshot.json";
+  fs::path snapshot_path;
   std::unique_ptr<DaemonProcess> daemon;
   unsigned short port = 0;
 
-  Harness() {
+  // `state_dir`: where the state goes (default: a folder of `dir`);
+  // `extra_env` joins the daemon's environment.
+  explicit Harness(fs::path state_dir = {},
+                   const std::map<std::string, std::string, std::less<>>& extra_env = {})
+      : state(state_dir.empty() ? dir.path() / "state" : std::move(state_dir)),
+        snapshot_path(state / "snapshot.json") {
     server.start();
     write_file(config_path, small_config(state, "health:\n  listen: 127.0.0.1:0\n"));
-    daemon = std::make_unique<DaemonProcess>(DaemonProcess::Options{
-        {"--config", config_path.string()}, fake_aws_environment(server.endpoint_url()), true});
+    auto env = fake_aws_environment(server.endpoint_url());
+    env.insert(extra_env.begin(), extra_env.end());
+    daemon = std::make_unique<DaemonProcess>(
+        DaemonProcess::Options{{"--config", config_path.string()}, env, true});
     REQUIRE_MESSAGE(daemon->wait_for_log("cycle finished", 1, 60s), daemon->log());
     port = health_port(*daemon);
     REQUIRE(wait_until([&] { return cycles(port, "complete") == 1; }, 10s));
@@ -79,6 +89,73 @@ struct Harness {
       CHECK_MESSAGE((name == "snapshot.json" || name == "changes.jsonl"), "left behind: " << name);
     }
   }
+};
+
+// Every Enabled Security Hub and GuardDuty member of the small world
+// resigns: one change line each, more than a page of the changes log.
+// Returns how many memberships changed.
+int resign_enabled_members(fake_aws::Server& server) {
+  auto world = fake_aws::parse_world(small_world());
+  int changed = 0;
+  for (auto& administrator : world.administrators)
+    for (auto& [region, services] : administrator.regions)
+      for (auto service : {fake_aws::Service::securityhub, fake_aws::Service::guardduty})
+        if (services.contains(service))
+          for (auto& member : services[service].members)
+            if (member.status == "Enabled") {
+              member.status = "Resigned";
+              ++changed;
+            }
+  server.emulator().set_world(world);
+  return changed;
+}
+
+// The log holds each resignation exactly once and every line parses.
+void check_resignations_logged_once(const std::string& text, std::size_t lines_before, int resigned) {
+  CHECK(count_occurrences(text, "\n") == lines_before + static_cast<std::size_t>(resigned));
+  CHECK(count_occurrences(text, "\"from\":\"ENABLED\",\"to\":\"RESIGNED\"") ==
+        static_cast<std::size_t>(resigned));
+  std::size_t start = 0;
+  for (std::size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1)
+    CHECK_MESSAGE(!store::change_kind(text.substr(start, end - start)).empty(),
+                  text.substr(start, end - start));
+}
+
+// A small tmpfs mounted for the test (needs root and CAP_SYS_ADMIN),
+// detached at destruction.
+class TmpfsMount {
+ public:
+  explicit TmpfsMount(const fs::path& where) : where_(where) {
+    fs::create_directories(where_);
+    mounted_ = ::mount("tmpfs", where_.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755") == 0;
+    if (!mounted_) reason_ = std::string("mount tmpfs: ") + std::strerror(errno);
+  }
+  ~TmpfsMount() {
+    if (mounted_) ::umount2(where_.c_str(), MNT_DETACH);
+  }
+  TmpfsMount(const TmpfsMount&) = delete;
+  TmpfsMount& operator=(const TmpfsMount&) = delete;
+  bool mounted() const { return mounted_; }
+  const std::string& reason() const { return reason_; }
+
+  // Fills the file system until about `keep` bytes remain free.
+  void fill_leaving(std::uint64_t keep) const {
+    struct statvfs status {};
+    REQUIRE(::statvfs(where_.c_str(), &status) == 0);
+    const std::uint64_t free = static_cast<std::uint64_t>(status.f_bavail) * status.f_frsize;
+    REQUIRE(free > keep);
+    const int fd = ::open((where_ / "filler").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    REQUIRE(fd >= 0);
+    const int result = ::posix_fallocate(fd, 0, static_cast<off_t>(free - keep));
+    ::close(fd);
+    REQUIRE(result == 0);
+  }
+  void free_space() const { fs::remove(where_ / "filler"); }
+
+ private:
+  fs::path where_;
+  bool mounted_ = false;
+  std::string reason_;
 };
 
 // Makes `dir` unwritable even for root: the immutable attribute where the
@@ -203,6 +280,98 @@ TEST_CASE("disk trouble: the changes log and the snapshot move together, every t
     for (std::size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1)
       CHECK_MESSAGE(!store::change_kind(text.substr(start, end - start)).empty(),
                     text.substr(start, end - start));
+  }
+}
+
+// A real full disk: the state directory on a 1 MiB tmpfs, filled so that
+// the changes append (a step "changes") or the snapshot's temporary file
+// (a step "snapshot") runs out of space.
+TEST_CASE("disk trouble: a full tmpfs at each step loses no change line and tears no snapshot") {
+  if (::geteuid() != 0) {
+    MESSAGE("skipped: mounting a tmpfs needs root");
+    return;
+  }
+  for (const std::string step : {"changes", "snapshot"}) {
+    CAPTURE(step);
+    TempDir disk_dir("tmpfs");
+    TmpfsMount disk(disk_dir.path() / "disk");
+    if (!disk.mounted()) {
+      MESSAGE("skipped: " << disk.reason());
+      return;
+    }
+    Harness h(disk_dir.path() / "disk" / "state");
+    const auto changes_path = h.state / "changes.jsonl";
+    const auto before = read_file(h.snapshot_path);
+    const auto lines_before = count_occurrences(read_file(changes_path), "\n");
+    const auto changes_size = fs::file_size(changes_path);
+    const auto resigned = resign_enabled_members(h.server);
+
+    // "changes": no space at all (the lines are more than the slack of the
+    // log's last page); "snapshot": room for the lines, not the snapshot.
+    const std::uint64_t room = step == "changes" ? 0 : before.size() / 2;
+    disk.fill_leaving(room);
+    h.cycle_expecting("failed", 1);
+    const auto metrics = http_get(h.port, "/metrics");
+    CHECK(metric_value(metrics, "memberwatch_state_write_failures_total{file=\"" + step + "\"}") == 1);
+    CHECK(metric_value(metrics, "memberwatch_last_state_write_error_timestamp_seconds").value_or(0) > 0);
+    const auto ready = http_get(h.port, "/readyz");
+    CHECK(ready.find("could not be written") != std::string::npos);
+    CHECK(ready.find("No space left on device") != std::string::npos);
+    CHECK(read_file(h.snapshot_path) == before);
+    CHECK(fs::file_size(changes_path) == changes_size);  // cut back to its last complete line
+    h.check_only_final_files();
+
+    disk.free_space();
+    h.cycle_expecting("complete", 2);
+    CHECK(http_get(h.port, "/readyz").find("could not be written") == std::string::npos);
+    const auto text = read_file(changes_path);
+    if (step == "snapshot") REQUIRE(text.size() - changes_size < room);  // the lines did fit
+    check_resignations_logged_once(text, lines_before, resigned);
+    load_snapshot_file(h.snapshot_path);
+    h.check_only_final_files();
+  }
+}
+
+// fsync failing with ENOSPC (as on file systems that allocate at writeback):
+// on the snapshot's temporary file, the cycle fails like a full disk; on
+// the folder after the rename, the new snapshot is already in place, so the
+// cycle's lines stay and the failure is logged.
+TEST_CASE("disk trouble: a failing fsync before or after the rename loses no change line") {
+  for (const std::string target : {"temporary", "folder"}) {
+    CAPTURE(target);
+    TempDir flag_dir("fsync");
+    const auto flag = flag_dir.path() / "fail-fsync";
+    // ASan wants its runtime first among the libraries; the preloaded one comes first here.
+    Harness h({}, {{"LD_PRELOAD", MW_FSYNC_FAILURE_LIBRARY},
+                   {"MW_FAIL_FSYNC_FLAG", flag.string()},
+                   {"ASAN_OPTIONS", "verify_asan_link_order=0"}});
+    const auto changes_path = h.state / "changes.jsonl";
+    const auto before = read_file(h.snapshot_path);
+    const auto lines_before = count_occurrences(read_file(changes_path), "\n");
+    const auto changes_size = fs::file_size(changes_path);
+    const auto resigned = resign_enabled_members(h.server);
+
+    write_file(flag, target);
+    if (target == "temporary") {
+      h.cycle_expecting("failed", 1);
+      const auto metrics = http_get(h.port, "/metrics");
+      CHECK(metric_value(metrics, "memberwatch_state_write_failures_total{file=\"snapshot\"}") == 1);
+      CHECK(http_get(h.port, "/readyz").find("No space left on device") != std::string::npos);
+      CHECK(read_file(h.snapshot_path) == before);
+      CHECK(fs::file_size(changes_path) == changes_size);
+      h.check_only_final_files();
+      fs::remove(flag);
+      h.cycle_expecting("complete", 2);
+    } else {
+      h.cycle_expecting("complete", 2);
+      CHECK(h.daemon->log().find("folder fsync after rename failed") != std::string::npos);
+      CHECK(read_file(h.snapshot_path) != before);
+      fs::remove(flag);
+      h.cycle_expecting("complete", 3);  // no change left to log: nothing logged twice
+    }
+    check_resignations_logged_once(read_file(changes_path), lines_before, resigned);
+    load_snapshot_file(h.snapshot_path);
+    h.check_only_final_files();
   }
 }
 

@@ -4,6 +4,7 @@
 // never follows a link planted where a state file should be.
 
 #include <doctest/doctest.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -78,7 +79,8 @@ TEST_CASE("state_dir: refused when others can write it or a parent, accepted as 
       continue;
     }
     CHECK(result.exit_code == 78);
-    CHECK(result.output.find("state_dir: refused") != std::string::npos);
+    // At the place that names it: the second line, after "state_dir: ".
+    CHECK(result.output.find(config.string() + ":2:12: state_dir: refused") != std::string::npos);
     CHECK(result.output.find(c.expected) != std::string::npos);
     // In every mode, not only --check-config: nothing is written there.
     CHECK(security::run_memberwatchd({"--config", config.string(), "--once"}, kEnvironment).exit_code == 78);
@@ -125,6 +127,47 @@ TEST_CASE("files owned by another user are refused: state_dir, configuration, ac
   CHECK(check_config(config).exit_code == 0);
   REQUIRE(::chown(accounts.c_str(), kNobody, kNobody) == 0);
   CHECK(check_config(config).exit_code == 78);
+
+  // The CA bundle: whoever can change it can read the AWS traffic.
+  const fs::path bundle = dir.path() / "ca.pem";
+  security::write_file(bundle, "not checked before the trust\n");
+  REQUIRE(::chown(bundle.c_str(), kNobody, kNobody) == 0);
+  security::write_file(config, config_for(dir.path() / "state", "aws:\n  ca_bundle: ca.pem\n"));
+  result = check_config(config);
+  INFO(result.output);
+  CHECK(result.exit_code == 78);
+  CHECK(result.output.find(":6:14: aws.ca_bundle: refused: " + bundle.string() + " is owned by uid 65534") !=
+        std::string::npos);
+}
+
+// A reload is checked as a start is: moving state_dir where others can
+// write is refused, the running configuration and its state stay.
+TEST_CASE("a reload that moves state_dir to an untrusted folder is refused; the daemon keeps its state") {
+  TempDir dir("trust-reload");
+  REQUIRE(::chmod(dir.path().c_str(), 0755) == 0);
+  fake_aws::Server server{fake_aws::parse_world(small_world())};
+  server.start();
+  const fs::path state = dir.path() / "state";
+  const fs::path open_state = dir.path() / "open";
+  make_dir(open_state, 0777);
+  const fs::path config = dir.path() / "memberwatch.yaml";
+  const std::string no_endpoint = "health:\n  listen: \"\"\n";
+  write_file(config, small_config(state, no_endpoint));
+  REQUIRE(::chmod(config.c_str(), 0640) == 0);
+  DaemonProcess daemon(
+      DaemonProcess::Options{{"--config", config.string()}, fake_aws_environment(server.endpoint_url())});
+  REQUIRE_MESSAGE(daemon.wait_for_log("cycle finished", 1, std::chrono::seconds(60)), daemon.log());
+
+  write_file(config, small_config(open_state, no_endpoint));
+  daemon.signal(SIGHUP);
+  REQUIRE_MESSAGE(daemon.wait_for_log("reload rejected", 1, std::chrono::seconds(30)), daemon.log());
+  CHECK(daemon.log().find("state_dir: refused: " + open_state.string() + " is writable by others") !=
+        std::string::npos);
+  daemon.signal(SIGUSR1);
+  REQUIRE_MESSAGE(daemon.wait_for_log("cycle finished", 2, std::chrono::seconds(60)), daemon.log());
+  CHECK(daemon.running());
+  CHECK(fs::is_empty(open_state));
+  load_snapshot_file(state / "snapshot.json");
 }
 
 TEST_CASE("file_trust: the rules, path by path") {
