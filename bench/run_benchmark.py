@@ -159,19 +159,22 @@ def administrators(world_params):
     return ["%012d" % (100000000001 + a) for a in range(world_params["administrators"])]
 
 
-def memberwatchd_config(args, workdir, state_dir):
+def memberwatchd_config(args, workdir, state_dir, interval="15m", listen="", filename="memberwatch.yaml"):
+    """The configuration file for the generated world. The defaults are the
+    --once run's: the daemon benchmark (run_daemon_benchmark.py) sets the
+    interval, a health endpoint and a file name of its own."""
     params = WORLDS[args.world]
     admins = administrators(params)
     lines = [
-        "interval: 15m", "jitter: 0s", "cycle_timeout: 60m", "concurrency: %d" % args.concurrency,
+        "interval: %s" % interval, "jitter: 0s", "cycle_timeout: 60m", "concurrency: %d" % args.concurrency,
         "state_dir: %s" % state_dir, "snapshot:", "  path: snapshot.json", "  changes: \"\"", "health:",
-        "  listen: \"\"", "aws:", "  regions: [%s]" % ", ".join(REGIONS[:params["regions"]]),
+        "  listen: \"%s\"" % listen, "aws:", "  regions: [%s]" % ", ".join(REGIONS[:params["regions"]]),
         "  services: [%s]" % ", ".join(SERVICES), "  sts_region: us-east-1", "  max_attempts: %d" % args.max_attempts,
         "  requests_per_second: %g" % QUOTA_RATE, "administrators:"]
     for admin in admins:
         lines += ["  - name: admin-%s" % admin, "    account_id: \"%s\"" % admin,
                   "    role_arn: arn:aws:iam::%s:role/%s" % (admin, ROLE_NAME), "    session_name: memberwatch"]
-    path = os.path.join(workdir, "memberwatch.yaml")
+    path = os.path.join(workdir, filename)
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
     return path
@@ -203,6 +206,16 @@ def scan_snapshot(path):
     return cycle, count
 
 
+def memberwatchd_env(workdir, endpoint, ca=None):
+    """memberwatchd's whole environment: fake-aws's endpoint and the generated credentials."""
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": workdir,
+           "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+           "AWS_SECRET_ACCESS_KEY": SECRET_KEY, "AWS_EC2_METADATA_DISABLED": "true"}
+    if ca:
+        env["AWS_CA_BUNDLE"] = ca
+    return env
+
+
 def run_memberwatchd(args, workdir, name="memberwatchd", tls=False):
     fake = FakeAws(args, workdir, name, tls)
     relay = CountingRelay(fake.port) if tls else None
@@ -213,11 +226,7 @@ def run_memberwatchd(args, workdir, name="memberwatchd", tls=False):
         os.makedirs(state_dir, exist_ok=True)
         config = memberwatchd_config(args, workdir, state_dir)
         scheme, port = ("https", relay.port) if tls else ("http", fake.port)
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": workdir,
-               "AWS_ENDPOINT_URL": "%s://127.0.0.1:%d" % (scheme, port), "AWS_ACCESS_KEY_ID": ACCESS_KEY,
-               "AWS_SECRET_ACCESS_KEY": SECRET_KEY, "AWS_EC2_METADATA_DISABLED": "true"}
-        if tls:
-            env["AWS_CA_BUNDLE"] = fake.ca
+        env = memberwatchd_env(workdir, "%s://127.0.0.1:%d" % (scheme, port), fake.ca if tls else None)
         command = [args.memberwatchd, "--once", "--config", config,
                    "--log-level", "info"]
         result = run_measured(args, command, env, os.path.join(workdir, name + ".stdout"),
@@ -378,6 +387,20 @@ def report(args, bound, results, reference):
     return "\n".join(lines)
 
 
+def resolve_tools(parser, args, bin_dir=None):
+    """Fills args.memberwatchd, args.fake_aws and args.measure where no option
+    named them: from bin_dir, else from BUILD/bin. Exits through
+    parser.error when one of them is not there."""
+    bin_dir = bin_dir or os.path.join(args.build, "bin")
+    args.memberwatchd = getattr(args, "memberwatchd", None) or os.path.join(bin_dir, "memberwatchd")
+    args.fake_aws = getattr(args, "fake_aws", None) or os.path.join(bin_dir, "fake-aws")
+    args.measure = getattr(args, "measure", None) or os.path.join(bin_dir, "mw-bench-measure")
+    for tool in (args.memberwatchd, args.fake_aws, args.measure):
+        if not os.access(tool, os.X_OK):
+            parser.error("%s not found: build it first (cmake --build BUILD --target memberwatchd fake-aws "
+                         "mw-bench-measure)" % tool)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--build", default=os.path.join(ROOT, "build"), help="build directory (bin/ in it)")
@@ -404,13 +427,7 @@ def main():
     args = parser.parse_args()
     args.spec = generate_spec(args.world, args.seed)
     clients = (args.clients or DEFAULT_CLIENTS.get(args.world, "memberwatchd,threaded,sequential")).split(",")
-    args.memberwatchd = args.memberwatchd or os.path.join(args.build, "bin", "memberwatchd")
-    args.fake_aws = args.fake_aws or os.path.join(args.build, "bin", "fake-aws")
-    args.measure = args.measure or os.path.join(args.build, "bin", "mw-bench-measure")
-    for tool in (args.memberwatchd, args.fake_aws, args.measure):
-        if not os.access(tool, os.X_OK):
-            parser.error("%s not found: build it first (cmake --build BUILD --target memberwatchd fake-aws "
-                         "mw-bench-measure)" % tool)
+    resolve_tools(parser, args)
 
     workdir = args.workdir or tempfile.mkdtemp(prefix="mw-bench-")
     os.makedirs(workdir, exist_ok=True)

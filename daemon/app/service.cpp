@@ -8,8 +8,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <csignal>
-#include <fstream>
-#include <sstream>
 #include <vector>
 
 #include "app/logging.hpp"
@@ -44,7 +42,7 @@ std::unique_ptr<Runtime> Service::make_runtime(const config::Config& config) {
 
 int Service::run() {
   runtime_ = make_runtime(config_);
-  load_snapshot_document();
+  describe_snapshot_file();
   start_health(config_.health.listen);
   handle_signals();
   notifier_.ready();
@@ -95,15 +93,24 @@ void Service::start_health(const std::string& address) {
   health_.listen(address);
 }
 
-void Service::load_snapshot_document() {
-  std::ifstream in(runtime_->runner().store().snapshot_path(), std::ios::binary);
-  if (!in) {
+void Service::describe_snapshot_file() {
+  const auto& store = runtime_->runner().store();
+  try {
+    set_snapshot_document(store.describe_snapshot());
+  } catch (const std::exception& error) {
+    spdlog::error("snapshot file unreadable, not served path={} error=\"{}\"", store.snapshot_path().string(),
+                  error.what());
+    snapshot_document_.reset();
+  }
+}
+
+void Service::set_snapshot_document(const std::optional<store::SnapshotFile>& file) {
+  if (!file) {
     snapshot_document_.reset();
     return;
   }
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  snapshot_document_ = health::make_snapshot_document(bytes.str());
+  snapshot_document_ = std::make_shared<const health::SnapshotDocument>(
+      health::SnapshotDocument{runtime_->runner().store().snapshot_path(), file->bytes, file->etag});
 }
 
 health::Readiness Service::readiness() const {
@@ -129,7 +136,7 @@ asio::awaitable<void> Service::run_one_cycle() {
     // refers to it: it is kept until shutdown rather than destroyed here.
     retired_runtimes_.push_back(std::move(runtime_));
     runtime_ = make_runtime(config_);
-    load_snapshot_document();
+    describe_snapshot_file();
     spdlog::info("configuration applied {}", config::summarize(config_));
   }
   cycle_running_ = true;
@@ -153,7 +160,7 @@ asio::awaitable<void> Service::run_one_cycle() {
                            : outcome.state_write_file + ": " + outcome.state_write_error;
   if (outcome.written) {
     last_cycle_finished_at_ = std::chrono::system_clock::now();
-    load_snapshot_document();
+    set_snapshot_document(outcome.write);
   }
   notifier_.status(outcome.summary.empty() ? "last cycle failed" : "last cycle: " + outcome.summary);
 }

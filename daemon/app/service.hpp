@@ -50,7 +50,10 @@ class Service {
   void finish_outstanding_work();
   void reload();
   void start_health(const std::string& address);
-  void load_snapshot_document();
+  // What /snapshot serves: the file as found at start (or after a reload
+  // moved it), then as each cycle wrote it.
+  void describe_snapshot_file();
+  void set_snapshot_document(const std::optional<store::SnapshotFile>& file);
   std::chrono::steady_clock::duration next_delay(std::chrono::steady_clock::time_point started);
   health::Readiness readiness() const;
   std::unique_ptr<Runtime> make_runtime(const config::Config& config);

@@ -1,8 +1,5 @@
 #include "health/health_routes.hpp"
 
-#include <openssl/evp.h>
-
-#include <array>
 #include <stdexcept>
 
 #include "common/strings.hpp"
@@ -36,8 +33,7 @@ HealthReply snapshot_reply(const HealthHandlers& handlers, std::string_view if_n
     return result;
   }
   result.content_type = std::string(kJson);
-  // Shares the document instead of copying a possibly large snapshot.
-  result.body = std::shared_ptr<const std::string>(document, &document->bytes);
+  result.file = std::move(document);  // the server sends the file itself
   return result;
 }
 
@@ -48,26 +44,6 @@ std::string_view opaque_tag(std::string_view tag) {
 }
 
 }  // namespace
-
-std::string strong_etag(std::string_view bytes) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1) {
-    throw std::runtime_error("SHA-256 failed");
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string tag = "\"";
-  for (unsigned int i = 0; i < 16 && i < length; ++i) {
-    tag += kHex[digest[i] >> 4];
-    tag += kHex[digest[i] & 0xf];
-  }
-  return tag + "\"";
-}
-
-std::shared_ptr<const SnapshotDocument> make_snapshot_document(std::string bytes) {
-  auto etag = strong_etag(bytes);
-  return std::make_shared<const SnapshotDocument>(SnapshotDocument{std::move(bytes), std::move(etag)});
-}
 
 bool if_none_match_matches(std::string_view header_value, std::string_view etag) {
   if (trim(header_value) == "*") return true;

@@ -3,6 +3,8 @@
 // What the health endpoint answers, as pure functions over values; the
 // server in health_server.hpp only moves bytes.
 
+#include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -14,16 +16,13 @@
 
 namespace mw::health {
 
-// The snapshot file's bytes and their strong ETag, made once per write.
+// The snapshot file as the daemon last wrote (or found) it: served from the
+// file (its text is never held in memory), described once per write.
 struct SnapshotDocument {
-  std::string bytes;
-  std::string etag;  // quoted, e.g. "\"3f2a...\""
+  std::filesystem::path path;
+  std::uint64_t bytes = 0;
+  std::string etag;  // quoted, e.g. "\"3f2a...\"" (common/etag.hpp)
 };
-
-std::shared_ptr<const SnapshotDocument> make_snapshot_document(std::string bytes);
-
-// A strong entity tag: the first 128 bits of the SHA-256 of `bytes`, in hex, quoted.
-std::string strong_etag(std::string_view bytes);
 
 // Whether an If-None-Match header value names `etag` ("*", or a list of
 // tags compared weakly, as RFC 9110 section 13.1.2 asks).
@@ -42,6 +41,7 @@ struct HealthReply {
   int status = 200;
   std::string content_type;                                  // "" when there is no body
   std::shared_ptr<const std::string> body;                   // nullptr when there is no body
+  std::shared_ptr<const SnapshotDocument> file;              // or the body is this file
   std::vector<std::pair<std::string, std::string>> headers;  // Allow, ETag, Cache-Control
   bool headers_only = false;                                 // HEAD: Content-Length of the body, but no body
 };

@@ -1,5 +1,6 @@
 #include "health/health_server.hpp"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/file.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
@@ -64,19 +66,77 @@ std::string_view failed_read_message(int status) {
   }
 }
 
-asio::awaitable<bool> send_reply(Stream& stream, const HealthReply& reply, bool keep_alive, unsigned version,
-                                 std::chrono::milliseconds timeout) {
-  http::response<http::span_body<const char>> response{static_cast<http::status>(reply.status), version};
+template <typename Body>
+void set_headers(http::response<Body>& response, const HealthReply& reply, bool keep_alive) {
   for (const auto& [name, value] : reply.headers) response.set(name, value);
   if (!reply.content_type.empty()) response.set(http::field::content_type, reply.content_type);
+  response.keep_alive(keep_alive);
+}
+
+// Writes a response piece by piece, each with a fresh timeout: a client
+// reading a snapshot of hundreds of MB slowly is not cut off while it reads.
+template <typename Body>
+asio::awaitable<bool> write_response(Stream& stream, http::response<Body>& response,
+                                     std::chrono::milliseconds timeout) {
+  http::response_serializer<Body> serializer(response);
+  while (!serializer.is_done()) {
+    stream.expires_after(timeout);
+    auto [error, written] = co_await http::async_write_some(stream, serializer, kTuple);
+    if (error) co_return false;
+  }
+  co_return true;
+}
+
+// The snapshot straight from its file (Beast's file_body): the daemon never
+// holds its text. The descriptor keeps the bytes described even when the
+// next cycle replaces the file while they are sent.
+asio::awaitable<bool> send_file_reply(Stream& stream, const HealthReply& reply, bool keep_alive,
+                                      unsigned version, std::chrono::milliseconds timeout) {
+  const SnapshotDocument& document = *reply.file;
+  http::response<http::file_body> response{static_cast<http::status>(reply.status), version};
+  set_headers(response, reply, keep_alive);
+  beast::error_code error;
+  const int fd = ::open(document.path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    error.assign(errno, beast::system_category());
+  } else {
+    beast::file file;
+    file.native_handle(fd);
+    response.body().reset(std::move(file), error);
+  }
+  if (error) {
+    spdlog::error("snapshot file not served path={} error=\"{}\"", document.path.string(), error.message());
+    http::response<http::string_body> failure{http::status::service_unavailable, version};
+    const HealthReply failed = error_reply(503, "the snapshot file cannot be read");
+    set_headers(failure, failed, keep_alive);
+    failure.body() = *failed.body;
+    failure.prepare_payload();
+    co_return co_await write_response(stream, failure, timeout);
+  }
+  if (response.body().size() != document.bytes) {
+    // Changed by someone else since the daemon wrote it: still whole (it is
+    // replaced by rename), but not what the tag describes.
+    spdlog::warn("snapshot file changed outside the daemon path={} expected_bytes={} bytes={}",
+                 document.path.string(), document.bytes, response.body().size());
+    response.erase(http::field::etag);
+  }
+  response.content_length(response.body().size());
+  co_return co_await write_response(stream, response, timeout);
+}
+
+asio::awaitable<bool> send_reply(Stream& stream, const HealthReply& reply, bool keep_alive, unsigned version,
+                                 std::chrono::milliseconds timeout) {
+  if (reply.file && !reply.headers_only)
+    co_return co_await send_file_reply(stream, reply, keep_alive, version, timeout);
+  http::response<http::span_body<const char>> response{static_cast<http::status>(reply.status), version};
+  set_headers(response, reply, keep_alive);
   if (reply.body) {
     response.content_length(reply.body->size());
     if (!reply.headers_only) response.body() = {reply.body->data(), reply.body->size()};
+  } else if (reply.file) {
+    response.content_length(reply.file->bytes);  // HEAD
   }
-  response.keep_alive(keep_alive);
-  stream.expires_after(timeout);
-  auto [error, written] = co_await http::async_write(stream, response, kTuple);
-  co_return !error;
+  co_return co_await write_response(stream, response, timeout);
 }
 
 // Waits up to `timeout` for the first bytes of the next request.

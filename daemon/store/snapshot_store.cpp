@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "common/etag.hpp"
 #include "store/snapshot_json.hpp"
 
 namespace mw::store {
@@ -151,17 +152,40 @@ SnapshotStore::SnapshotStore(std::filesystem::path state_dir, const std::filesys
 
 SnapshotWrite SnapshotStore::write_snapshot(const core::Snapshot& snapshot) const {
   const auto started = std::chrono::steady_clock::now();
-  std::uint64_t bytes = 0;
+  SnapshotWrite written;
+  EtagHasher etag;
   try {
     ensure_directory(folder_of(snapshot_path_), kDirectoryMode);
-    // Streamed: the text of a large snapshot would double its memory.
-    bytes = replace_file_atomically(
-        snapshot_path_, [&snapshot](const auto& write) { serialize_to(snapshot, write); }, kFileMode);
+    // Streamed, and tagged as it streams: the text of a large snapshot
+    // would double its memory.
+    written.bytes = replace_file_atomically(
+        snapshot_path_,
+        [&](const auto& write) {
+          serialize_to(snapshot, [&](std::string_view piece) {
+            etag.update(piece);
+            write(piece);
+          });
+        },
+        kFileMode);
   } catch (const StoreError& error) {
     throw StoreError("snapshot not written, the previous one kept: " + std::string(error.what()),
                      error.error_number());
   }
-  return {bytes, std::chrono::steady_clock::now() - started};
+  written.etag = etag.finish();
+  written.duration = std::chrono::steady_clock::now() - started;
+  return written;
+}
+
+std::optional<SnapshotFile> SnapshotStore::describe_snapshot() const {
+  SnapshotFile file;
+  EtagHasher etag;
+  const bool found = read_file_in_pieces(snapshot_path_, [&](std::string_view piece) {
+    etag.update(piece);
+    file.bytes += piece.size();
+  });
+  if (!found) return std::nullopt;
+  file.etag = etag.finish();
+  return file;
 }
 
 std::optional<core::Snapshot> SnapshotStore::load_previous() const {

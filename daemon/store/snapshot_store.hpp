@@ -20,8 +20,14 @@ namespace mw::store {
 inline constexpr std::uint64_t kChangesRotateBytes = 64ull * 1024 * 1024;
 inline constexpr int kChangesKeptRotations = 3;  // changes.jsonl.1 .. .3
 
-struct SnapshotWrite {
+// A snapshot file as written (or found): its size and strong ETag
+// (common/etag.hpp), for serving it from the file.
+struct SnapshotFile {
   std::uint64_t bytes = 0;
+  std::string etag;
+};
+
+struct SnapshotWrite : SnapshotFile {
   std::chrono::nanoseconds duration{};
 };
 
@@ -40,6 +46,10 @@ class SnapshotStore {
   // (errno's text, the file, the failed step) with the previous snapshot
   // intact and no temporary file left.
   SnapshotWrite write_snapshot(const core::Snapshot& snapshot) const;
+
+  // The size and ETag of the snapshot file as it is (read in pieces);
+  // nullopt when there is none. Throws StoreError when it cannot be read.
+  std::optional<SnapshotFile> describe_snapshot() const;
 
   // The snapshot written last; nullopt when there is none or it cannot be
   // read. One that does not parse is renamed to

@@ -24,7 +24,9 @@
 #include <thread>
 #include <vector>
 
+#include "common/etag.hpp"
 #include "health/health_server.hpp"
+#include "support/test_files.hpp"
 
 using namespace mw::health;
 using namespace std::chrono_literals;
@@ -202,10 +204,17 @@ class TestServer {
     std::lock_guard lock(mutex_);
     readiness_ = std::move(readiness);
   }
-  void set_snapshot(std::string bytes) {
+  // Writes the snapshot file as the daemon does (a new file renamed over
+  // the old one) and describes it.
+  void set_snapshot(std::string_view bytes) {
+    const auto path = folder_.path() / "snapshot.json";
+    mw::test::write_file(folder_.path() / "snapshot.json.new", bytes);
+    std::filesystem::rename(folder_.path() / "snapshot.json.new", path);
     std::lock_guard lock(mutex_);
-    snapshot_ = make_snapshot_document(std::move(bytes));
+    snapshot_ = std::make_shared<const SnapshotDocument>(
+        SnapshotDocument{path, bytes.size(), mw::strong_etag(bytes)});
   }
+  const std::filesystem::path& folder() const { return folder_.path(); }
   void set_metrics_throw(bool value) {
     std::lock_guard lock(mutex_);
     metrics_throw_ = value;
@@ -239,6 +248,7 @@ class TestServer {
     };
   }
 
+  mw::test::TempFolder folder_{"mw-health-server"};
   std::mutex mutex_;
   Readiness readiness_{true, ""};
   std::shared_ptr<const SnapshotDocument> snapshot_;
@@ -336,6 +346,62 @@ TEST_CASE("HEAD gets the headers of GET, Content-Length included, and no body") 
   CHECK(raw.starts_with("HTTP/1.1 200 OK\r\n"));
   CHECK(raw.find("Content-Length: 8\r\n") != std::string::npos);
   CHECK(raw.find("\r\n\r\n") == raw.size() - 4);
+}
+
+TEST_CASE("HEAD /snapshot gives the file's Content-Length and no body") {
+  TestServer server;
+  server.set_snapshot("{\"schema\":\"memberwatch.snapshot/v1\"}\n");
+  Client client(server.port());
+  client.send("HEAD /snapshot HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  std::string raw = client.read_until_close();
+  CHECK(raw.starts_with("HTTP/1.1 200 OK\r\n"));
+  CHECK(raw.find("Content-Length: 37\r\n") != std::string::npos);
+  CHECK(raw.find("\r\n\r\n") == raw.size() - 4);
+}
+
+TEST_CASE("/snapshot is sent from the file: large ones whole, the file replaced meanwhile served as opened") {
+  TestServer server;
+  std::string large(24 * 1024 * 1024, ' ');
+  for (std::size_t i = 0; i < large.size(); i += 4099) large[i] = static_cast<char>('a' + i % 26);
+  server.set_snapshot(large);
+  const auto etag = mw::strong_etag(large);
+  Client slow(server.port());
+  slow.send(get("/snapshot"));
+  // While the first client has not read its answer, the next cycle replaces the file.
+  std::this_thread::sleep_for(50ms);
+  server.set_snapshot("{\"next\":true}\n");
+  auto first = slow.read_response();
+  CHECK(first.status == 200);
+  CHECK(first.headers["etag"] == etag);
+  CHECK(first.body.size() == large.size());
+  CHECK(first.body == large);
+  Client fresh(server.port());
+  auto second = fresh.request(get("/snapshot"));
+  CHECK(second.body == "{\"next\":true}\n");
+  CHECK(second.headers["etag"] == mw::strong_etag("{\"next\":true}\n"));
+}
+
+TEST_CASE("/snapshot whose file went away is 503, whose file changed outside is served without the tag") {
+  TestServer server;
+  server.set_snapshot("{\"a\":1}\n");
+  std::filesystem::remove(server.folder() / "snapshot.json");
+  Client client(server.port());
+  auto gone = client.request(get("/snapshot"));
+  CHECK(gone.status == 503);
+  CHECK(gone.body.find("the snapshot file cannot be read") != std::string::npos);
+  CHECK(client.request(get("/healthz")).status == 200);  // the connection goes on
+
+  server.set_snapshot("{\"a\":1}\n");
+  mw::test::write_file(server.folder() / "snapshot.json", "{\"edited\":\"by hand\"}\n");
+  auto edited = client.request(get("/snapshot"));
+  CHECK(edited.status == 200);
+  CHECK(edited.body == "{\"edited\":\"by hand\"}\n");
+  CHECK_FALSE(edited.headers.contains("etag"));
+
+  // A link planted in its place is not followed.
+  std::filesystem::remove(server.folder() / "snapshot.json");
+  std::filesystem::create_symlink("/etc/hostname", server.folder() / "snapshot.json");
+  CHECK(client.request(get("/snapshot")).status == 503);
 }
 
 TEST_CASE("pipelined requests are answered in order") {

@@ -13,4 +13,18 @@ std::string read_file(const std::filesystem::path& path);
 // Replaces the file's content; throws std::runtime_error when it cannot.
 void write_file(const std::filesystem::path& path, std::string_view text);
 
+// A new folder under the system's temporary directory (mkdtemp), removed
+// with everything in it at destruction.
+class TempFolder {
+ public:
+  explicit TempFolder(std::string_view prefix);
+  ~TempFolder();
+  TempFolder(const TempFolder&) = delete;
+  TempFolder& operator=(const TempFolder&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
 }  // namespace mw::test
