@@ -727,10 +727,6 @@ std::string summarize(const Config& config) {
   return summary;
 }
 
-bool is_account_id(std::string_view text) {
-  return text.size() == 12 && is_digits(text);
-}
-
 bool is_region(std::string_view text) {
   return is_region_name(text);
 }

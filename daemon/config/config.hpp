@@ -112,7 +112,6 @@ ParseResult load_config_file(const std::string& file_name);
 std::string summarize(const Config& config);
 
 // Shared validators, also used for the accounts file and by other layers.
-bool is_account_id(std::string_view text);
 bool is_region(std::string_view text);
 std::string partition_of_region(std::string_view region);  // aws, aws-cn, aws-us-gov
 

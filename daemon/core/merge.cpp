@@ -12,7 +12,7 @@
 #include <unordered_map>
 #include <utility>
 
-#include "core/universe.hpp"
+#include "common/strings.hpp"
 
 namespace mw::core {
 namespace {

@@ -147,10 +147,6 @@ std::string format_rfc3339(TimePoint time) {
   return format_millis(std::chrono::duration_cast<Millis>(whole_seconds.time_since_epoch()).count(), false);
 }
 
-std::string format_rfc3339_millis(TimePoint time) {
-  return format_millis(std::chrono::floor<Millis>(time).time_since_epoch().count(), true);
-}
-
 std::optional<Rfc3339Time> parse_iso8601_time(std::string_view text) {
   const auto parsed = parse_date_time(text);
   if (!parsed) return std::nullopt;
@@ -165,30 +161,12 @@ std::optional<Rfc3339Time> time_from_epoch_seconds(double seconds) {
   return Rfc3339Time::from_millis(epoch_millis, epoch_millis % 1000 != 0);
 }
 
-std::optional<std::string> normalize_iso8601(std::string_view text) {
-  const auto time = parse_iso8601_time(text);
-  if (!time) return std::nullopt;
-  return time->text();
-}
-
-std::optional<std::string> rfc3339_from_epoch_seconds(double seconds) {
-  const auto time = time_from_epoch_seconds(seconds);
-  if (!time) return std::nullopt;
-  return time->text();
-}
-
 std::string Rfc3339Time::text() const {
   return std::string(chars().view());
 }
 
 Rfc3339Time::Chars Rfc3339Time::chars() const {
   return has_value() ? chars_of_millis(epoch_millis(), with_fraction()) : Chars();
-}
-
-std::optional<TimePoint> parse_rfc3339(std::string_view text) {
-  const auto parsed = parse_date_time(text);
-  if (!parsed) return std::nullopt;
-  return TimePoint(std::chrono::duration_cast<Clock::duration>(Millis(parsed->epoch_millis)));
 }
 
 }  // namespace mw::core

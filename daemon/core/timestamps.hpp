@@ -11,26 +11,17 @@
 
 namespace mw::core {
 
-// "2026-11-21T10:15:02.123Z" (always three fraction digits).
-std::string format_rfc3339_millis(TimePoint time);
-
 // An ISO 8601 / RFC 3339 date-time as AWS returns it ("2021-08-18T16:35:56.284Z",
 // "2018-02-09T21:33:05Z", "2021-08-18T18:35:56+02:00", lowercase t/z, a space
-// instead of T) in UTC. A fraction is kept to millisecond precision (padded or
-// truncated to three digits); no fraction stays without one. nullopt when the
-// text is not such a date-time or names an impossible date.
-std::optional<std::string> normalize_iso8601(std::string_view text);
+// instead of T) as an instant in UTC. A fraction is kept to millisecond
+// precision (padded or truncated to three digits); no fraction stays without
+// one. nullopt when the text is not such a date-time or names an impossible
+// date.
+std::optional<Rfc3339Time> parse_iso8601_time(std::string_view text);
 
 // Seconds since the Unix epoch (AWS's epoch-seconds timestamps, possibly
-// fractional) in UTC; milliseconds when the value has a fraction. nullopt for
+// fractional); with milliseconds when the value has a fraction. nullopt for
 // non-finite values or years outside 0001..9999.
-std::optional<std::string> rfc3339_from_epoch_seconds(double seconds);
-
-// The same as Rfc3339Time values (nullopt for what the two above refuse).
-std::optional<Rfc3339Time> parse_iso8601_time(std::string_view text);
 std::optional<Rfc3339Time> time_from_epoch_seconds(double seconds);
-
-// The reverse of the formats above, for readers of a snapshot (age checks).
-std::optional<TimePoint> parse_rfc3339(std::string_view text);
 
 }  // namespace mw::core

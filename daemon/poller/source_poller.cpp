@@ -3,14 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/deferred.hpp>
-#include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/system/system_error.hpp>
 #include <set>
 
-#include "core/universe.hpp"
 #include "services/parse_error.hpp"
 #include "services/service_api.hpp"
 
@@ -137,16 +134,6 @@ asio::awaitable<std::optional<std::string>> SourcePoller::discover_resource() {
   fail(core::to_string(service_), "discovery", "PaginationLimit", "more than 100000 pages");
 }
 
-asio::awaitable<std::vector<std::string>> SourcePoller::discover() {
-  co_await find_resource();
-  std::vector<std::string> listed;
-  co_await list_members([&listed](std::vector<std::string>&& accounts) {
-    listed.insert(listed.end(), std::make_move_iterator(accounts.begin()),
-                  std::make_move_iterator(accounts.end()));
-  });
-  co_return listed;
-}
-
 asio::awaitable<void> SourcePoller::find_resource() {
   if (!services::needs_resource(service_)) co_return;
   resource_ = co_await discover_resource();
@@ -198,30 +185,6 @@ asio::awaitable<std::vector<core::Membership>> SourcePoller::get_batch(std::vect
   }
   complete(page.members);
   co_return std::move(page.members);
-}
-
-asio::awaitable<std::vector<core::Membership>> SourcePoller::get_members(
-    const std::vector<std::string>& universe) {
-  auto executor = co_await asio::this_coro::executor;
-  using Operation = decltype(asio::co_spawn(executor, get_batch({}), asio::deferred));
-  std::vector<Operation> batches;
-  for (auto& batch : core::make_batches(universe)) {
-    batches.push_back(asio::co_spawn(executor, get_batch(std::move(batch)), asio::deferred));
-  }
-  std::vector<core::Membership> records;
-  if (batches.empty()) co_return records;
-  // wait_for_one_error: the first failed batch fails the source and cancels the rest.
-  auto [order, errors, results] =
-      co_await asio::experimental::make_parallel_group(std::move(batches))
-          .async_wait(asio::experimental::wait_for_one_error(), asio::use_awaitable);
-  for (std::size_t index : order) {
-    if (errors[index]) std::rethrow_exception(errors[index]);
-  }
-  for (auto& result : results) {
-    records.insert(records.end(), std::make_move_iterator(result.begin()),
-                   std::make_move_iterator(result.end()));
-  }
-  co_return records;
 }
 
 void SourcePoller::complete(std::vector<core::Membership>& records) const {

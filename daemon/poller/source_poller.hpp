@@ -50,12 +50,8 @@ class SourcePoller {
   SourcePoller(CallContext& context, const config::Administrator& admin, core::Service service,
                std::string region, aws::CredentialsGetter credentials);
 
-  // Discovery (unless configured) and every ListMembers page. Returns the
-  // listed account IDs. Throws on failure.
-  boost::asio::awaitable<std::vector<std::string>> discover();
-
-  // discover() in two steps, so GetMembers can start while pages still come:
-  // the resource (GuardDuty detector, Detective graph; nothing for Security
+  // Discovery and listing in two steps, so GetMembers can start while
+  // pages still come: the resource (GuardDuty detector, Detective graph; nothing for Security
   // Hub), then every ListMembers page, each page's account IDs handed to
   // `on_page` as it arrives. Both throw on failure.
   boost::asio::awaitable<void> find_resource();
@@ -65,10 +61,6 @@ class SourcePoller {
   // One GetMembers call for at most 50 accounts, records completed with the
   // source. Needs find_resource() first. Throws on failure.
   boost::asio::awaitable<std::vector<core::Membership>> get_batch(std::vector<std::string> batch);
-
-  // GetMembers for `universe` (sorted, unique), every batch concurrently
-  // within the source's rate limit. Throws on failure.
-  boost::asio::awaitable<std::vector<core::Membership>> get_members(const std::vector<std::string>& universe);
 
   const std::optional<std::string>& resource() const { return resource_; }
   core::SourceKey key() const;

@@ -12,7 +12,7 @@
 #include "common/strings.hpp"
 #include "core/json_text.hpp"
 #include "core/timestamps.hpp"
-#include "core/universe.hpp"
+#include "common/strings.hpp"
 #include "services/parse_error.hpp"
 
 namespace mw::services {
@@ -192,7 +192,7 @@ std::string JsonReader::required_string(const boost::json::object& object, std::
 std::string JsonReader::account_id(const boost::json::object& object, std::string_view key,
                                    const std::string& path) const {
   auto id = required_string(object, key, path);
-  if (!core::is_account_id(id))
+  if (!mw::is_account_id(id))
     fail(child_path(path, key), "expected a 12-digit account ID, got " + quoted(id));
   return id;
 }

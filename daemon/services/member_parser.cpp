@@ -1,7 +1,7 @@
 #include "services/member_parser.hpp"
 
 #include "core/timestamps.hpp"
-#include "core/universe.hpp"
+#include "common/strings.hpp"
 #include "services/member_page.hpp"
 #include "services/parse_error.hpp"
 
@@ -71,7 +71,7 @@ core::Membership parse_unprocessed(const JsonReader& reader, const boost::json::
 std::optional<std::string_view> usable_account_id(const boost::json::value& element, std::string_view key) {
   const auto* object = element.if_object();
   const auto* id = object ? object->if_contains(key) : nullptr;
-  if (!id || !id->is_string() || !core::is_account_id(id->get_string())) return std::nullopt;
+  if (!id || !id->is_string() || !mw::is_account_id(id->get_string())) return std::nullopt;
   return std::string_view(id->get_string());
 }
 

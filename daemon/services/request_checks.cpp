@@ -2,7 +2,7 @@
 
 #include <stdexcept>
 
-#include "core/universe.hpp"
+#include "common/strings.hpp"
 
 namespace mw::services {
 namespace {
@@ -14,12 +14,12 @@ namespace {
 }  // namespace
 
 void require_account_batch(std::string_view operation, const std::vector<std::string>& account_ids) {
-  if (account_ids.empty() || account_ids.size() > core::kMaxGetMembersBatch) {
-    reject(operation, "needs 1 to " + std::to_string(core::kMaxGetMembersBatch) + " account IDs, got " +
+  if (account_ids.empty() || account_ids.size() > kMaxGetMembersBatch) {
+    reject(operation, "needs 1 to " + std::to_string(kMaxGetMembersBatch) + " account IDs, got " +
                           std::to_string(account_ids.size()));
   }
   for (const auto& id : account_ids) {
-    if (!core::is_account_id(id)) reject(operation, "not a 12-digit account ID: \"" + id + "\"");
+    if (!mw::is_account_id(id)) reject(operation, "not a 12-digit account ID: \"" + id + "\"");
   }
 }
 

@@ -3,6 +3,7 @@
 // Input checks shared by the request builders (std::invalid_argument on
 // failure: a caller's bug, not a bad response). Internal to the layer.
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,6 +12,10 @@
 #include <boost/json/array.hpp>
 
 namespace mw::services {
+
+// GetMembers' limit in Detective and GuardDuty (Security Hub rejects large
+// batches too).
+inline constexpr std::size_t kMaxGetMembersBatch = 50;
 
 // 1..50 account IDs of 12 digits each: GetMembers' limits.
 void require_account_batch(std::string_view operation, const std::vector<std::string>& account_ids);

@@ -37,3 +37,11 @@ TEST_CASE("release_if_larger lets go of a buffer grown past its limit, keeps one
   CHECK(buffer.empty());
   CHECK(buffer.capacity() < 1000);
 }
+
+TEST_CASE("is_account_id accepts exactly 12 digits") {
+  CHECK(mw::is_account_id("123456789012"));
+  CHECK_FALSE(mw::is_account_id("12345678901"));
+  CHECK_FALSE(mw::is_account_id("1234567890123"));
+  CHECK_FALSE(mw::is_account_id("12345678901a"));
+  CHECK_FALSE(mw::is_account_id(""));
+}
