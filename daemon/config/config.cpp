@@ -20,7 +20,6 @@
 namespace mw::config {
 namespace {
 
-const std::vector<std::string> kServices = {"securityhub", "guardduty", "detective"};
 const std::vector<std::string> kEndpointServices = {"securityhub", "guardduty",     "detective",
                                                     "sts",         "organizations", "account"};
 const std::vector<std::string> kLogLevels = {"trace", "debug", "info", "warn", "error", "critical", "off"};
@@ -85,6 +84,8 @@ class Parser {
   void regions(const YAML::Node& node, const std::string& path, std::vector<std::string>& regions,
                bool& regions_all);
   std::optional<std::string> service(const YAML::Node& node, const std::string& path);
+  // A list of service names, each parsed into the enum once, here.
+  std::optional<std::vector<core::Service>> service_list(const YAML::Node& node, const std::string& path);
   std::optional<std::string> role_arn(const YAML::Node& node, const std::string& path);
   std::optional<std::string> external_id(const YAML::Node& node, const std::string& path);
   std::optional<std::string> session_name(const YAML::Node& node, const std::string& path);
@@ -275,13 +276,26 @@ std::optional<std::string> Parser::region(const YAML::Node& node, const std::str
 std::optional<std::string> Parser::service(const YAML::Node& node, const std::string& path) {
   auto text = string_value(node, path);
   if (!text) return std::nullopt;
-  if (std::find(kServices.begin(), kServices.end(), *text) != kServices.end()) return text;
+  if (core::parse_service(*text)) return text;
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < core::kServiceCount; ++i)
+    names.emplace_back(core::to_string(static_cast<core::Service>(i)));
   std::string message = "unknown service '" + *text + "' (securityhub, guardduty or detective)";
-  if (const auto guess = closest_match(*text, kServices); !guess.empty()) {
+  if (const auto guess = closest_match(*text, names); !guess.empty()) {
     message += "; did you mean '" + guess + "'?";
   }
   error(node, path, message);
   return std::nullopt;
+}
+
+std::optional<std::vector<core::Service>> Parser::service_list(const YAML::Node& node,
+                                                               const std::string& path) {
+  const auto names = string_list(node, path, false, [&](auto& n, auto& p) { return service(n, p); });
+  if (!names) return std::nullopt;
+  std::vector<core::Service> services;
+  for (const auto& name : *names)
+    if (const auto parsed = core::parse_service(name)) services.push_back(*parsed);
+  return services;
 }
 
 std::optional<std::string> Parser::role_arn(const YAML::Node& node, const std::string& path) {
@@ -458,8 +472,7 @@ void Parser::parse_aws(const YAML::Node& node, Config::Aws& aws) {
     if (key == "regions") {
       regions(value, path, aws.regions, aws.regions_all);
     } else if (key == "services") {
-      if (auto v = string_list(value, path, false, [&](auto& n, auto& p) { return service(n, p); }))
-        aws.services = *v;
+      if (auto v = service_list(value, path)) aws.services = *v;
     } else if (key == "sts_region") {
       if (auto v = region(value, path)) aws.sts_region = *v;
     } else if (key == "fips") {
@@ -557,36 +570,35 @@ std::optional<Administrator> Parser::parse_administrator(const YAML::Node& node,
   admin.services = defaults.services;
   std::optional<YAML::Node> detectors, graphs, role_node;
   bool has_name = false, has_account = false;
-  const bool is_map = for_each_key(
-      node, path, known, [&](const std::string& key, const YAML::Node&, const YAML::Node& value) {
-        const auto full = key_path(path, key);
-        if (key == "name") {
-          if (auto v = string_value(value, full)) {
-            if (v->empty()) error(value, full, "must not be empty");
-            admin.name = *v;
-            has_name = true;
-          }
-        } else if (key == "account_id") {
-          has_account = true;
-          if (auto v = account_id(value, full)) admin.account_id = *v;
-        } else if (key == "role_arn") {
-          role_node = value;
-          if (auto v = role_arn(value, full)) admin.role_arn = *v;
-        } else if (key == "external_id") {
-          if (auto v = external_id(value, full)) admin.external_id = *v;
-        } else if (key == "session_name") {
-          if (auto v = session_name(value, full)) admin.session_name = *v;
-        } else if (key == "regions") {
-          regions(value, full, admin.regions, admin.regions_all);
-        } else if (key == "services") {
-          if (auto v = string_list(value, full, false, [&](auto& n, auto& p) { return service(n, p); }))
-            admin.services = *v;
-        } else if (key == "guardduty_detector_ids") {
-          detectors = value;
-        } else if (key == "detective_graph_arns") {
-          graphs = value;
-        }
-      });
+  const bool is_map = for_each_key(node, path, known,
+                                   [&](const std::string& key, const YAML::Node&, const YAML::Node& value) {
+                                     const auto full = key_path(path, key);
+                                     if (key == "name") {
+                                       if (auto v = string_value(value, full)) {
+                                         if (v->empty()) error(value, full, "must not be empty");
+                                         admin.name = *v;
+                                         has_name = true;
+                                       }
+                                     } else if (key == "account_id") {
+                                       has_account = true;
+                                       if (auto v = account_id(value, full)) admin.account_id = *v;
+                                     } else if (key == "role_arn") {
+                                       role_node = value;
+                                       if (auto v = role_arn(value, full)) admin.role_arn = *v;
+                                     } else if (key == "external_id") {
+                                       if (auto v = external_id(value, full)) admin.external_id = *v;
+                                     } else if (key == "session_name") {
+                                       if (auto v = session_name(value, full)) admin.session_name = *v;
+                                     } else if (key == "regions") {
+                                       regions(value, full, admin.regions, admin.regions_all);
+                                     } else if (key == "services") {
+                                       if (auto v = service_list(value, full)) admin.services = *v;
+                                     } else if (key == "guardduty_detector_ids") {
+                                       detectors = value;
+                                     } else if (key == "detective_graph_arns") {
+                                       graphs = value;
+                                     }
+                                   });
   if (!is_map) return std::nullopt;
   if (!has_name) error(node, key_path(path, "name"), "required");
   if (!has_account) error(node, key_path(path, "account_id"), "required");
@@ -707,7 +719,8 @@ ParseResult load_config_file(const std::string& file_name) {
 }
 
 std::string summarize(const Config& config) {
-  std::set<std::string> services, regions;
+  std::set<core::Service> services;
+  std::set<std::string> regions;
   for (const auto& admin : config.administrators) {
     services.insert(admin.services.begin(), admin.services.end());
     regions.insert(admin.regions.begin(), admin.regions.end());

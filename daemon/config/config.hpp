@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/model.hpp"
+
 namespace mw::config {
 
 // The configuration of CONTRACT.md with every default filled in. Relative
@@ -20,7 +22,7 @@ struct Administrator {
   std::string session_name = "memberwatch";
   std::vector<std::string> regions;  // aws.regions unless overridden
   bool regions_all = false;          // `regions: all`: every region enabled in its account (regions is empty)
-  std::vector<std::string> services;                          // aws.services unless overridden
+  std::vector<core::Service> services;                        // aws.services unless overridden
   std::map<std::string, std::string> guardduty_detector_ids;  // region -> detector id
   std::map<std::string, std::string> detective_graph_arns;    // region -> graph ARN
 };
@@ -45,7 +47,8 @@ struct Config {
   struct Aws {
     std::vector<std::string> regions{"us-east-1"};
     bool regions_all = false;  // `regions: all`
-    std::vector<std::string> services{"securityhub", "guardduty", "detective"};
+    std::vector<core::Service> services{core::Service::securityhub, core::Service::guardduty,
+                                        core::Service::detective};
     std::string sts_region = "us-east-1";
     bool fips = false;
     int max_attempts = 5;

@@ -457,10 +457,8 @@ AdministratorPlan plan_regions(const config::Administrator& admin, std::vector<s
   for (const auto& region : regions) {
     const bool region_disabled = std::find(disabled.begin(), disabled.end(), region) != disabled.end();
     if (!region_disabled) plan.summary.regions.push_back(region);
-    for (const auto& service_name : admin.services) {
-      plan.sources.push_back(
-          {{admin.account_id, *core::parse_service(service_name), region}, admin.name, region_disabled});
-    }
+    for (const auto service : admin.services)
+      plan.sources.push_back({{admin.account_id, service, region}, admin.name, region_disabled});
   }
   return plan;
 }

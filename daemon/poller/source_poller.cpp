@@ -35,7 +35,15 @@ void NextTokens::check(const std::optional<std::string>& token) {
 namespace {
 
 aws::Service aws_service(core::Service service) {
-  return *aws::parse_service(core::to_string(service));
+  switch (service) {
+    case core::Service::securityhub:
+      return aws::Service::securityhub;
+    case core::Service::guardduty:
+      return aws::Service::guardduty;
+    case core::Service::detective:
+      break;
+  }
+  return aws::Service::detective;
 }
 
 // A page's elements left out (the rest of the page is used).

@@ -8,6 +8,7 @@
 #include "config/config.hpp"
 
 using namespace mw::config;
+using mw::core::Service;
 using namespace std::chrono_literals;
 
 namespace {
@@ -57,7 +58,8 @@ TEST_CASE("every default is filled in") {
   CHECK(config.snapshot.changes == "changes.jsonl");
   CHECK(config.health.listen == "127.0.0.1:9746");
   CHECK(config.aws.regions == std::vector<std::string>{"us-east-1"});
-  CHECK(config.aws.services == std::vector<std::string>{"securityhub", "guardduty", "detective"});
+  CHECK(config.aws.services ==
+        std::vector<Service>{Service::securityhub, Service::guardduty, Service::detective});
   CHECK(config.aws.sts_region == "us-east-1");
   CHECK_FALSE(config.aws.fips);
   CHECK(config.aws.max_attempts == 5);
@@ -133,7 +135,7 @@ administrators:
   CHECK(config.snapshot.changes.empty());
   CHECK(config.health.listen == "[::1]:9000");
   CHECK(config.aws.regions == std::vector<std::string>{"eu-west-1", "us-west-2"});
-  CHECK(config.aws.services == std::vector<std::string>{"guardduty"});
+  CHECK(config.aws.services == std::vector<Service>{Service::guardduty});
   CHECK(config.aws.sts_region == "eu-west-1");
   CHECK(config.aws.fips);
   CHECK(config.aws.max_attempts == 3);
@@ -152,7 +154,7 @@ administrators:
   CHECK(a.external_id == "ext-123");
   CHECK(a.session_name == "mw-session");
   CHECK(a.regions == std::vector<std::string>{"us-east-1", "eu-west-1"});
-  CHECK(a.services == std::vector<std::string>{"guardduty", "detective"});
+  CHECK(a.services == std::vector<Service>{Service::guardduty, Service::detective});
   CHECK(a.guardduty_detector_ids.at("us-east-1") == "12abc34d567e8fa901bc2d34e56789f0");
   CHECK(a.detective_graph_arns.size() == 1);
   const auto& b = config.administrators[1];
