@@ -136,7 +136,7 @@ def smaps_breakdown(pid):
     """Resident bytes by kind of mapping: the brk heap, anonymous mappings
     (malloc's other arenas and its large blocks, thread stacks), the
     memberwatchd binary and the other files (libraries, locale)."""
-    path = None
+    path, mapping_size, anonymous = None, 0, []
     kinds = {"heap": 0, "anonymous": 0, "binary": 0, "other files": 0, "stack and vdso": 0}
     try:
         with open("/proc/%d/smaps" % pid) as f:
@@ -145,8 +145,12 @@ def smaps_breakdown(pid):
                 if "-" in first and not first.endswith(":"):
                     parts = line.split()
                     path = parts[5] if len(parts) > 5 else ""
+                    low, high = (int(x, 16) for x in first.split("-"))
+                    mapping_size = high - low
                 elif first == "Rss:":
                     size = int(line.split()[1]) * 1024
+                    if path == "" and size:
+                        anonymous.append([mapping_size, size])
                     if path == "[heap]":
                         kind = "heap"
                     elif path == "":
@@ -164,6 +168,10 @@ def smaps_breakdown(pid):
     with open("/proc/%d/maps" % pid) as f:
         anon_maps = sum(1 for line in f if len(line.split()) == 5)
     kinds["anonymous mappings"] = anon_maps
+    # The largest resident anonymous mappings, [size, resident bytes]: a
+    # block malloc took with mmap is one mapping of its own size; a malloc
+    # arena of another thread is part of a 64 MiB reservation.
+    kinds["largest anonymous"] = sorted(anonymous, key=lambda m: -m[1])[:6]
     return kinds
 
 
@@ -236,6 +244,7 @@ def fetch(port, path, pid, keep_body=False):
     just before and just after."""
     before = read_proc(pid)
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    client_cpu = time.process_time()
     started = time.perf_counter()
     connection.request("GET", path)
     response = connection.getresponse()
@@ -250,13 +259,14 @@ def fetch(port, path, pid, keep_body=False):
         if keep_body:
             body.append(bytes(view[:n]))
     seconds = time.perf_counter() - started
+    client_cpu = time.process_time() - client_cpu  # this driver's, sampler thread included
     connection.close()
     after = read_proc(pid)
     result = {"path": path, "status": response.status, "bytes": size, "seconds": seconds,
               "mb_per_s": size / 1e6 / seconds if seconds > 0 else 0.0,
               "rss_before": before["VmRSS"], "rss_after": after["VmRSS"],
               "rss_change": after["VmRSS"] - before["VmRSS"], "cpu_s": after["cpu_s"] - before["cpu_s"],
-              "t_start": before["t"], "t_end": after["t"], "etag": response.getheader("ETag")}
+              "client_cpu_s": client_cpu, "t_start": before["t"], "t_end": after["t"], "etag": response.getheader("ETag")}
     if keep_body:
         result["body"] = b"".join(body).decode()
     return result
@@ -493,7 +503,8 @@ def report(args, bound, daemon, once, agrees):
         between[c["number"]]["cat"]["seconds"], between[c["number"]]["cat"]["mb_per_s"]))
     row("/snapshot MB/s / cat MB/s", lambda c: "%.2f" % (
         between[c["number"]]["snapshot"]["mb_per_s"] / between[c["number"]]["cat"]["mb_per_s"]))
-    row("/snapshot between cycles: daemon CPU s", lambda c: "%.2f" % between[c["number"]]["snapshot"]["cpu_s"])
+    row("/snapshot between cycles: CPU s of the daemon / of this driver", lambda c: "%.2f / %.2f" % (
+        between[c["number"]]["snapshot"]["cpu_s"], between[c["number"]]["snapshot"]["client_cpu_s"]))
     fetch_changes = [between[c["number"]]["snapshot"]["rss_change"] for c in cycles]
     row("/snapshot between cycles: RSS before -> after MiB (change)", lambda c: "%s -> %s (%+.2f)" % (
         mib(between[c["number"]]["snapshot"]["rss_before"]), mib(between[c["number"]]["snapshot"]["rss_after"]),
@@ -527,6 +538,13 @@ def report(args, bound, daemon, once, agrees):
              "| measure | cycle 1 | cycle 2 | cycle 3 | daemon (whole run) | --once | target | met |",
              "|---|---|---|---|---|---|---|---|"] + rows
     lines.append("")
+    last = cycles[-1].get("idle_smaps")
+    if last:
+        lines.append("after cycle %d, idle: brk heap %s MiB, anonymous %s MiB in %d mappings, the largest "
+                     "(size/resident MiB): %s; memberwatchd binary %s MiB, other files %s MiB" % (
+                         cycles[-1]["number"], mib(last["heap"]), mib(last["anonymous"]), last["anonymous mappings"],
+                         ", ".join("%s/%s" % (mib(size), mib(rss)) for size, rss in last["largest anonymous"]),
+                         mib(last["binary"]), mib(last["other files"])))
     lines.append("records: daemon's last snapshot %s --once's (%s)" % ("agrees with" if agrees[0] else "DIFFERS from",
                                                                      agrees[1]))
     for c in cycles:
