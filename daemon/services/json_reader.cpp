@@ -12,7 +12,6 @@
 #include "common/strings.hpp"
 #include "core/json_text.hpp"
 #include "core/timestamps.hpp"
-#include "common/strings.hpp"
 #include "services/parse_error.hpp"
 
 namespace mw::services {

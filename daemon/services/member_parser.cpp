@@ -1,7 +1,7 @@
 #include "services/member_parser.hpp"
 
-#include "core/timestamps.hpp"
 #include "common/strings.hpp"
+#include "core/timestamps.hpp"
 #include "services/member_page.hpp"
 #include "services/parse_error.hpp"
 
