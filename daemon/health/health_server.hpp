@@ -33,7 +33,9 @@ struct HealthLimits {
   std::size_t max_body_bytes = 1024;                  // else 413
   std::chrono::milliseconds request_timeout{10'000};  // to read one request
   std::chrono::milliseconds idle_timeout{30'000};     // keep-alive wait for the next request
-  std::chrono::milliseconds write_timeout{10'000};    // to write one response
+  // For each piece of a response to be taken by the client: a large
+  // /snapshot read slowly is not cut off while it keeps reading.
+  std::chrono::milliseconds write_timeout{10'000};
 };
 
 // Every member function must run on the event loop's thread (or while the
