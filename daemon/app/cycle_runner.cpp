@@ -137,8 +137,8 @@ void CycleRunner::log_changes(const core::Snapshot& next) const {
   }
   core::for_each_change(previous_, next, [&](const core::Membership& record, auto from, auto to) {
     spdlog::info("membership status changed account={} service={} region={} administrator={} from={} to={}",
-                 record.account_id, core::to_string(record.service), record.region, record.administrator_id,
-                 status_or_null(from), status_or_null(to));
+                 record.account_id, core::to_string(record.source->service), record.source->region,
+                 record.source->administrator_id, status_or_null(from), status_or_null(to));
   });
   for (const auto& change : core::account_changes(previous_, next, next.generated_at)) {
     spdlog::info("account state changed account={} from={} to={}", change.account_id,

@@ -2,12 +2,10 @@
 #include <string>
 #include <vector>
 
-#include "app/allocator.hpp"
 #include "app/cli.hpp"
 #include "app/daemon.hpp"
 
 int main(int argc, char** argv) {
-  mw::app::tune_allocator();
   const std::vector<std::string> args(argv + 1, argv + argc);
   const auto parsed = mw::app::parse_cli(args);
   if (!parsed.options) {

@@ -80,13 +80,13 @@ void MetricsPublisher::publish_cycle(const CycleOutcome& outcome,
   }
   // Counted by value first: a label vector a record would be 300,000
   // allocations on a large organization.
-  std::map<std::tuple<core::Service, core::Text, core::MemberStatus>, double> by_value;
+  std::map<std::tuple<core::Service, std::string_view, core::MemberStatus>, double> by_value;
   for (const auto& membership : snapshot->memberships)
-    by_value[{membership.service, membership.region, membership.status}] += 1;
+    by_value[{membership.source->service, membership.source->region, membership.status}] += 1;
   std::map<health::LabelValues, double> member_counts;
   for (const auto& [key, count] : by_value) {
     const auto& [service, region, status] = key;
-    member_counts[{std::string(core::to_string(service)), region.str(),
+    member_counts[{std::string(core::to_string(service)), std::string(region),
                    std::string(core::to_string(status))}] = count;
   }
   members.assign(member_counts.begin(), member_counts.end());

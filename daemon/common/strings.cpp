@@ -81,10 +81,6 @@ bool is_digits(std::string_view text) {
          std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); });
 }
 
-void release_if_larger(std::string& buffer, std::size_t max_kept) {
-  if (buffer.capacity() > max_kept) std::string().swap(buffer);
-}
-
 bool is_account_id(std::string_view text) {
   return text.size() == 12 && is_digits(text);
 }

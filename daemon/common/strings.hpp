@@ -27,9 +27,4 @@ bool is_region_name(std::string_view text);
 // Exactly 12 ASCII digits: an AWS account ID.
 bool is_account_id(std::string_view text);
 
-// A buffer kept from one use to the next (per thread, say) keeps its
-// capacity; this lets go of it when one rare large use grew it past
-// `max_kept` bytes, so that the buffer costs what common uses need.
-void release_if_larger(std::string& buffer, std::size_t max_kept);
-
 }  // namespace mw

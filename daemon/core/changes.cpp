@@ -10,8 +10,8 @@ namespace mw::core {
 namespace {
 
 // Records in membership order, one per key (the first, as a map would keep).
-// The merge already sorts memberships, so this is one pass and 8 bytes a
-// record; a snapshot read from disk may not be sorted, hence the sort.
+// The merge already sorts memberships; a snapshot read from disk may not be
+// sorted, hence the sort.
 std::vector<const Membership*> ordered_records(const std::vector<Membership>& records) {
   std::vector<const Membership*> ordered;
   ordered.reserve(records.size());
@@ -45,7 +45,7 @@ void for_each_change(const std::optional<Snapshot>& previous, const Snapshot& ne
     const bool only_new =
         old_it == before.end() || (new_it != after.end() && membership_order(**new_it, **old_it));
     if (only_old) {
-      if (!source_is_failing(next, (*old_it)->source())) visit(**old_it, (*old_it)->status, std::nullopt);
+      if (!source_is_failing(next, *(*old_it)->source)) visit(**old_it, (*old_it)->status, std::nullopt);
       ++old_it;
     } else if (only_new) {
       if (!(*new_it)->stale) visit(**new_it, std::nullopt, (*new_it)->status);
@@ -60,8 +60,9 @@ void for_each_change(const std::optional<Snapshot>& previous, const Snapshot& ne
 
 MembershipChange change_of(const Membership& record, std::string_view at, std::optional<MemberStatus> from,
                            std::optional<MemberStatus> to) {
+  const SourceKey& source = *record.source;
   return {
-      std::string(at), record.account_id, record.service, record.region, record.administrator_id, from, to};
+      std::string(at), record.account_id, source.service, source.region, source.administrator_id, from, to};
 }
 
 std::vector<AccountChange> account_changes(const std::optional<Snapshot>& previous, const Snapshot& next,
@@ -70,13 +71,11 @@ std::vector<AccountChange> account_changes(const std::optional<Snapshot>& previo
   if (!previous || !previous->organization || !next.organization) return changes;
   std::map<std::string_view, std::optional<std::string>> before;
   for (const auto& account : previous->accounts) {
-    before[account.account_id.view()] =
-        account.organization_status ? std::optional(account.organization_status->str()) : std::nullopt;
+    before[account.account_id] = account.organization_status;
   }
   std::map<std::string_view, std::optional<std::string>> after;
   for (const auto& account : next.accounts) {
-    after[account.account_id.view()] =
-        account.organization_status ? std::optional(account.organization_status->str()) : std::nullopt;
+    after[account.account_id] = account.organization_status;
   }
   const auto state_in = [](const auto& states, std::string_view account_id) {
     const auto found = states.find(account_id);

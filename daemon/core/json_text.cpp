@@ -287,6 +287,12 @@ void append_sorted_compact_json(std::string& out, const json::value& value) {
   append_compact(out, value, true);
 }
 
+std::string to_sorted_compact_json(const json::value& value) {
+  std::string out;
+  append_sorted_compact_json(out, value);
+  return out;
+}
+
 void append_pretty_from_compact(std::string& out, std::string_view compact, int depth) {
   out.reserve(out.size() + compact.size() * 2);
   for (std::size_t i = 0; i < compact.size();) {

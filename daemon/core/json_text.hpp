@@ -21,6 +21,7 @@ void append_sorted_pretty_json(std::string& out, const boost::json::value& value
 // the canonical text that append_pretty_from_compact turns into what
 // append_sorted_pretty_json writes.
 void append_sorted_compact_json(std::string& out, const boost::json::value& value);
+std::string to_sorted_compact_json(const boost::json::value& value);
 
 // Appends the pretty form, nested `depth` levels deep, of `compact`: text
 // written by append_sorted_compact_json (re-indented, not parsed again).

@@ -2,17 +2,14 @@
 
 #include <algorithm>
 #include <array>
-#include <bit>
-#include <cstdint>
 #include <map>
+#include <memory>
 #include <set>
 #include <span>
 #include <string_view>
-#include <tuple>
-#include <unordered_map>
 #include <utility>
 
-#include "common/strings.hpp"
+#include "core/json_text.hpp"
 
 namespace mw::core {
 namespace {
@@ -22,100 +19,58 @@ struct SourceLess {
 };
 
 struct OrganizationInfo {
-  OptionalText name;
-  OptionalText state;
+  std::optional<std::string> name;
+  std::optional<std::string> state;
 };
 
-// A set of Text identities in one flat table (open addressing, linear
-// probing): the node-based set it replaces took a heap block per record,
-// twice a source.
-class IdentitySet {
- public:
-  explicit IdentitySet(std::size_t expected) : slots_(std::bit_ceil(expected * 2 + 16), nullptr) {}
-
-  // True when `identity` was not there yet.
-  bool insert(const void* identity) {
-    if (identity == nullptr) return !std::exchange(has_empty_text_, true);
-    std::size_t slot = find(identity);
-    if (slots_[slot] == identity) return false;
-    if ((count_ + 1) * 2 > slots_.size()) {
-      grow();
-      slot = find(identity);
-    }
-    slots_[slot] = identity;
-    ++count_;
-    return true;
-  }
-
-  bool contains(const void* identity) const {
-    return identity == nullptr ? has_empty_text_ : slots_[find(identity)] == identity;
-  }
-
- private:
-  // The slot holding `identity`, or the empty one where it would go.
-  std::size_t find(const void* identity) const {
-    const std::size_t mask = slots_.size() - 1;
-    // Fibonacci hashing: entries are heap addresses, alike in their low bits.
-    std::size_t slot = (reinterpret_cast<std::uintptr_t>(identity) * 0x9E3779B97F4A7C15ULL >> 20) & mask;
-    while (slots_[slot] != nullptr && slots_[slot] != identity) slot = (slot + 1) & mask;
-    return slot;
-  }
-
-  void grow() {
-    std::vector<const void*> old(slots_.size() * 2, nullptr);
-    old.swap(slots_);
-    for (const void* identity : old)
-      if (identity != nullptr) slots_[find(identity)] = identity;
-  }
-
-  std::vector<const void*> slots_;  // nullptr: empty
-  std::size_t count_ = 0;
-  bool has_empty_text_ = false;  // the empty Text's identity is nullptr
-};
-
-// Room for `more` records without moving the ones already there, growing
-// geometrically so that appending source after source stays linear.
-void grow_for(std::vector<Membership>& records, std::size_t more) {
-  const std::size_t needed = records.size() + more;
-  if (needed > records.capacity()) records.reserve(std::max(needed, records.capacity() * 2));
+// The first of `records` (sorted by account) whose account is not before
+// `account_id`.
+std::vector<Membership>::iterator lower_bound_account(std::vector<Membership>::iterator begin,
+                                                      std::vector<Membership>::iterator end,
+                                                      const std::string& account_id) {
+  return std::lower_bound(begin, end, account_id, [](const Membership& record, const std::string& id) {
+    return record.account_id < id;
+  });
 }
 
-// Appends the result's records, completed with their source, to `out`.
-// With `owned` (the same result, handed over through merge's rvalue
-// overload) they are moved, not copied, and its vector is freed.
-void append_fresh_records(const SourceResult& result, SourceResult* owned, std::vector<Membership>& out) {
-  grow_for(out, result.memberships.size());
-  const Text region = result.key.region;
-  const Text administrator_id = result.key.administrator_id;
-  IdentitySet seen(result.memberships.size());
-  // A source may return an account twice (a page boundary moving under
-  // ListMembers); a real status beats an UnprocessedAccounts entry.
-  std::vector<std::size_t> ordered(result.memberships.size());
-  for (std::size_t i = 0; i < ordered.size(); ++i) ordered[i] = i;
-  std::stable_partition(ordered.begin(), ordered.end(), [&](std::size_t i) {
-    return result.memberships[i].status != MemberStatus::NOT_MEMBER;
-  });
-  for (const std::size_t i : ordered) {
-    if (!seen.insert(result.memberships[i].account_id.identity())) continue;
-    if (owned)
-      out.push_back(std::move(owned->memberships[i]));
-    else
-      out.push_back(result.memberships[i]);
-    Membership& record = out.back();
-    record.service = result.key.service;
-    record.region = region;
-    record.administrator_id = administrator_id;
-    record.stale = false;
+// Appends the result's records to `out`, each pointing to `source`. With
+// `owned` (the same result, handed over through merge's rvalue overload)
+// they are moved, not copied, and its vector is freed.
+void append_fresh_records(const SourceResult& result, SourceResult* owned,
+                          const std::shared_ptr<const SourceKey>& source, std::vector<Membership>& out) {
+  const std::size_t first = out.size();
+  if (owned) {
+    out.insert(out.end(), std::make_move_iterator(owned->memberships.begin()),
+               std::make_move_iterator(owned->memberships.end()));
+    std::vector<Membership>().swap(owned->memberships);
+  } else {
+    out.insert(out.end(), result.memberships.begin(), result.memberships.end());
   }
-  if (owned) std::vector<Membership>().swap(owned->memberships);
+  for (std::size_t i = first; i < out.size(); ++i) {
+    out[i].source = source;
+    out[i].stale = false;
+  }
+  // By account; a source may return an account twice (a page boundary
+  // moving under ListMembers): a real status beats an UnprocessedAccounts
+  // entry, else the first one stays.
+  const auto begin = out.begin() + static_cast<std::ptrdiff_t>(first);
+  std::stable_sort(begin, out.end(), [](const Membership& a, const Membership& b) {
+    if (a.account_id != b.account_id) return a.account_id < b.account_id;
+    return a.status != MemberStatus::NOT_MEMBER && b.status == MemberStatus::NOT_MEMBER;
+  });
+  out.erase(
+      std::unique(begin, out.end(),
+                  [](const Membership& a, const Membership& b) { return a.account_id == b.account_id; }),
+      out.end());
 }
 
 // The administrator's own account in its answering source: the service
 // runs there, so it is covered. It replaces the NOT_MEMBER that GetMembers
 // gives for it (AWS lists it in UnprocessedAccounts). `out[first..]` holds
-// the source's records.
-void add_administrator_record(const SourceResult& result, std::size_t first, std::vector<Membership>& out) {
-  const Text administrator_id = result.key.administrator_id;
+// the source's records, by account.
+void add_administrator_record(const SourceResult& result, const std::shared_ptr<const SourceKey>& source,
+                              std::size_t first, std::vector<Membership>& out) {
+  const std::string& administrator_id = result.key.administrator_id;
   out.erase(std::remove_if(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(),
                            [&](const Membership& record) { return record.account_id == administrator_id; }),
             out.end());
@@ -123,14 +78,14 @@ void add_administrator_record(const SourceResult& result, std::size_t first, std
   if (result.resource && !resource_detail_key(result.key.service).empty())
     detail[resource_detail_key(result.key.service)] = *result.resource;
   Membership record;
+  record.source = source;
   record.account_id = administrator_id;
-  record.region = result.key.region;
-  record.administrator_id = administrator_id;
-  record.service = result.key.service;
   record.status = MemberStatus::ADMINISTRATOR;
-  record.set_raw_status(to_string(MemberStatus::ADMINISTRATOR));
-  record.detail = detail;
-  out.push_back(std::move(record));
+  record.raw_status = to_string(MemberStatus::ADMINISTRATOR);
+  record.detail = to_sorted_compact_json(detail);
+  out.insert(
+      lower_bound_account(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(), administrator_id),
+      std::move(record));
 }
 
 SourceError missing_result_error(const CycleResults& results) {
@@ -144,7 +99,7 @@ SourceError missing_result_error(const CycleResults& results) {
 // had listed (any status but NOT_MEMBER) in the previous snapshot. The
 // universe is built from the sources that answered, so the answering
 // sources were not asked about these accounts this cycle.
-using HeldAccounts = std::map<std::string, std::set<Text>>;
+using HeldAccounts = std::map<std::string, std::set<std::string>>;
 
 template <typename ResultOf, typename RecordsOf>
 HeldAccounts held_by_failed_sources(const CycleResults& results, const ResultOf& result_of,
@@ -164,7 +119,7 @@ HeldAccounts held_by_failed_sources(const CycleResults& results, const ResultOf&
 SourceSummary merge_source(const ConfiguredSource& configured, const SourceResult* result,
                            SourceResult* owned, const SourceSummary* previous_summary,
                            const std::vector<const Membership*>& previous_records,
-                           const CycleResults& results, const std::set<Text>& held_accounts,
+                           const CycleResults& results, const std::set<std::string>& held_accounts,
                            std::vector<Membership>& out) {
   SourceSummary summary;
   summary.key = configured.key;
@@ -181,24 +136,28 @@ SourceSummary merge_source(const ConfiguredSource& configured, const SourceResul
     summary.state = SourceState::ok;
     summary.resource = result->resource;
     summary.last_success_at = summary.last_attempt_at;
-    append_fresh_records(*result, owned, out);
-    add_administrator_record(*result, first, out);
+    const auto source = std::make_shared<const SourceKey>(configured.key);
+    append_fresh_records(*result, owned, source, out);
+    add_administrator_record(*result, source, first, out);
     // A NOT_MEMBER record exists only because another source listed the
     // account; when that source failed, this one was not asked about it
     // (see held_by_failed_sources): the record stays, stale, instead of
     // vanishing. A member record is listed by this source itself, so its
     // absence from an answer is real.
-    IdentitySet answered(out.size() - first);
-    for (std::size_t i = first; i < out.size(); ++i) answered.insert(out[i].account_id.identity());
+    const std::size_t fresh_end = out.size();
+    const auto answered = [&](const std::string& account_id) {
+      const auto end = out.begin() + static_cast<std::ptrdiff_t>(fresh_end);
+      const auto at = lower_bound_account(out.begin() + static_cast<std::ptrdiff_t>(first), end, account_id);
+      return at != end && at->account_id == account_id;
+    };
     std::vector<Membership> carried;
     for (const Membership* record : previous_records) {
-      if (record->status != MemberStatus::NOT_MEMBER || answered.contains(record->account_id.identity()) ||
+      if (record->status != MemberStatus::NOT_MEMBER || answered(record->account_id) ||
           !held_accounts.count(record->account_id))
         continue;
       carried.push_back(*record);
       carried.back().stale = true;
     }
-    grow_for(out, carried.size());
     out.insert(out.end(), std::make_move_iterator(carried.begin()), std::make_move_iterator(carried.end()));
   } else {
     summary.error = result ? *result->error : missing_result_error(results);
@@ -208,7 +167,6 @@ SourceSummary merge_source(const ConfiguredSource& configured, const SourceResul
     if (previous_summary) summary.last_success_at = previous_summary->last_success_at;
     const bool answered_before = summary.last_success_at.has_value() || !previous_records.empty();
     summary.state = answered_before ? SourceState::stale : SourceState::error;
-    grow_for(out, previous_records.size());
     for (const Membership* record : previous_records) {
       out.push_back(*record);
       out.back().stale = true;
@@ -241,14 +199,14 @@ std::optional<std::vector<OrganizationAccount>> organization_list(const std::opt
   return std::nullopt;
 }
 
-std::map<Text, OrganizationInfo> organization_info(
+std::map<std::string, OrganizationInfo> organization_info(
     const std::optional<std::vector<OrganizationAccount>>& accounts) {
-  std::map<Text, OrganizationInfo> info;
+  std::map<std::string, OrganizationInfo> info;
   if (!accounts) return info;
   for (const auto& account : *accounts) {
-    info.try_emplace(account.account_id,
-                     OrganizationInfo{account.name.empty() ? OptionalText() : OptionalText(account.name),
-                                      account.state ? OptionalText(*account.state) : OptionalText()});
+    info.try_emplace(
+        account.account_id,
+        OrganizationInfo{account.name.empty() ? std::nullopt : std::optional(account.name), account.state});
   }
   return info;
 }
@@ -282,7 +240,7 @@ struct PairVerdict {
 // A (service, region) some configured source polls, in membership order.
 struct PolledPair {
   Service service = Service::securityhub;
-  Text region;
+  std::string region;
   bool answered = false;  // some source of the pair answered this cycle
 
   bool operator<(const PolledPair& other) const {
@@ -333,9 +291,10 @@ PairVerdict verdict(std::span<const Membership> records, bool answered) {
 
 // `records`: all the account's records, in membership order.
 bool administrator_mismatch(std::span<const Membership> records) {
-  std::vector<std::pair<Text, Text>> enabled;  // (region, administrator)
+  std::vector<std::pair<std::string_view, std::string_view>> enabled;  // (region, administrator)
   for (const Membership& record : records) {
-    if (record.status == MemberStatus::ENABLED) enabled.emplace_back(record.region, record.administrator_id);
+    if (record.status == MemberStatus::ENABLED)
+      enabled.emplace_back(record.source->region, record.source->administrator_id);
   }
   std::sort(enabled.begin(), enabled.end());
   for (std::size_t i = 1; i < enabled.size(); ++i) {
@@ -346,9 +305,9 @@ bool administrator_mismatch(std::span<const Membership> records) {
 
 // `records`: all the account's records, in membership order (so in the
 // pairs' order too, one pair's records neighbours).
-AccountSummary summarize_account(const Text& account_id, std::span<const Membership> records,
+AccountSummary summarize_account(const std::string& account_id, std::span<const Membership> records,
                                  const std::vector<PolledPair>& pairs,
-                                 const std::map<Text, OrganizationInfo>& organization) {
+                                 const std::map<std::string, OrganizationInfo>& organization) {
   AccountSummary account;
   account.account_id = account_id;
   if (const auto found = organization.find(account_id); found != organization.end()) {
@@ -356,16 +315,24 @@ AccountSummary summarize_account(const Text& account_id, std::span<const Members
     account.organization_status = found->second.state;
   }
   account.inactive =
-      account.organization_status && is_inactive_organization_state(account.organization_status->view());
+      account.organization_status && is_inactive_organization_state(*account.organization_status);
   account.covered = !pairs.empty() && !account.inactive;
   std::vector<std::pair<const PolledPair*, PairState>> states;
   states.reserve(pairs.size());
-  const auto pair_of = [](const Membership& record) { return PolledPair{record.service, record.region}; };
+  // Compared by the pair's fields, without copying the region.
+  const auto before = [](const Membership& record, const PolledPair& pair) {
+    if (record.source->service != pair.service) return service_order(record.source->service, pair.service);
+    return record.source->region < pair.region;
+  };
+  const auto after = [](const Membership& record, const PolledPair& pair) {
+    if (record.source->service != pair.service) return service_order(pair.service, record.source->service);
+    return pair.region < record.source->region;
+  };
   std::size_t next = 0;
   for (const auto& pair : pairs) {
-    while (next < records.size() && pair_of(records[next]) < pair) ++next;
+    while (next < records.size() && before(records[next], pair)) ++next;
     std::size_t end = next;
-    while (end < records.size() && !(pair < pair_of(records[end]))) ++end;
+    while (end < records.size() && !after(records[end], pair)) ++end;
     const PairVerdict found = verdict(records.subspan(next, end - next), pair.answered);
     next = end;
     states.emplace_back(&pair, found.state);
@@ -374,7 +341,7 @@ AccountSummary summarize_account(const Text& account_id, std::span<const Members
     if (found.state == PairState::unknown) account.unknown.push_back({pair.service, pair.region});
     if (found.state == PairState::gap) account.gaps.push_back({pair.service, pair.region, found.gap_status});
   }
-  const auto state_of = [&](Service service, const Text& region) {
+  const auto state_of = [&](Service service, const std::string& region) {
     for (const auto& [pair, state] : states) {
       if (pair->service == service && pair->region == region) return std::optional(state);
     }
@@ -418,8 +385,8 @@ CycleSummary summarize_cycle(const CycleResults& results, const std::vector<Sour
 // Organizations list) in order. `memberships` must be in membership order.
 template <typename Visit>
 void for_each_account(const CycleResults& results, const std::vector<Membership>& memberships,
-                      const std::map<Text, OrganizationInfo>& organization, const Visit& visit) {
-  std::vector<Text> others(results.expected_accounts.begin(), results.expected_accounts.end());
+                      const std::map<std::string, OrganizationInfo>& organization, const Visit& visit) {
+  std::vector<std::string> others(results.expected_accounts.begin(), results.expected_accounts.end());
   for (const auto& [account_id, _] : organization) others.push_back(account_id);
   std::sort(others.begin(), others.end());
   others.erase(std::unique(others.begin(), others.end()), others.end());
@@ -428,7 +395,7 @@ void for_each_account(const CycleResults& results, const std::vector<Membership>
   while (record < memberships.size() || other != others.end()) {
     const bool from_records =
         record < memberships.size() && (other == others.end() || !(*other < memberships[record].account_id));
-    const Text account_id = from_records ? memberships[record].account_id : *other;
+    const std::string& account_id = from_records ? memberships[record].account_id : *other;
     std::size_t end = record;
     while (end < memberships.size() && memberships[end].account_id == account_id) ++end;
     visit(account_id, std::span<const Membership>(memberships.data() + record, end - record));
@@ -445,11 +412,10 @@ Totals count_totals(const Snapshot& snapshot) {
   totals.inactive =
       static_cast<std::uint64_t>(std::count_if(snapshot.accounts.begin(), snapshot.accounts.end(),
                                                [](const AccountSummary& a) { return a.inactive; }));
-  // Counted by the enums' values, then named: naming every record took two
-  // strings and two map look-ups.
+  // Counted by the enums' values, then named.
   std::array<std::array<std::uint64_t, kMemberStatusCount>, kServiceCount> counts{};
   for (const auto& record : snapshot.memberships)
-    ++counts[static_cast<std::size_t>(record.service)][static_cast<std::size_t>(record.status)];
+    ++counts[static_cast<std::size_t>(record.source->service)][static_cast<std::size_t>(record.status)];
   for (std::size_t service = 0; service < kServiceCount; ++service) {
     for (std::size_t status = 0; status < kMemberStatusCount; ++status) {
       if (counts[service][status] == 0) continue;
@@ -468,9 +434,7 @@ std::vector<OrganizationAccount> last_organization_accounts(const Snapshot& snap
   if (!snapshot.organization || snapshot.organization->state == SourceState::error) return accounts;
   for (const auto& account : snapshot.accounts) {
     if (!account.name && !account.organization_status) continue;
-    accounts.push_back(
-        {account.account_id.str(), account.name ? account.name->str() : std::string(),
-         account.organization_status ? std::optional(account.organization_status->str()) : std::nullopt});
+    accounts.push_back({account.account_id, account.name.value_or(""), account.organization_status});
   }
   return accounts;
 }
@@ -514,53 +478,14 @@ bool source_order(const SourceKey& a, const SourceKey& b) {
 
 bool membership_order(const Membership& a, const Membership& b) {
   if (a.account_id != b.account_id) return a.account_id < b.account_id;
-  if (a.service != b.service) return service_order(a.service, b.service);
-  if (a.region != b.region) return a.region < b.region;
-  return a.administrator_id < b.administrator_id;
+  const SourceKey& x = *a.source;
+  const SourceKey& y = *b.source;
+  if (x.service != y.service) return service_order(x.service, y.service);
+  if (x.region != y.region) return x.region < y.region;
+  return x.administrator_id < y.administrator_id;
 }
 
 namespace {
-
-// Sorts in membership order. Sorting the records themselves moved 88
-// bytes a step and compared account IDs as strings: a record is sorted as a
-// 16-byte key instead (12-digit account IDs compare as numbers) and moved
-// once, along the cycles of the permutation.
-void sort_memberships(std::vector<Membership>& records) {
-  struct Key {
-    std::uint64_t account;
-    std::uint32_t index;
-  };
-  std::vector<Key> keys;
-  keys.reserve(records.size());
-  for (std::size_t i = 0; i < records.size(); ++i) {
-    const std::string_view id = records[i].account_id;
-    if (!is_account_id(id)) {  // not a real account ID: no numeric key
-      std::sort(records.begin(), records.end(), membership_order);
-      return;
-    }
-    std::uint64_t number = 0;
-    for (const char digit : id) number = number * 10 + static_cast<std::uint64_t>(digit - '0');
-    keys.push_back({number, static_cast<std::uint32_t>(i)});
-  }
-  std::sort(keys.begin(), keys.end(), [&](const Key& a, const Key& b) {
-    if (a.account != b.account) return a.account < b.account;
-    return membership_order(records[a.index], records[b.index]);
-  });
-  // records[i] must become records[keys[i].index].
-  std::vector<bool> placed(records.size(), false);
-  for (std::size_t start = 0; start < records.size(); ++start) {
-    if (placed[start]) continue;
-    Membership held = std::move(records[start]);
-    std::size_t at = start;
-    while (keys[at].index != start) {
-      records[at] = std::move(records[keys[at].index]);
-      placed[at] = true;
-      at = keys[at].index;
-    }
-    records[at] = std::move(held);
-    placed[at] = true;
-  }
-}
 
 // `owned` is `results` itself when the caller handed them over: their
 // records are then moved into the snapshot and freed source by source.
@@ -572,16 +497,16 @@ Snapshot merge_results(const std::optional<Snapshot>& previous, const CycleResul
   std::map<SourceKey, std::vector<const Membership*>, SourceLess> previous_records_of;
   if (previous) {
     for (const auto& summary : previous->sources) previous_summary_of.try_emplace(summary.key, &summary);
-    for (const auto& record : previous->memberships) previous_records_of[record.source()].push_back(&record);
+    for (const auto& record : previous->memberships) previous_records_of[*record.source].push_back(&record);
   }
 
   const auto held = held_by_failed_sources(results, result_of, previous_records_of);
-  static const std::set<Text> kNoAccounts;
+  static const std::set<std::string> kNoAccounts;
   static const std::vector<const Membership*> kNoRecords;
   Snapshot snapshot;
   snapshot.generated_at = format_rfc3339(results.finished_at);
-  // Room for every record that can come (the pages never touched cost no
-  // memory), so the records are never moved to a bigger vector.
+  // Room for every record that can come, so that they are never moved to a
+  // bigger vector.
   std::size_t at_most = previous ? previous->memberships.size() : 0;
   for (const auto& result : results.sources) at_most += result.memberships.size();
   snapshot.memberships.reserve(at_most);
@@ -599,7 +524,7 @@ Snapshot merge_results(const std::optional<Snapshot>& previous, const CycleResul
                      held_here == held.end() ? kNoAccounts : held_here->second, snapshot.memberships));
   }
   snapshot.cycle = summarize_cycle(results, snapshot.sources);
-  sort_memberships(snapshot.memberships);
+  std::sort(snapshot.memberships.begin(), snapshot.memberships.end(), membership_order);
 
   const auto organization_accounts = organization_list(previous, results);
   snapshot.organization = summarize_organization(previous, results, organization_accounts);
@@ -611,11 +536,13 @@ Snapshot merge_results(const std::optional<Snapshot>& previous, const CycleResul
   const auto organization = organization_info(organization_accounts);
   const auto pairs = polled_pairs(snapshot.sources);
   std::size_t accounts = 0;
-  for_each_account(results, snapshot.memberships, organization, [&](const Text&, auto) { ++accounts; });
+  for_each_account(results, snapshot.memberships, organization,
+                   [&](const std::string&, auto) { ++accounts; });
   snapshot.accounts.reserve(accounts);
-  for_each_account(results, snapshot.memberships, organization, [&](const Text& account_id, auto records) {
-    snapshot.accounts.push_back(summarize_account(account_id, records, pairs, organization));
-  });
+  for_each_account(results, snapshot.memberships, organization,
+                   [&](const std::string& account_id, auto records) {
+                     snapshot.accounts.push_back(summarize_account(account_id, records, pairs, organization));
+                   });
   snapshot.totals = count_totals(snapshot);
   return snapshot;
 }

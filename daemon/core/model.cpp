@@ -2,10 +2,7 @@
 
 #include <algorithm>
 #include <array>
-#include <boost/json/parse.hpp>
 #include <utility>
-
-#include "core/json_text.hpp"
 
 namespace mw::core {
 namespace {
@@ -161,28 +158,6 @@ MemberStatus normalize_status(Service service, std::string_view raw_status) {
     return row.service == service && row.folded == folded;
   });
   return match == kStatusTable.end() ? MemberStatus::UNKNOWN : match->status;
-}
-
-RawStatus::RawStatus(std::string_view text, std::string_view account_id) {
-  const std::size_t at = account_id.empty() ? std::string_view::npos : text.find(account_id);
-  thread_local RecentTexts recent;  // a response's members share a few
-  if (at == std::string_view::npos || at >= kNoAccount) {
-    pattern_ = recent.get(text);
-    return;
-  }
-  std::string pattern(text.substr(0, at));
-  pattern += text.substr(at + account_id.size());
-  pattern_ = recent.get(pattern);
-  account_at_ = static_cast<std::uint32_t>(at);
-}
-
-std::string RawStatus::text(std::string_view account_id) const {
-  const std::string_view pattern = pattern_;
-  if (account_at_ == kNoAccount) return std::string(pattern);
-  std::string text(pattern.substr(0, account_at_));
-  text += account_id;
-  text += pattern.substr(account_at_);
-  return text;
 }
 
 }  // namespace mw::core

@@ -10,13 +10,11 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "core/detail.hpp"
-#include "core/text.hpp"
 
 namespace mw::core {
 
@@ -108,42 +106,21 @@ class Rfc3339Time {
   std::int64_t encoded_ = kNone;
 };
 
-// The status as the service returned it. An UnprocessedAccounts reason
-// usually names its account ("Account 200000000000 is not a member of..."):
-// it is kept with the account ID cut out, so that the reasons of thousands
-// of accounts are one shared Text.
-class RawStatus {
- public:
-  RawStatus() = default;
-  RawStatus(std::string_view text, std::string_view account_id);
-  std::string text(std::string_view account_id) const;
-  bool operator==(const RawStatus&) const = default;
-
- private:
-  static constexpr std::uint32_t kNoAccount = std::numeric_limits<std::uint32_t>::max();
-  Text pattern_;
-  std::uint32_t account_at_ = kNoAccount;
-};
-
-// 72 bytes, its strings shared (see Text): a cycle can hold millions.
+// One account in one source, as the service reported it. The records of a
+// source share its key: the merge sets `source` (the services leave it
+// empty), so administrator, service and region exist once per source.
 struct Membership {
-  Text account_id;
-  Text region;
-  Text administrator_id;
-  OptionalText email;
+  std::shared_ptr<const SourceKey> source;
+  std::string account_id;
+  MemberStatus status = MemberStatus::UNKNOWN;
+  std::string raw_status;  // as returned; for NOT_MEMBER the unprocessed reason
+  std::optional<std::string> email;
   Rfc3339Time invited_at;
   Rfc3339Time updated_at;
-  Detail detail;
-  // The small fields below live in raw_status's tail padding.
-  [[no_unique_address]] RawStatus raw_status;  // as returned; for NOT_MEMBER the unprocessed reason
-  Service service = Service::securityhub;
-  MemberStatus status = MemberStatus::UNKNOWN;
+  // The service-specific fields (snake_case keys) as canonical JSON text:
+  // keys sorted, no spaces (core/json_text.hpp, append_sorted_compact_json).
+  std::string detail = "{}";
   bool stale = false;
-
-  SourceKey source() const { return {administrator_id.str(), service, region.str()}; }
-  std::string raw_status_text() const { return raw_status.text(account_id); }
-  // Call once account_id is set: the account ID is cut out of the text.
-  void set_raw_status(std::string_view text) { raw_status = RawStatus(text, account_id); }
 };
 
 struct SourceError {
@@ -260,24 +237,24 @@ struct OrganizationSummary {
 
 struct CoverageGap {
   Service service = Service::securityhub;
-  Text region;
+  std::string region;
   MemberStatus status = MemberStatus::NOT_MEMBER;
 };
 
 struct CoverageUnknown {
   Service service = Service::securityhub;
-  Text region;
+  std::string region;
 };
 
 struct AccountSummary {
-  Text account_id;
-  OptionalText name;
-  OptionalText organization_status;
+  std::string account_id;
+  std::optional<std::string> name;
+  std::optional<std::string> organization_status;
   bool inactive = false;  // see is_inactive_organization_state
   bool covered = false;
   std::vector<CoverageGap> gaps;
   std::vector<CoverageUnknown> unknown;
-  std::vector<Text> findings;  // GUARDDUTY_WITHOUT_DETECTIVE, ADMINISTRATOR_MISMATCH
+  std::vector<std::string> findings;  // GUARDDUTY_WITHOUT_DETECTIVE, ADMINISTRATOR_MISMATCH
 };
 
 struct CycleSummary {
@@ -315,10 +292,10 @@ struct Snapshot {
 // nullopt), changed, or vanished (to nullopt).
 struct MembershipChange {
   std::string at;
-  Text account_id;
+  std::string account_id;
   Service service = Service::securityhub;
-  Text region;
-  Text administrator_id;
+  std::string region;
+  std::string administrator_id;
   std::optional<MemberStatus> from;
   std::optional<MemberStatus> to;
 };

@@ -163,7 +163,7 @@ asio::awaitable<void> SourcePoller::list_members(const PageSink& on_page) {
     log_left_out_members(members.problems, key());
     std::vector<std::string> accounts;
     accounts.reserve(members.members.size());
-    for (const auto& member : members.members) accounts.push_back(member.account_id.str());
+    for (const auto& member : members.members) accounts.push_back(member.account_id);
     on_page(std::move(accounts));
     if (!members.next_token) co_return;
     tokens.check(members.next_token);
@@ -181,26 +181,16 @@ asio::awaitable<std::vector<core::Membership>> SourcePoller::get_batch(std::vect
     // the accounts asked about: those the answer does not name are UNKNOWN
     // here, not NOT_MEMBER gaps invented from a bad element.
     std::set<std::string_view> answered;
-    for (const auto& record : page.members) answered.insert(record.account_id.view());
+    for (const auto& record : page.members) answered.insert(record.account_id);
     for (const auto& account : batch) {
       if (answered.count(account) != 0) continue;
       core::Membership unknown;
       unknown.account_id = account;
       unknown.status = core::MemberStatus::UNKNOWN;
-      unknown.set_raw_status("");
       page.members.push_back(std::move(unknown));
     }
   }
-  complete(page.members);
   co_return std::move(page.members);
-}
-
-void SourcePoller::complete(std::vector<core::Membership>& records) const {
-  for (auto& record : records) {
-    record.region = region_;
-    record.administrator_id = admin_.account_id;
-    record.service = service_;
-  }
 }
 
 }  // namespace mw::poller

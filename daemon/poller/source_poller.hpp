@@ -58,8 +58,8 @@ class SourcePoller {
   using PageSink = std::function<void(std::vector<std::string>&& accounts)>;
   boost::asio::awaitable<void> list_members(const PageSink& on_page);
 
-  // One GetMembers call for at most 50 accounts, records completed with the
-  // source. Needs find_resource() first. Throws on failure.
+  // One GetMembers call for at most 50 accounts (the records' source is
+  // set by the merge). Needs find_resource() first. Throws on failure.
   boost::asio::awaitable<std::vector<core::Membership>> get_batch(std::vector<std::string> batch);
 
   const std::optional<std::string>& resource() const { return resource_; }
@@ -68,7 +68,6 @@ class SourcePoller {
  private:
   boost::asio::awaitable<std::string> send(const services::ApiRequest& request);
   boost::asio::awaitable<std::optional<std::string>> discover_resource();
-  void complete(std::vector<core::Membership>& records) const;
 
   CallContext& context_;
   const config::Administrator& admin_;

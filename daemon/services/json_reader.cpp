@@ -1,13 +1,10 @@
 #include "services/json_reader.hpp"
 
 #include <algorithm>
-#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <cmath>
-#include <deque>
 #include <limits>
-#include <unordered_map>
 
 #include "common/strings.hpp"
 #include "core/json_text.hpp"
@@ -88,37 +85,12 @@ void JsonReader::fail(const std::string& path, const std::string& problem) const
   throw ParseError(operation_, path, problem);
 }
 
-namespace {
-
-// The thread's spare first block of a ParsedObject's arena.
-ParsedObject::Block& spare_block() {
-  thread_local ParsedObject::Block spare;
-  return spare;
-}
-
-}  // namespace
-
-ParsedObject::LentBlock::LentBlock(std::size_t wanted) : block(std::exchange(spare_block(), {})) {
-  if (block.size < wanted) block = {std::make_unique_for_overwrite<unsigned char[]>(wanted), wanted};
-}
-
-ParsedObject::LentBlock::~LentBlock() {
-  // A page of 50 members takes tens of KiB; a rare huge body's block is let go.
-  constexpr std::size_t kMaxKept = std::size_t{1} << 20;
-  Block& spare = spare_block();
-  if (block.size <= kMaxKept && block.size > spare.size) spare = std::move(block);
-}
-
-ParsedObject::ParsedObject(const JsonReader& reader, std::string_view body)
-    // The tree takes about twice the body's size.
-    : first_block_(body.size() * 2 + 1024),
-      arena_(first_block_.block.memory.get(), first_block_.block.size),
-      value_(boost::json::storage_ptr(&arena_)) {
+ParsedObject::ParsedObject(const JsonReader& reader, std::string_view body) {
   boost::json::parse_options options;
   options.max_depth = 64;
   boost::system::error_code error;
   try {
-    value_ = boost::json::parse(body, error, boost::json::storage_ptr(&arena_), options);
+    value_ = boost::json::parse(body, error, {}, options);
   } catch (const std::exception& exception) {
     reader.fail("", std::string("malformed JSON: ") + exception.what());
   }
@@ -316,112 +288,20 @@ void JsonReader::append_converted(std::string& out, const boost::json::value& va
 
 namespace {
 
-// Per-thread buffers are kept from one member to the next, but not the
-// size one rare huge member gave them.
-constexpr std::size_t kMaxKeptBytes = std::size_t{1} << 20;
-constexpr std::size_t kMaxKeptMembers = 4096;
-
-// A detail's member as append_detail_json collects it.
+// A member of a detail being written: its snake_case key and its value's
+// compact text.
 struct DetailMember {
-  std::string_view key;     // snake_case
-  std::string_view quoted;  // the same as a JSON string
-  std::size_t begin, end;   // its value's compact text in the level's `values`
-};
-
-struct SnakeCaseKey {
   std::string key;
-  std::string quoted;
+  std::string value;
 };
-
-// What append_detail_json works with on one thread, kept from one member to
-// the next so that a member allocates nothing: the snake_case forms of
-// member keys (a small vocabulary, each converted once) and, per nesting
-// level, the buffers of the detail being written. The views it gives stay
-// valid while any append_detail_json of the thread runs (nested ones
-// included): the cache is emptied, when full, only as the outermost starts.
-class DetailWorkspace {
- public:
-  static DetailWorkspace& of_this_thread() {
-    thread_local DetailWorkspace workspace;
-    return workspace;
-  }
-
-  struct Level {
-    std::string values;
-    std::vector<DetailMember> members;
-  };
-
-  // RAII: one append_detail_json running, at `level`.
-  class Use {
-   public:
-    explicit Use(DetailWorkspace& workspace) : workspace_(workspace) {
-      constexpr std::size_t kMaxCached = 4096;  // a server inventing keys cannot grow it forever
-      if (workspace.depth_ == 0 && workspace.snake_case_.size() >= kMaxCached) workspace.snake_case_.clear();
-      if (workspace.depth_ == workspace.levels_.size()) workspace.levels_.emplace_back();
-      level = &workspace.levels_[workspace.depth_++];
-      level->values.clear();
-      level->members.clear();
-    }
-    ~Use() {
-      --workspace_.depth_;
-      release_if_larger(level->values, kMaxKeptBytes);
-      if (level->members.capacity() > kMaxKeptMembers) std::vector<DetailMember>().swap(level->members);
-    }
-    Use(const Use&) = delete;
-    Use& operator=(const Use&) = delete;
-
-    const SnakeCaseKey& snake_case(std::string_view name) const { return workspace_.snake_case(name); }
-    Level* level;
-
-   private:
-    DetailWorkspace& workspace_;
-  };
-
- private:
-  const SnakeCaseKey& snake_case(std::string_view name) {
-    if (const auto found = snake_case_.find(name); found != snake_case_.end()) return found->second;
-    SnakeCaseKey made{to_snake_case(name), {}};
-    core::append_json_string(made.quoted, made.key);
-    return snake_case_.emplace(std::string(name), std::move(made)).first->second;
-  }
-
-  // Looked up by string_view without making a string.
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view name) const { return std::hash<std::string_view>()(name); }
-  };
-  std::unordered_map<std::string, SnakeCaseKey, Hash, std::equal_to<>> snake_case_;
-  std::deque<Level> levels_;  // a deque: an outer level stays put while inner ones are added
-  std::size_t depth_ = 0;
-};
-
-// Stable, by key. A member has a dozen keys or so: an insertion sort, where
-// std::stable_sort would take a heap block for every member.
-void sort_by_key(std::vector<DetailMember>& members) {
-  constexpr std::size_t kInsertionSortMax = 32;
-  const auto by_key = [](const DetailMember& a, const DetailMember& b) { return a.key < b.key; };
-  if (members.size() > kInsertionSortMax) {
-    std::stable_sort(members.begin(), members.end(), by_key);
-    return;
-  }
-  for (std::size_t i = 1; i < members.size(); ++i) {
-    const DetailMember moving = members[i];
-    std::size_t at = i;
-    for (; at > 0 && by_key(moving, members[at - 1]); --at) members[at] = members[at - 1];
-    members[at] = moving;
-  }
-}
 
 }  // namespace
 
-core::Detail JsonReader::member_detail(const boost::json::object& object, std::span<const DetailField> fields,
-                                       std::span<const std::string_view> skip, const std::string& path,
-                                       std::span<const DetailText> extra) const {
-  thread_local std::string compact;  // never nested: a nested detail is appended, not made
-  compact.clear();
-  append_detail_json(compact, object, fields, skip, path, extra);
-  auto detail = core::Detail::from_canonical_json(compact);
-  release_if_larger(compact, kMaxKeptBytes);
+std::string JsonReader::member_detail(const boost::json::object& object, std::span<const DetailField> fields,
+                                      std::span<const std::string_view> skip, const std::string& path,
+                                      std::span<const DetailText> extra) const {
+  std::string detail;
+  append_detail_json(detail, object, fields, skip, path, extra);
   return detail;
 }
 
@@ -429,42 +309,39 @@ void JsonReader::append_detail_json(std::string& out, const boost::json::object&
                                     std::span<const DetailField> fields,
                                     std::span<const std::string_view> skip, const std::string& path,
                                     std::span<const DetailText> extra) const {
-  const DetailWorkspace::Use use(DetailWorkspace::of_this_thread());
-  std::string& values = use.level->values;
-  std::vector<DetailMember>& members = use.level->members;
+  std::vector<DetailMember> members;
   for (const auto& [key, value] : object) {
     if (value.is_null()) continue;
     const std::string_view name(key);  // Clang 14 lambdas cannot capture structured bindings
     if (std::find(skip.begin(), skip.end(), name) != skip.end()) continue;
     const auto known = std::find_if(fields.begin(), fields.end(),
                                     [&](const DetailField& field) { return field.name == name; });
-    const std::size_t begin = values.size();
+    DetailMember member{to_snake_case(name), {}};
     if (known == fields.end())
-      core::append_sorted_compact_json(values, value);  // copied as it came
+      core::append_sorted_compact_json(member.value, value);  // copied as it came
     else
-      append_converted(values, value, *known, path, name);
-    const SnakeCaseKey& snake_case = use.snake_case(name);
-    members.push_back({snake_case.key, snake_case.quoted, begin, values.size()});
+      append_converted(member.value, value, *known, path, name);
+    members.push_back(std::move(member));
   }
   // After the body's: of two alike keys the later wins.
   for (const DetailText& text : extra) {
-    const std::size_t begin = values.size();
-    core::append_json_string(values, text.text);
-    const SnakeCaseKey& snake_case = use.snake_case(text.key);
-    members.push_back({snake_case.key, snake_case.quoted, begin, values.size()});
+    DetailMember member{std::string(text.key), {}};
+    core::append_json_string(member.value, text.text);
+    members.push_back(std::move(member));
   }
   // Keys in a stable order, whatever the body's; of two keys with one
   // snake_case form ("masterId", "MasterId") the later wins.
-  sort_by_key(members);
+  std::stable_sort(members.begin(), members.end(),
+                   [](const DetailMember& a, const DetailMember& b) { return a.key < b.key; });
   out += '{';
   bool first = true;
   for (std::size_t i = 0; i < members.size(); ++i) {
     if (i + 1 < members.size() && members[i + 1].key == members[i].key) continue;
     if (!first) out += ',';
     first = false;
-    out += members[i].quoted;
+    core::append_json_string(out, members[i].key);
     out += ':';
-    out.append(values, members[i].begin, members[i].end - members[i].begin);
+    out += members[i].value;
   }
   out += '}';
 }

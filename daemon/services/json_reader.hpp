@@ -3,16 +3,13 @@
 // Reading AWS response bodies with a path for every error. Internal to the
 // services layer.
 
-#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <cstdint>
-#include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 #include "core/model.hpp"
@@ -48,38 +45,17 @@ struct DetailText {
 
 class JsonReader;
 
-// A response body's tree. It lives in one arena freed as a whole, so the
-// tree's values are never destroyed one by one, and the arena's first block
-// is the thread's spare one, kept from the last body, so most bodies
-// allocate nothing. Stands wherever the body's top-level object is wanted.
+// A response body's tree. Stands wherever the body's top-level object is wanted.
 class ParsedObject {
  public:
   // Malformed JSON, other JSON values and nesting deeper than 64 levels fail
   // through reader.fail.
   ParsedObject(const JsonReader& reader, std::string_view body);
-  ParsedObject(const ParsedObject&) = delete;
-  ParsedObject& operator=(const ParsedObject&) = delete;
 
   const boost::json::object& object() const { return value_.get_object(); }
   operator const boost::json::object&() const { return object(); }  // NOLINT(google-explicit-constructor)
 
-  struct Block {
-    std::unique_ptr<unsigned char[]> memory;
-    std::size_t size = 0;
-  };
-
  private:
-  // Declared in this order so that they go in the reverse one: the tree,
-  // the arena, then the block back to the thread.
-  struct LentBlock {
-    explicit LentBlock(std::size_t wanted);
-    ~LentBlock();
-    LentBlock(const LentBlock&) = delete;
-    LentBlock& operator=(const LentBlock&) = delete;
-    Block block;
-  };
-  LentBlock first_block_;
-  boost::json::monotonic_resource arena_;
   boost::json::value value_;
 };
 
@@ -130,18 +106,18 @@ class JsonReader {
   // `object` with snake_case keys: the known `fields` checked and converted,
   // every other non-null field copied as it came, `skip`ped keys left out,
   // the `extra` texts added (they win over a body key of the same form), as
-  // a membership's Detail (written straight to canonical text).
-  core::Detail member_detail(const boost::json::object& object, std::span<const DetailField> fields,
-                             std::span<const std::string_view> skip, const std::string& path,
-                             std::span<const DetailText> extra = {}) const;
+  // a membership's detail: canonical JSON text.
+  std::string member_detail(const boost::json::object& object, std::span<const DetailField> fields,
+                            std::span<const std::string_view> skip, const std::string& path,
+                            std::span<const DetailText> extra = {}) const;
 
  private:
   void append_converted(std::string& out, const boost::json::value& value, const DetailField& field,
                         const std::string& path, std::string_view key) const;
   void append_map(std::string& out, const boost::json::value& value, const DetailField& field,
                   const std::string& path) const;
-  // member_detail's canonical text ("{}" when nothing is kept), for a
-  // detail nested in a structure map, which is never a Detail of its own.
+  // Appends member_detail's canonical text ("{}" when nothing is kept): for
+  // member_detail, and for a detail nested in a structure map.
   void append_detail_json(std::string& out, const boost::json::object& object,
                           std::span<const DetailField> fields, std::span<const std::string_view> skip,
                           const std::string& path, std::span<const DetailText> extra = {}) const;

@@ -28,13 +28,12 @@ core::Membership parse_member(const JsonReader& reader, const boost::json::objec
                               const MembersResponseShape& shape, const std::string& path) {
   const MemberFields& fields = shape.member;
   core::Membership record;
-  record.service = shape.service;
   record.account_id = reader.account_id(object, fields.account_id, path);
   // Absent or null: UNKNOWN, raw_status "".
   const std::string_view raw_status = reader.optional_string_view(object, fields.status, path).value_or("");
-  record.set_raw_status(raw_status);
+  record.raw_status = raw_status;
   record.status = core::normalize_status(shape.service, raw_status);
-  if (const auto email = reader.optional_string_view(object, fields.email, path)) record.email = *email;
+  record.email = reader.optional_string(object, fields.email, path);
   std::optional<std::string_view> invited_raw;
   std::optional<std::string_view> updated_raw;
   record.invited_at = member_time(reader, object, fields.invited_at, fields.times, path, invited_raw);
@@ -58,10 +57,9 @@ core::Membership parse_member(const JsonReader& reader, const boost::json::objec
 core::Membership parse_unprocessed(const JsonReader& reader, const boost::json::object& object,
                                    const MembersResponseShape& shape, const std::string& path) {
   core::Membership record;
-  record.service = shape.service;
   record.account_id = reader.account_id(object, shape.unprocessed.account_id, path);
   record.status = core::MemberStatus::NOT_MEMBER;
-  record.set_raw_status(reader.optional_string_view(object, shape.unprocessed.reason, path).value_or(""));
+  record.raw_status = reader.optional_string_view(object, shape.unprocessed.reason, path).value_or("");
   const std::string_view own[] = {shape.unprocessed.account_id, shape.unprocessed.reason};
   record.detail = reader.member_detail(object, {}, own, path);
   return record;
@@ -77,12 +75,10 @@ std::optional<std::string_view> usable_account_id(const boost::json::value& elem
 
 // What stands for an element left out whose account ID was fine: the
 // account is there, what it is is not known.
-core::Membership unknown_record(core::Service service, std::string_view account_id) {
+core::Membership unknown_record(std::string_view account_id) {
   core::Membership record;
-  record.service = service;
   record.account_id = account_id;
   record.status = core::MemberStatus::UNKNOWN;
-  record.set_raw_status("");
   return record;
 }
 
@@ -92,8 +88,7 @@ core::Membership unknown_record(core::Service service, std::string_view account_
 // parse_members_response).
 template <typename Parse>
 void for_each_listed(const JsonReader& reader, const boost::json::object& response, std::string_view name,
-                     bool required, const MembersResponseShape& shape, std::string_view account_key,
-                     MemberPage& page, const Parse& parse) {
+                     bool required, std::string_view account_key, MemberPage& page, const Parse& parse) {
   const auto* list = reader.array_field(response, name, "", required);
   if (!list) return;
   std::string path(name);
@@ -109,7 +104,7 @@ void for_each_listed(const JsonReader& reader, const boost::json::object& respon
     } catch (const ParseError& error) {
       page.problems.emplace_back(error.what());
       if (const auto id = usable_account_id(element, account_key))
-        page.members.push_back(unknown_record(shape.service, *id));
+        page.members.push_back(unknown_record(*id));
     }
   }
 }
@@ -120,13 +115,12 @@ MemberPage parse_members_response(const JsonReader& reader, std::string_view bod
                                   const MembersResponseShape& shape) {
   const auto response = reader.parse_object(body);
   MemberPage page;
-  for_each_listed(reader, response, shape.members_list, shape.members_required, shape,
-                  shape.member.account_id, page,
+  for_each_listed(reader, response, shape.members_list, shape.members_required, shape.member.account_id, page,
                   [&](const boost::json::object& object, const std::string& path) {
                     return parse_member(reader, object, shape, path);
                   });
   if (!shape.unprocessed_list.empty()) {
-    for_each_listed(reader, response, shape.unprocessed_list, shape.unprocessed_required, shape,
+    for_each_listed(reader, response, shape.unprocessed_list, shape.unprocessed_required,
                     shape.unprocessed.account_id, page,
                     [&](const boost::json::object& object, const std::string& path) {
                       return parse_unprocessed(reader, object, shape, path);

@@ -6,6 +6,8 @@
 #include <boost/json/value_stack.hpp>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <memory>
 #include <stdexcept>
 #include <utility>
 
@@ -45,16 +47,8 @@ double round_to_millis(double seconds) {
 
 // ---------------------------------------------------------------- writing
 
-core::OptionalText optional_text(const std::optional<std::string>& text) {
-  return text ? core::OptionalText(*text) : core::OptionalText();
-}
-
 json::value string_or_null(const std::optional<std::string>& text) {
   return text ? json::value(*text) : json::value(nullptr);
-}
-
-json::value string_or_null(const core::OptionalText& text) {
-  return text ? json::value(text->view()) : json::value(nullptr);
 }
 
 json::value error_to_json(const std::optional<SourceError>& error) {
@@ -140,7 +134,7 @@ json::value account_to_json(const AccountSummary& account) {
     unknown.push_back(json::object{{"service", core::to_string(pair.service)}, {"region", pair.region}});
   }
   json::array findings;
-  for (const auto& finding : account.findings) findings.push_back(json::value(finding.view()));
+  for (const auto& finding : account.findings) findings.push_back(json::value(finding));
   return json::object{
       {"account_id", account.account_id},
       {"name", string_or_null(account.name)},
@@ -228,7 +222,7 @@ class SnapshotWriter {
     out_ += ",\n"sv;
     key(depth, name);
   }
-  void string_or_null(const core::OptionalText& text) {
+  void string_or_null(const std::optional<std::string>& text) {
     if (text)
       append_json_string(out_, *text);
     else
@@ -281,19 +275,19 @@ class SnapshotWriter {
     out_ += "{\n      \"account_id\": "sv;
     append_json_string(out_, m.account_id);
     out_ += ",\n      \"administrator_id\": "sv;
-    append_json_string(out_, m.administrator_id);
+    append_json_string(out_, m.source->administrator_id);
     out_ += ",\n      \"detail\": "sv;
-    detail(m.detail, kDepth);
+    core::append_pretty_from_compact(out_, m.detail, kDepth);
     out_ += ",\n      \"email\": "sv;
     string_or_null(m.email);
     out_ += ",\n      \"invited_at\": "sv;
     time_or_null(m.invited_at);
     out_ += ",\n      \"raw_status\": "sv;
-    append_json_string(out_, m.raw_status_text());
+    append_json_string(out_, m.raw_status);
     out_ += ",\n      \"region\": "sv;
-    append_json_string(out_, m.region);
+    append_json_string(out_, m.source->region);
     out_ += ",\n      \"service\": "sv;
-    append_json_string(out_, core::to_string(m.service));
+    append_json_string(out_, core::to_string(m.source->service));
     out_ += ",\n      \"stale\": "sv;
     out_ += m.stale ? std::string_view("true") : std::string_view("false");
     out_ += ",\n      \"status\": "sv;
@@ -303,28 +297,7 @@ class SnapshotWriter {
     out_ += "\n    }"sv;
   }
 
-  // A packed detail's values written into its pattern's pretty form, which
-  // is made once for the records of one shape (a source's, mostly).
-  void detail(const core::Detail& detail, int depth) {
-    const core::Text* pattern = detail.pattern();
-    if (pattern == nullptr) {
-      core::append_pretty_from_compact(out_, detail.canonical_json(detail_scratch_), depth);
-      return;
-    }
-    if (*pattern != pretty_pattern_of_ || depth != pretty_pattern_depth_) {
-      pretty_pattern_of_ = *pattern;
-      pretty_pattern_depth_ = depth;
-      pretty_pattern_.clear();
-      core::append_pretty_from_compact(pretty_pattern_, pattern->view(), depth);
-    }
-    detail.append_filled(out_, pretty_pattern_);
-  }
-
   std::string& out_;
-  std::string detail_scratch_;    // for canonical_json, which leaves it alone unless packed
-  core::Text pretty_pattern_of_;  // pretty_pattern_ is its pretty form at pretty_pattern_depth_
-  int pretty_pattern_depth_ = 0;
-  std::string pretty_pattern_;
   const TextSink* sink_;
   std::size_t chunk_bytes_;
 };
@@ -579,27 +552,40 @@ core::AdministratorSummary read_administrator(const ObjectReader& admin) {
   };
 }
 
-Membership read_membership(const ObjectReader& membership) {
+// The records of one source share its key (core::Membership::source).
+class SharedSourceKeys {
+ public:
+  std::shared_ptr<const core::SourceKey> get(const core::SourceKey& key) {
+    auto& shared = keys_[key];
+    if (!shared) shared = std::make_shared<const core::SourceKey>(key);
+    return shared;
+  }
+
+ private:
+  std::map<core::SourceKey, std::shared_ptr<const core::SourceKey>> keys_;
+};
+
+Membership read_membership(const ObjectReader& membership, SharedSourceKeys& sources) {
   Membership record;
   record.account_id = membership.string("account_id");
-  record.service = membership.service("service");
-  record.region = membership.string("region");
-  record.administrator_id = membership.string("administrator_id");
+  const Service service = membership.service("service");
+  const std::string region = membership.string("region");
+  record.source = sources.get({membership.string("administrator_id"), service, region});
   record.status = membership.status("status");
-  record.set_raw_status(membership.string("raw_status"));
-  if (auto email = membership.optional_string("email")) record.email = *email;
+  record.raw_status = membership.string("raw_status");
+  record.email = membership.optional_string("email");
   record.invited_at = membership.optional_time("invited_at");
   record.updated_at = membership.optional_time("updated_at");
   record.stale = membership.boolean("stale");
-  record.detail = membership.raw_object("detail");
+  record.detail = core::to_sorted_compact_json(membership.raw_object("detail"));
   return record;
 }
 
-AccountSummary read_account(const ObjectReader& account) {
+AccountSummary read_account(const ObjectReader& account, SharedSourceKeys&) {
   AccountSummary result{
       .account_id = account.string("account_id"),
-      .name = optional_text(account.optional_string("name")),
-      .organization_status = optional_text(account.optional_string("organization_status")),
+      .name = account.optional_string("name"),
+      .organization_status = account.optional_string("organization_status"),
       // Snapshots written before `inactive` existed have none.
       .inactive = account.has("inactive") && account.boolean("inactive"),
       .covered = account.boolean("covered"),
@@ -643,9 +629,10 @@ Totals read_totals(const ObjectReader& totals) {
 template <typename T>
 struct StreamedArray {
   std::string_view key;
-  T (*read)(const ObjectReader&);
+  T (*read)(const ObjectReader&, SharedSourceKeys&);
   std::vector<T> items;
   std::optional<std::string> error;
+  SharedSourceKeys sources;
 
   void restart() {  // of a key given twice, the later wins
     items.clear();
@@ -655,7 +642,7 @@ struct StreamedArray {
   void add(const json::value& element) {
     if (error) return;  // reported as it was, at its turn (see read_snapshot)
     try {
-      items.push_back(read(ObjectReader(element, index_path(key, items.size()))));
+      items.push_back(read(ObjectReader(element, index_path(key, items.size())), sources));
     } catch (const FormatError& failure) {
       error = failure.what();
     }
@@ -669,8 +656,8 @@ struct StreamedArray {
 };
 
 struct StreamedArrays {
-  StreamedArray<Membership> memberships{"memberships", read_membership, {}, {}};
-  StreamedArray<AccountSummary> accounts{"accounts", read_account, {}, {}};
+  StreamedArray<Membership> memberships{"memberships", read_membership, {}, {}, {}};
+  StreamedArray<AccountSummary> accounts{"accounts", read_account, {}, {}, {}};
 };
 
 // A boost::json::basic_parser handler. It builds the JSON tree of the

@@ -3,6 +3,9 @@
 
 #include <doctest/doctest.h>
 
+#include <boost/json/parse.hpp>
+
+#include "core/json_text.hpp"
 #include "core/merge.hpp"
 #include "store/snapshot_json.hpp"
 
@@ -13,11 +16,12 @@ namespace {
 Membership record(const std::string& account, MemberStatus status, const std::string& raw) {
   Membership m;
   m.account_id = account;
-  m.service = Service::guardduty;
+  m.source = std::make_shared<const SourceKey>(SourceKey{"", Service::guardduty, ""});
   m.status = status;
-  m.set_raw_status(raw);
+  m.raw_status = raw;
   m.email = "aws+" + account + "@example.com";
-  m.detail = boost::json::object{{"detector_id", "0123456789abcdef0123456789abcdef"}};
+  m.detail = mw::core::to_sorted_compact_json(
+      boost::json::object{{"detector_id", "0123456789abcdef0123456789abcdef"}});
   return m;
 }
 
@@ -55,7 +59,7 @@ TEST_CASE("merging moved results gives the snapshot merging copied results gives
   CHECK(moved.memberships[0].status == MemberStatus::ADMINISTRATOR);
   CHECK(moved.memberships[1].account_id == "222222222222");
   CHECK(moved.memberships[1].status == MemberStatus::ENABLED);
-  CHECK(moved.memberships[1].detail.object().at("detector_id").as_string() ==
+  CHECK(boost::json::parse(moved.memberships[1].detail).at("detector_id").as_string() ==
         "0123456789abcdef0123456789abcdef");
   CHECK(moved.accounts.size() == 5);
 }

@@ -27,17 +27,6 @@ TEST_CASE("is_digits") {
   CHECK_FALSE(is_digits("12a"));
 }
 
-TEST_CASE("release_if_larger lets go of a buffer grown past its limit, keeps one within it") {
-  std::string buffer(1000, 'x');
-  buffer.clear();
-  release_if_larger(buffer, 4096);
-  CHECK(buffer.capacity() >= 1000);
-  buffer.assign(5000, 'y');
-  release_if_larger(buffer, 4096);
-  CHECK(buffer.empty());
-  CHECK(buffer.capacity() < 1000);
-}
-
 TEST_CASE("is_account_id accepts exactly 12 digits") {
   CHECK(mw::is_account_id("123456789012"));
   CHECK_FALSE(mw::is_account_id("12345678901"));

@@ -25,11 +25,9 @@ inline Membership record(const std::string& account, Service service, const std:
                          const std::string& admin, MemberStatus status, std::string raw = "") {
   Membership m;
   m.account_id = account;
-  m.service = service;
-  m.region = region;
-  m.administrator_id = admin;
+  m.source = std::make_shared<const SourceKey>(SourceKey{admin, service, region});
   m.status = status;
-  m.set_raw_status(raw.empty() ? std::string(to_string(status)) : raw);
+  m.raw_status = raw.empty() ? std::string(to_string(status)) : raw;
   return m;
 }
 
@@ -72,8 +70,8 @@ inline CycleResults cycle(int start_minute, std::vector<SourceResult> sources) {
 inline const Membership* find_record(const Snapshot& snapshot, const std::string& account, Service service,
                                      const std::string& region, const std::string& admin) {
   for (const auto& m : snapshot.memberships) {
-    if (m.account_id == account && m.service == service && m.region == region &&
-        m.administrator_id == admin) {
+    if (m.account_id == account && m.source->service == service && m.source->region == region &&
+        m.source->administrator_id == admin) {
       return &m;
     }
   }
@@ -99,10 +97,6 @@ inline std::string optional_text(const std::optional<std::string>& text) {
   return text ? *text : "<none>";
 }
 
-inline std::string optional_text(const OptionalText& text) {
-  return text ? text->str() : "<none>";
-}
-
 // Every field of a snapshot as text, to compare two snapshots exactly.
 inline std::string describe(const Snapshot& s) {
   std::ostringstream out;
@@ -119,10 +113,10 @@ inline std::string describe(const Snapshot& s) {
         << ' ' << src.members << ' ' << src.not_members << '\n';
   }
   for (const auto& m : s.memberships) {
-    out << "M " << m.account_id << ' ' << to_string(m.service) << ' ' << m.region << ' ' << m.administrator_id
-        << ' ' << to_string(m.status) << ' ' << m.raw_status_text() << ' '
-        << (m.email ? "\"" + m.email->str() + "\"" : std::string("-")) << ' ' << m.invited_at.text() << ' '
-        << m.updated_at.text() << ' ' << m.stale << ' ' << m.detail.canonical_json() << '\n';
+    out << "M " << m.account_id << ' ' << to_string(m.source->service) << ' ' << m.source->region << ' '
+        << m.source->administrator_id << ' ' << to_string(m.status) << ' ' << m.raw_status << ' '
+        << (m.email ? "\"" + *m.email + "\"" : std::string("-")) << ' ' << m.invited_at.text() << ' '
+        << m.updated_at.text() << ' ' << m.stale << ' ' << m.detail << '\n';
   }
   for (const auto& a : s.accounts) {
     out << "A " << a.account_id << ' ' << optional_text(a.name) << ' ' << optional_text(a.organization_status)

@@ -64,3 +64,31 @@ TEST_CASE("control characters have their short escapes or \\u00XX") {
   CHECK(quote_json_string("a\tb\rc\bd\fe") == "\"a\\tb\\rc\\bd\\fe\"");
   CHECK(quote_json_string("0123456789\x02") == "\"0123456789\\u0002\"");
 }
+
+TEST_CASE(
+    "the canonical compact text is the same whatever the key order, and re-indents to the pretty form") {
+  const auto object = boost::json::parse(R"({
+    "z": "last", "a": {"y": [1, 2.5, {"k": "v"}, []], "b": {}}, "quote": "say \"{,}:[]\" \\",
+    "n": -7, "big": 18446744073709551615, "t": true, "u": "ünï"
+  })")
+                          .as_object();
+  boost::json::object reversed;
+  for (auto it = object.end(); it != object.begin();) {
+    --it;
+    reversed[it->key()] = it->value();
+  }
+  std::string a;
+  mw::core::append_sorted_compact_json(a, object);
+  std::string b;
+  mw::core::append_sorted_compact_json(b, reversed);
+  CHECK(a == b);
+  CHECK(a.substr(0, 6) == R"({"a":{)");
+  CHECK(boost::json::parse(a) == boost::json::value(object));
+  for (const int depth : {0, 3}) {
+    std::string reindented;
+    mw::core::append_pretty_from_compact(reindented, a, depth);
+    std::string pretty;
+    mw::core::append_sorted_pretty_json(pretty, object, depth);
+    CHECK(reindented == pretty);
+  }
+}

@@ -73,7 +73,7 @@ TEST_CASE("an answering cycle: sources ok, sorted memberships, coverage, totals,
   CHECK(snapshot.memberships[0].account_id == kAdminA);
   CHECK(snapshot.memberships[0].status == MemberStatus::ADMINISTRATOR);
   CHECK(snapshot.memberships[2].account_id == kAcct1);
-  CHECK(snapshot.memberships[2].service == Service::detective);
+  CHECK(snapshot.memberships[2].source->service == Service::detective);
   CHECK(std::none_of(snapshot.memberships.begin(), snapshot.memberships.end(),
                      [](const Membership& m) { return m.stale; }));
 
@@ -92,7 +92,7 @@ TEST_CASE("an answering cycle: sources ok, sorted memberships, coverage, totals,
   REQUIRE(acct2->gaps.size() == 1);
   CHECK(acct2->gaps[0].service == Service::detective);
   CHECK(acct2->gaps[0].status == MemberStatus::INVITED);
-  CHECK(acct2->findings == std::vector<Text>{"GUARDDUTY_WITHOUT_DETECTIVE"});
+  CHECK(acct2->findings == std::vector<std::string>{"GUARDDUTY_WITHOUT_DETECTIVE"});
 
   const auto* acct3 = find_account(snapshot, kAcct3);  // unprocessed in GuardDuty, not returned by Detective
   REQUIRE(acct3);
@@ -213,7 +213,7 @@ TEST_CASE("a source failing without earlier data is in error and its pairs are u
   CHECK_FALSE(gd->resource.has_value());
   CHECK(gd->members == 0);
   CHECK(std::none_of(snapshot.memberships.begin(), snapshot.memberships.end(),
-                     [](const Membership& m) { return m.service == Service::guardduty; }));
+                     [](const Membership& m) { return m.source->service == Service::guardduty; }));
   const auto* acct = find_account(snapshot, kAcct1);
   CHECK_FALSE(acct->covered);
   CHECK(acct->gaps.empty());
@@ -268,7 +268,7 @@ TEST_CASE("sources no longer configured disappear; results of unconfigured sourc
   REQUIRE(second.sources.size() == 1);
   CHECK(second.sources[0].key.service == Service::guardduty);
   CHECK(std::none_of(second.memberships.begin(), second.memberships.end(),
-                     [](const Membership& m) { return m.service == Service::detective; }));
+                     [](const Membership& m) { return m.source->service == Service::detective; }));
   REQUIRE(second.accounts.size() == 1);  // kAcct2 came only from the ignored result
   CHECK(second.accounts[0].account_id == kAcct1);
   CHECK(second.accounts[0].covered);
@@ -407,7 +407,8 @@ TEST_CASE("GUARDDUTY_WITHOUT_DETECTIVE only where Detective is polled and answer
         merge(std::nullopt,
               cycle(0, {gd_enabled(kUsEast), answered(kAdminA, Service::detective, kUsEast, {}, minute(1))}),
               guardduty_and_detective());
-    CHECK(find_account(snapshot, kAcct1)->findings == std::vector<Text>{"GUARDDUTY_WITHOUT_DETECTIVE"});
+    CHECK(find_account(snapshot, kAcct1)->findings ==
+          std::vector<std::string>{"GUARDDUTY_WITHOUT_DETECTIVE"});
   }
   SUBCASE("Detective not polled in that region") {
     const auto snapshot =
@@ -434,7 +435,7 @@ TEST_CASE("GUARDDUTY_WITHOUT_DETECTIVE only where Detective is polled and answer
         options_of({configured(kAdminA, Service::guardduty, kUsEast),
                     configured(kAdminA, Service::detective, kUsEast),
                     configured(kAdminB, Service::detective, kUsEast)}));
-    CHECK(find_account(snapshot, kAcct1)->findings == std::vector<Text>{"ADMINISTRATOR_MISMATCH"});
+    CHECK(find_account(snapshot, kAcct1)->findings == std::vector<std::string>{"ADMINISTRATOR_MISMATCH"});
   }
 }
 
@@ -457,7 +458,7 @@ TEST_CASE("ADMINISTRATOR_MISMATCH: ENABLED memberships in one region under diffe
                          {record(kAcct2, Service::securityhub, kEuWest, kAdminB, MemberStatus::ENABLED)},
                          minute(1))}),
       options);
-  CHECK(find_account(snapshot, kAcct1)->findings == std::vector<Text>{"ADMINISTRATOR_MISMATCH"});
+  CHECK(find_account(snapshot, kAcct1)->findings == std::vector<std::string>{"ADMINISTRATOR_MISMATCH"});
   CHECK(find_account(snapshot, kAcct2)->findings.empty());  // different regions
   CHECK(find_account(snapshot, kAcct3)->findings.empty());  // INVITED does not count
 }
@@ -474,7 +475,7 @@ TEST_CASE("records of a source are deduplicated and take the source's key") {
       options_of({configured(kAdminA, Service::guardduty, kUsEast)}));
   REQUIRE(snapshot.memberships.size() == 2);  // and the administrator's own record, first
   const auto& only = snapshot.memberships[1];
-  CHECK(only.source() == SourceKey{kAdminA, Service::guardduty, kUsEast});
+  CHECK(*only.source == SourceKey{kAdminA, Service::guardduty, kUsEast});
   CHECK(only.status == MemberStatus::ENABLED);  // the first real status wins over the unprocessed entry
   CHECK(snapshot.sources[0].members == 2);
 }

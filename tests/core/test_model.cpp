@@ -94,12 +94,3 @@ TEST_CASE("normalize_status follows the contract's table, ignoring case and unde
     CHECK(normalize_status(c.service, c.raw) == c.expected);
   }
 }
-
-TEST_CASE("a membership names its source") {
-  Membership record;
-  record.account_id = "222222222222";
-  record.service = Service::guardduty;
-  record.region = "eu-west-1";
-  record.administrator_id = "111111111111";
-  CHECK(record.source() == SourceKey{"111111111111", Service::guardduty, "eu-west-1"});
-}

@@ -114,8 +114,8 @@ const core::Membership* find_membership(const core::Snapshot& snapshot, std::str
                                         core::Service service, std::string_view region,
                                         std::string_view administrator_id) {
   for (const auto& membership : snapshot.memberships) {
-    if (membership.account_id == account_id && membership.service == service && membership.region == region &&
-        membership.administrator_id == administrator_id)
+    if (membership.account_id == account_id && membership.source->service == service &&
+        membership.source->region == region && membership.source->administrator_id == administrator_id)
       return &membership;
   }
   return nullptr;

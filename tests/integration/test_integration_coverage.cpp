@@ -54,8 +54,9 @@ std::vector<std::string> changes_lines(const config::Config& config) {
 std::vector<std::string> membership_keys(const core::Snapshot& snapshot) {
   std::vector<std::string> keys;
   for (const auto& m : snapshot.memberships) {
-    keys.push_back(m.account_id.str() + " " + std::string(core::to_string(m.service)) + " " + m.region.str() +
-                   " " + m.administrator_id.str() + " " + std::string(core::to_string(m.status)));
+    keys.push_back(m.account_id + " " + std::string(core::to_string(m.source->service)) + " " +
+                   m.source->region + " " + m.source->administrator_id + " " +
+                   std::string(core::to_string(m.status)));
   }
   return keys;
 }
@@ -225,7 +226,7 @@ TEST_CASE(
   CHECK(admin->regions.empty());
   REQUIRE(admin->error.has_value());
   for (const auto& source : snapshot.sources) CHECK(source.key.administrator_id != "444444444444");
-  for (const auto& m : snapshot.memberships) CHECK(m.administrator_id != "444444444444");
+  for (const auto& m : snapshot.memberships) CHECK(m.source->administrator_id != "444444444444");
 }
 
 TEST_CASE(

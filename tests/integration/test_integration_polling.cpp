@@ -86,7 +86,7 @@ TEST_CASE("GetMembers: batches of at most 50, as few as possible, each account a
     const auto* m = find_membership(daemon.snapshot(), id, Service::guardduty, "us-east-1", "111111111111");
     REQUIRE(m != nullptr);
     CHECK(m->status == core::MemberStatus::NOT_MEMBER);
-    CHECK_FALSE(m->raw_status_text().empty());
+    CHECK_FALSE(m->raw_status.empty());
   }
   CHECK(daemon.snapshot().totals.accounts == 124);  // and the administrator's own
   CHECK(daemon.snapshot().totals.covered == 121);
@@ -127,7 +127,7 @@ TEST_CASE("ListMembers: every page is read and every member arrives") {
     for (const auto& page : pages) CHECK(page.status == 200);
     std::size_t enabled = 0;
     for (const auto& m : daemon.snapshot().memberships) {
-      if (m.service != service || m.status == core::MemberStatus::ADMINISTRATOR) continue;
+      if (m.source->service != service || m.status == core::MemberStatus::ADMINISTRATOR) continue;
       CHECK(m.status == core::MemberStatus::ENABLED);
       CHECK_FALSE(m.stale);
       ++enabled;
@@ -199,7 +199,7 @@ TEST_CASE("retries exhausted: only that source fails, and it never reports NOT_M
   CHECK(guardduty->error->code == "InternalServerErrorException");
   CHECK(guardduty->error->http_status == 500);
   CHECK(requests_of(aws.requests(), "guardduty", "GetMembers").size() == 3);  // max_attempts
-  for (const auto& m : snapshot.memberships) CHECK(m.service != Service::guardduty);
+  for (const auto& m : snapshot.memberships) CHECK(m.source->service != Service::guardduty);
   for (const auto& account : snapshot.accounts) {
     CAPTURE(account.account_id);
     CHECK(account.gaps.empty());
@@ -241,7 +241,7 @@ TEST_CASE("cycle_timeout cuts a slow cycle: unfinished sources are marked, the s
   CHECK(detective->error->code == "CycleCancelled");
   CHECK(detective->last_success_at == last_success);
   for (const auto& m : snapshot.memberships) {
-    if (m.service == Service::detective) CHECK(m.stale);
+    if (m.source->service == Service::detective) CHECK(m.stale);
   }
   // Security Hub and GuardDuty finished within the time.
   for (auto service : {Service::securityhub, Service::guardduty}) {

@@ -162,11 +162,11 @@ administrators:
 }
 
 MembershipKey key_of(const core::Membership& m) {
-  return {m.account_id.str(), m.service, m.region.str(), m.administrator_id.str()};
+  return {m.account_id, m.source->service, m.source->region, m.source->administrator_id};
 }
 
 core::SourceKey source_of(const core::Membership& m) {
-  return m.source();
+  return *m.source;
 }
 
 std::vector<std::string> membership_problems(const core::Snapshot& reference,
@@ -183,8 +183,8 @@ std::vector<std::string> membership_problems(const core::Snapshot& reference,
 
   std::vector<std::string> problems;
   for (const auto& expected : reference.memberships) {
-    const auto name = expected.account_id + "/" + std::string(core::to_string(expected.service)) + "/" +
-                      expected.region + "/" + expected.administrator_id;
+    const auto name = expected.account_id + "/" + std::string(core::to_string(expected.source->service)) +
+                      "/" + expected.source->region + "/" + expected.source->administrator_id;
     const auto state = states.find(source_of(expected));
     const auto found = present.find(key_of(expected));
     if (found == present.end()) {
@@ -197,7 +197,7 @@ std::vector<std::string> membership_problems(const core::Snapshot& reference,
     if (state == states.end()) {
       problems.push_back(name + ": its source is not in the snapshot");
     } else if (state->second == core::SourceState::ok && actual.stale &&
-               !administrators_with_failures.count(expected.administrator_id.str())) {
+               !administrators_with_failures.count(expected.source->administrator_id)) {
       // Stale in an answering source is right only when a sibling source that
       // lists the account failed, so it was not asked about.
       problems.push_back(name + ": stale while every source of its administrator is ok");

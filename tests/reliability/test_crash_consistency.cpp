@@ -174,7 +174,8 @@ TEST_CASE("crash consistency: SIGKILL at random moments") {
   check_no_spurious_changes(final_log, static_cast<std::size_t>(MW_CRASH_KILLS) + 1);
   const auto snapshot = load_snapshot_file(snapshot_path);
   for (const auto& m : snapshot.memberships) {
-    if (m.account_id == kFlipAccount && m.service == core::Service::securityhub && m.region == "us-east-1")
+    if (m.account_id == kFlipAccount && m.source->service == core::Service::securityhub &&
+        m.source->region == "us-east-1")
       CHECK(m.status == (flip ? core::MemberStatus::ENABLED : core::MemberStatus::INVITED));
   }
   // Temporary files of killed writes are cleaned up at start.

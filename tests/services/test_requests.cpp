@@ -157,7 +157,7 @@ TEST_CASE("the common service shape dispatches to each service") {
   CHECK(parse_list_members(Service::securityhub,
                            R"({"Members":[{"AccountId":"222222222222","MemberStatus":"Enabled"}]})")
             .members.at(0)
-            .service == Service::securityhub);
+            .account_id == "222222222222");
   CHECK(parse_get_members(Service::guardduty, R"({"members":[],"unprocessedAccounts":[]})").members.empty());
   CHECK(parse_get_members(Service::detective,
                           R"({"UnprocessedAccounts":[{"AccountId":"222222222222","Reason":"x"}]})")

@@ -10,6 +10,7 @@
 #include <string>
 #include <tuple>
 
+#include "core/json_text.hpp"
 #include "core/model.hpp"
 #include "core/timestamps.hpp"
 
@@ -19,11 +20,10 @@ inline core::Membership membership(std::string account, core::Service service, s
                                    core::MemberStatus status, std::string raw_status) {
   core::Membership record;
   record.account_id = std::move(account);
-  record.service = service;
-  record.region = std::move(region);
-  record.administrator_id = "111111111111";
+  record.source =
+      std::make_shared<const core::SourceKey>(core::SourceKey{"111111111111", service, std::move(region)});
   record.status = status;
-  record.set_raw_status(raw_status);
+  record.raw_status = std::move(raw_status);
   return record;
 }
 
@@ -92,16 +92,16 @@ inline core::Snapshot rich_snapshot() {
   enabled.email = "zoë.o'brien+\"sec\"@exämple.com  ";
   enabled.invited_at = *core::parse_iso8601_time("2026-01-02T03:04:05.678Z");
   enabled.updated_at = *core::parse_iso8601_time("2026-01-03T03:04:05Z");
-  enabled.detail = boost::json::object{
+  enabled.detail = mw::core::to_sorted_compact_json(boost::json::object{
       {"detector_id", "12abc34d567e8fa901bc2d34e56789f0"},
       {"administrator_id", "111111111111"},
       {"master_id", "111111111111"},
-  };
+  });
   auto detective = membership("222222222222", Service::detective, "eu-west-1", MemberStatus::DISABLED,
                               "ACCEPTED_BUT_DISABLED");
   detective.stale = true;
   detective.email = "日本語@例え.jp";
-  detective.detail = boost::json::object{
+  detective.detail = mw::core::to_sorted_compact_json(boost::json::object{
       {"volume_usage_in_bytes", 1234567890123},
       {"percent_of_graph_utilization", 12.5},
       {"invitation_type", "INVITATION"},
@@ -112,7 +112,7 @@ inline core::Snapshot rich_snapshot() {
       {"whole_double", 3.0},
       {"flags", {true, false, nullptr}},
       {"control\tkey\n", "line1\nline2\x01"},
-  };
+  });
   auto unknown =
       membership("333333333333", Service::securityhub, "eu-west-1", MemberStatus::UNKNOWN, "Paused");
   auto not_member = membership("444444444444", Service::guardduty, "eu-west-1", MemberStatus::NOT_MEMBER,
@@ -158,8 +158,9 @@ inline void check_equal(const core::SourceSummary& a, const core::SourceSummary&
 }
 
 inline void check_equal(const core::Membership& a, const core::Membership& b) {
-  CHECK(std::tie(a.account_id, a.service, a.region, a.administrator_id, a.status, a.raw_status) ==
-        std::tie(b.account_id, b.service, b.region, b.administrator_id, b.status, b.raw_status));
+  CHECK(std::tie(a.account_id, a.source->service, a.source->region, a.source->administrator_id, a.status,
+                 a.raw_status) == std::tie(b.account_id, b.source->service, b.source->region,
+                                           b.source->administrator_id, b.status, b.raw_status));
   CHECK(a.email == b.email);
   CHECK(a.invited_at == b.invited_at);
   CHECK(a.updated_at == b.updated_at);

@@ -116,7 +116,7 @@ std::vector<core::MembershipChange> changes(int first, int count) {
 std::string account_of_line(const std::string& line) {
   const auto parsed = store::parse_change_line(line);
   REQUIRE_MESSAGE(parsed, parsed.error);
-  return parsed.value->account_id.str();
+  return parsed.value->account_id;
 }
 
 }  // namespace
