@@ -130,7 +130,7 @@ TEST_CASE("long undecodable bodies are cut short in the message") {
   CHECK(info.message.ends_with("..."));
 }
 
-TEST_CASE("AwsError carries the info; to_string of a transport failure") {
+TEST_CASE("AwsError carries the info, to_string of a transport failure") {
   AwsErrorInfo info;
   info.service = "sts";
   info.operation = "AssumeRole";

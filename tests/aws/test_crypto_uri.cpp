@@ -138,7 +138,7 @@ TEST_CASE("canonical_query decodes, re-encodes and sorts by key then value") {
   CHECK(uri::canonical_query("Z=1&a=1") == "Z=1&a=1");  // byte order: uppercase first
 }
 
-TEST_CASE("HttpRequest and HttpResponse header lookup is case-insensitive; set_header replaces") {
+TEST_CASE("HttpRequest and HttpResponse header lookup is case-insensitive, set_header replaces") {
   HttpRequest request;
   request.headers = {{"Host", "h"}, {"X-A", "1"}, {"x-a", "2"}};
   CHECK(request.header("HOST") == "h");

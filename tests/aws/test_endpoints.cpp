@@ -161,7 +161,7 @@ TEST_CASE("each service reads its own AWS_ENDPOINT_URL_<SERVICE>") {
   }
 }
 
-TEST_CASE("empty variables count as unset; malformed explicit URLs are errors") {
+TEST_CASE("empty variables count as unset, malformed explicit URLs are errors") {
   auto resolved = resolve_ok(Service::sts, "us-east-1", false,
                              {{"AWS_ENDPOINT_URL_STS", ""}, {"AWS_ENDPOINT_URL", ""}}, {{"sts", ""}});
   CHECK(resolved.source == EndpointSource::derived);

@@ -260,7 +260,7 @@ TEST_CASE("regions") {
   CHECK(contains(single_error("aws: {sts_region: nowhere}" + kAdmin), "aws.sts_region"));
 }
 
-TEST_CASE("regions: all, for every administrator or one; --check-config names them") {
+TEST_CASE("regions: all, for every administrator or one, --check-config names them") {
   const auto all = parse_ok(R"(
 aws: {regions: all}
 administrators:

@@ -269,9 +269,13 @@ TEST_CASE("sources no longer configured disappear; results of unconfigured sourc
   CHECK(second.sources[0].key.service == Service::guardduty);
   CHECK(std::none_of(second.memberships.begin(), second.memberships.end(),
                      [](const Membership& m) { return m.source->service == Service::detective; }));
-  REQUIRE(second.accounts.size() == 1);  // kAcct2 came only from the ignored result
-  CHECK(second.accounts[0].account_id == kAcct1);
+  // kAcct2 came only from the ignored result; the administrator's own
+  // account is covered in its answering source.
+  REQUIRE(second.accounts.size() == 2);
+  CHECK(second.accounts[0].account_id == kAdminA);
   CHECK(second.accounts[0].covered);
+  CHECK(second.accounts[1].account_id == kAcct1);
+  CHECK(second.accounts[1].covered);
   CHECK(second.cycle.complete);
 }
 

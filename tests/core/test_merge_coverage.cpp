@@ -73,7 +73,7 @@ TEST_CASE("the administrator's own account is ADMINISTRATOR and covered in each 
 }
 
 TEST_CASE(
-    "another administrator's NOT_MEMBER for an administrator stays; a failed source's record goes stale") {
+    "another administrator's NOT_MEMBER for an administrator stays, a failed source's record goes stale") {
   const auto first = merge(
       std::nullopt,
       cycle(0, {answered(kAdminA, Service::guardduty, kUsEast, {}, minute(1)),
@@ -199,7 +199,7 @@ TEST_CASE("region_disabled sources: no records, no gap, no unknown, not a failur
 }
 
 TEST_CASE(
-    "a failed ListAccounts loses nothing: the last good list, stale, then ok again; no account change") {
+    "a failed ListAccounts loses nothing: the last good list, stale, then ok again, no account change") {
   const auto sources = std::vector<ConfiguredSource>{configured(kAdminA, Service::guardduty, kUsEast)};
   const auto gd = [&](int at) {
     return answered(kAdminA, Service::guardduty, kUsEast,
@@ -244,7 +244,7 @@ TEST_CASE(
   CHECK_FALSE(last_known(alone).organization_accounts.has_value());
 }
 
-TEST_CASE("an account's lifecycle change is an account change; none when Organizations was off") {
+TEST_CASE("an account's lifecycle change is an account change, none when Organizations was off") {
   const auto sources = std::vector<ConfiguredSource>{configured(kAdminA, Service::guardduty, kUsEast)};
   auto before = cycle(0, {answered(kAdminA, Service::guardduty, kUsEast, {}, minute(1))});
   before.organization_accounts = {{org_account(kMember, "m"), org_account(kOther, "o")}};
@@ -262,7 +262,7 @@ TEST_CASE("an account's lifecycle change is an account change; none when Organiz
   CHECK(account_changes(without, second, "x").empty());
 }
 
-TEST_CASE("administrators are listed sorted; one left without regions makes the cycle incomplete") {
+TEST_CASE("administrators are listed sorted, one left without regions makes the cycle incomplete") {
   auto results = cycle(0, {answered(kAdminA, Service::guardduty, kUsEast, {}, minute(1))});
   AdministratorSummary b{kAdminB,
                          "b",

@@ -85,7 +85,7 @@ TEST_CASE("INI: a malformed file is an error with its name and line number, neve
 }
 
 TEST_CASE(
-    "profiles: [x] in the credentials file, [profile x] and [default] in config; credentials file wins") {
+    "profiles: [x] in the credentials file, [profile x] and [default] in config, credentials file wins") {
   const auto credentials = parse_ini(
       "[default]\naws_access_key_id = FROMCREDS\n[dev]\naws_secret_access_key = devsecret\n"
       "[profile odd]\nx = 1\n",

@@ -283,7 +283,7 @@ TEST_CASE("web identity failures: unreadable or empty token file, rejected token
   }
 }
 
-TEST_CASE("instance metadata: IMDSv2 token, role, credentials; one fetch for 100 concurrent users") {
+TEST_CASE("instance metadata: IMDSv2 token, role, credentials, one fetch for 100 concurrent users") {
   World world;
   TestImds imds(world.clock);
   auto env = world.env;

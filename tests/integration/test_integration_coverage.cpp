@@ -230,7 +230,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "ListRegions asked once per administrator per cycle, through its own role; regions: all polls exactly "
+    "ListRegions asked once per administrator per cycle, through its own role, regions: all polls exactly "
     "them") {
   test::TempDirectory dir;
   FakeAws aws(demo_world());
@@ -254,7 +254,7 @@ TEST_CASE(
   }
 }
 
-TEST_CASE("ListRegions naming no enabled region is an error for that administrator; its last regions stay") {
+TEST_CASE("ListRegions naming no enabled region is an error for that administrator, its last regions stay") {
   test::TempDirectory dir;
   FakeAws aws(demo_world());
   const auto config = demo_config(dir.path());

@@ -50,7 +50,7 @@ TEST_CASE("plans: every administrator x service x region, sorted by region") {
 }
 
 TEST_CASE(
-    "plans from ListRegions: a listed region not enabled is region_disabled; regions: all polls the "
+    "plans from ListRegions: a listed region not enabled is region_disabled, regions: all polls the "
     "enabled") {
   const auto config = parse(R"(
 aws: {regions: [us-east-1, eu-south-1], services: [guardduty]}
@@ -159,7 +159,7 @@ TEST_CASE("make_call: an endpoint that cannot be resolved is an AwsError, not a 
                   aws::AwsError);
 }
 
-TEST_CASE("source errors: AWS errors keep code, message and status; others are named") {
+TEST_CASE("source errors: AWS errors keep code, message and status, others are named") {
   const auto aws_error = poller::to_source_error(std::make_exception_ptr(
       aws::AwsError({"guardduty", "ListMembers", 403, "AccessDeniedException", "not allowed", "rid"})));
   CHECK(aws_error == core::SourceError{"AccessDeniedException", "not allowed", 403});

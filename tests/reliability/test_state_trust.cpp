@@ -142,7 +142,7 @@ TEST_CASE("files owned by another user are refused: state_dir, configuration, ac
 
 // A reload is checked as a start is: moving state_dir where others can
 // write is refused, the running configuration and its state stay.
-TEST_CASE("a reload that moves state_dir to an untrusted folder is refused; the daemon keeps its state") {
+TEST_CASE("a reload that moves state_dir to an untrusted folder is refused, the daemon keeps its state") {
   TempDir dir("trust-reload");
   REQUIRE(::chmod(dir.path().c_str(), 0755) == 0);
   fake_aws::Server server{fake_aws::parse_world(small_world())};
@@ -195,7 +195,7 @@ TEST_CASE("file_trust: the rules, path by path") {
   CHECK(untrusted_directory_reason(dir.path() / "good-link", me).empty());
 }
 
-TEST_CASE("a link planted where a state file should be is never followed; its victim stays untouched") {
+TEST_CASE("a link planted where a state file should be is never followed, its victim stays untouched") {
   TempDir dir("trust-link");
   REQUIRE(::chmod(dir.path().c_str(), 0755) == 0);
   fake_aws::Server server{fake_aws::parse_world(small_world())};

@@ -61,7 +61,7 @@ std::map<std::string, std::string, std::less<>> with_disabling_knobs(
 }  // namespace
 
 TEST_CASE(
-    "cycles against an HTTPS endpoint with an unknown CA fail before sending; the configured CA fixes them") {
+    "cycles against an HTTPS endpoint with an unknown CA fail before sending, the configured CA fixes them") {
   security::ScratchDir dir("tls");
   fake_aws::ServerOptions options;
   options.tls = true;

@@ -502,7 +502,7 @@ TEST_CASE("a change is one compact JSON line in the contract's key order") {
   CHECK(parsed.value->to == change.to);
 }
 
-TEST_CASE("an account change is a line of kind account; lines say their kind") {
+TEST_CASE("an account change is a line of kind account, lines say their kind") {
   core::AccountChange change{"2026-11-21T10:15:14Z", "222222222222", "ACTIVE", "SUSPENDED"};
   const std::string line = store::serialize_change(change);
   CHECK(line ==
