@@ -16,7 +16,7 @@
 
 #include "core/merge.hpp"
 #include "core/model.hpp"
-#include "services/service_api.hpp"
+#include "services/service_descriptor.hpp"
 #include "store/snapshot_json.hpp"
 
 namespace {
@@ -134,7 +134,7 @@ mw::core::CycleResults parse(const Workload& workload) {
   for (const auto& [key, bodies] : workload.bodies) {
     mw::core::SourceResult source{key, "admin", results.started_at, std::nullopt, std::nullopt, {}};
     for (const auto& body : bodies) {
-      auto page = mw::services::parse_get_members(key.service, body);
+      auto page = mw::services::descriptor(key.service).parse_get_members(body);
       // The merge completes each record with its source's region and
       // administrator, as in the daemon.
       for (auto& record : page.members) source.memberships.push_back(std::move(record));

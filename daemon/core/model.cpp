@@ -44,49 +44,6 @@ constexpr std::array<std::pair<RegionsFrom, std::string_view>, 3> kRegionsFromNa
     {RegionsFrom::last_discovered, "last_discovered"},
 }};
 
-// The contract's status table with each service's spelling folded (lower
-// case, no underscores). NOT_MEMBER is absent: it comes from
-// UnprocessedAccounts, never from a status field; a spelling another service
-// uses (Detective's "Created") is UNKNOWN for this one.
-struct StatusSpelling {
-  Service service;
-  std::string_view folded;
-  MemberStatus status;
-};
-
-constexpr std::array<StatusSpelling, 20> kStatusTable{{
-    {Service::securityhub, "enabled", MemberStatus::ENABLED},
-    {Service::securityhub, "created", MemberStatus::CREATED},
-    {Service::securityhub, "invited", MemberStatus::INVITED},
-    {Service::securityhub, "removed", MemberStatus::REMOVED},
-    {Service::securityhub, "resigned", MemberStatus::RESIGNED},
-    {Service::securityhub, "deleted", MemberStatus::DELETED},
-    {Service::securityhub, "accountsuspended", MemberStatus::SUSPENDED},
-    {Service::guardduty, "enabled", MemberStatus::ENABLED},
-    {Service::guardduty, "created", MemberStatus::CREATED},
-    {Service::guardduty, "invited", MemberStatus::INVITED},
-    {Service::guardduty, "disabled", MemberStatus::DISABLED},
-    {Service::guardduty, "removed", MemberStatus::REMOVED},
-    {Service::guardduty, "resigned", MemberStatus::RESIGNED},
-    {Service::guardduty, "emailverificationinprogress", MemberStatus::VERIFICATION_IN_PROGRESS},
-    {Service::guardduty, "emailverificationfailed", MemberStatus::VERIFICATION_FAILED},
-    {Service::detective, "enabled", MemberStatus::ENABLED},
-    {Service::detective, "invited", MemberStatus::INVITED},
-    {Service::detective, "acceptedbutdisabled", MemberStatus::DISABLED},
-    {Service::detective, "verificationinprogress", MemberStatus::VERIFICATION_IN_PROGRESS},
-    {Service::detective, "verificationfailed", MemberStatus::VERIFICATION_FAILED},
-}};
-
-std::string fold(std::string_view raw) {
-  std::string folded;
-  folded.reserve(raw.size());
-  for (const char c : raw) {
-    if (c == '_') continue;
-    folded += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  }
-  return folded;
-}
-
 template <typename Enum, std::size_t N>
 std::string_view name_of(const std::array<std::pair<Enum, std::string_view>, N>& names, Enum value) {
   for (const auto& [candidate, name] : names) {
@@ -149,15 +106,6 @@ std::optional<RegionsFrom> parse_regions_from(std::string_view name) {
 bool is_inactive_organization_state(std::string_view state) {
   return state == "SUSPENDED" || state == "PENDING_CLOSURE" || state == "CLOSED" ||
          state == "PENDING_ACTIVATION";
-}
-
-MemberStatus normalize_status(Service service, std::string_view raw_status) {
-  const std::string folded = fold(raw_status);
-  if (folded.empty()) return MemberStatus::UNKNOWN;
-  const auto match = std::find_if(kStatusTable.begin(), kStatusTable.end(), [&](const StatusSpelling& row) {
-    return row.service == service && row.folded == folded;
-  });
-  return match == kStatusTable.end() ? MemberStatus::UNKNOWN : match->status;
 }
 
 }  // namespace mw::core

@@ -52,10 +52,6 @@ inline constexpr std::size_t kMemberStatusCount =
 std::string_view to_string(MemberStatus status);
 std::optional<MemberStatus> parse_member_status(std::string_view name);  // the normalized names only
 
-// The contract's status table: case and underscores ignored; anything the
-// service does not define is UNKNOWN (the caller keeps raw_status).
-MemberStatus normalize_status(Service service, std::string_view raw_status);
-
 // One (administrator, service, region): the unit that is polled and fails.
 struct SourceKey {
   std::string administrator_id;

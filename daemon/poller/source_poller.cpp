@@ -9,7 +9,7 @@
 #include <set>
 
 #include "services/parse_error.hpp"
-#include "services/service_api.hpp"
+#include "services/service_descriptor.hpp"
 
 namespace mw::poller {
 namespace asio = boost::asio;
@@ -33,18 +33,6 @@ void NextTokens::check(const std::optional<std::string>& token) {
 }
 
 namespace {
-
-aws::Service aws_service(core::Service service) {
-  switch (service) {
-    case core::Service::securityhub:
-      return aws::Service::securityhub;
-    case core::Service::guardduty:
-      return aws::Service::guardduty;
-    case core::Service::detective:
-      break;
-  }
-  return aws::Service::detective;
-}
 
 // A page's elements left out (the rest of the page is used).
 void log_left_out_members(const std::vector<std::string>& problems, const core::SourceKey& key) {
@@ -119,62 +107,59 @@ core::SourceKey SourcePoller::key() const {
 }
 
 asio::awaitable<std::string> SourcePoller::send(const services::ApiRequest& request) {
-  auto call = make_call(request, aws_service(service_), region_, context_.config, context_.env, credentials_,
-                        rate_key_);
+  auto call = make_call(request, services::descriptor(service_).endpoint, region_, context_.config,
+                        context_.env, credentials_, rate_key_);
   auto response = co_await context_.client.call(std::move(call));
   co_return std::move(response.body);
 }
 
-asio::awaitable<std::optional<std::string>> SourcePoller::discover_resource() {
+asio::awaitable<std::optional<std::string>> SourcePoller::discover_resource(
+    const services::Discovery& discovery) {
   const auto& configured =
       service_ == core::Service::guardduty ? admin_.guardduty_detector_ids : admin_.detective_graph_arns;
   if (const auto it = configured.find(region_); it != configured.end()) co_return it->second;
 
   std::optional<std::string> next_token;
   for (std::size_t page = 0; page < kMaxPages; ++page) {
-    const auto request = services::discovery_request(service_, next_token);
-    const auto found = services::parse_discovery(service_, co_await send(request));
+    const auto found = discovery.parse(co_await send(discovery.request(next_token)));
     log_left_out_graphs(found.problems, key());
     if (!found.resources.empty()) co_return found.resources.front();
     if (!found.next_token) co_return std::nullopt;
     next_token = found.next_token;
   }
-  fail(core::to_string(service_), "discovery", "PaginationLimit", "more than 100000 pages");
+  fail(core::to_string(service_), discovery.operation, "PaginationLimit", "more than 100000 pages");
 }
 
 asio::awaitable<void> SourcePoller::find_resource() {
-  if (!services::needs_resource(service_)) co_return;
-  resource_ = co_await discover_resource();
+  const auto& discovery = services::descriptor(service_).discovery;
+  if (!discovery) co_return;
+  resource_ = co_await discover_resource(*discovery);
   if (resource_) co_return;
-  const bool guardduty = service_ == core::Service::guardduty;
-  fail(core::to_string(service_), guardduty ? "ListDetectors" : "ListGraphs",
-       guardduty ? "NoDetector" : "NoBehaviorGraph",
-       std::string(guardduty ? "no GuardDuty detector" : "no Detective behavior graph") + " in " + region_ +
-           " for account " + admin_.account_id + " (the service is not enabled there)");
+  fail(core::to_string(service_), discovery->operation, std::string(discovery->missing_code),
+       "no " + std::string(discovery->missing_what) + " in " + region_ + " for account " + admin_.account_id +
+           " (the service is not enabled there)");
 }
 
 asio::awaitable<void> SourcePoller::list_members(const PageSink& on_page) {
+  const auto& service = services::descriptor(service_);
   const auto service_name = core::to_string(service_);
   std::optional<std::string> next_token;
   NextTokens tokens(service_name, "ListMembers");
   for (std::size_t page = 0; page < kMaxPages; ++page) {
-    const auto request = services::list_members_request(service_, resource_, next_token);
-    auto members = services::parse_list_members(service_, co_await send(request));
-    log_left_out_members(members.problems, key());
-    std::vector<std::string> accounts;
-    accounts.reserve(members.members.size());
-    for (const auto& member : members.members) accounts.push_back(member.account_id);
-    on_page(std::move(accounts));
-    if (!members.next_token) co_return;
-    tokens.check(members.next_token);
-    next_token = std::move(members.next_token);
+    auto listed =
+        service.parse_list_members(co_await send(service.list_members_request(resource_, next_token)));
+    log_left_out_members(listed.problems, key());
+    on_page(std::move(listed.account_ids));
+    if (!listed.next_token) co_return;
+    tokens.check(listed.next_token);
+    next_token = std::move(listed.next_token);
   }
   fail(service_name, "ListMembers", "PaginationLimit", "more than 100000 pages");
 }
 
 asio::awaitable<std::vector<core::Membership>> SourcePoller::get_batch(std::vector<std::string> batch) {
-  const auto request = services::get_members_request(service_, resource_, batch);
-  auto page = services::parse_get_members(service_, co_await send(request));
+  const auto& service = services::descriptor(service_);
+  auto page = service.parse_get_members(co_await send(service.get_members_request(resource_, batch)));
   log_left_out_members(page.problems, key());
   if (!page.problems.empty()) {
     // An element left out for an unreadable account ID stood for one of

@@ -16,6 +16,7 @@
 #include "config/config.hpp"
 #include "core/model.hpp"
 #include "services/api_request.hpp"
+#include "services/service_descriptor.hpp"
 
 namespace mw::poller {
 
@@ -67,7 +68,7 @@ class SourcePoller {
 
  private:
   boost::asio::awaitable<std::string> send(const services::ApiRequest& request);
-  boost::asio::awaitable<std::optional<std::string>> discover_resource();
+  boost::asio::awaitable<std::optional<std::string>> discover_resource(const services::Discovery& discovery);
 
   CallContext& context_;
   const config::Administrator& admin_;

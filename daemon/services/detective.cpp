@@ -31,17 +31,22 @@ constexpr DetailField kMemberDetail[] = {
     {"DatasourcePackageIngestStates", FieldType::string_map},
 };
 
-MembersResponseShape shape(bool get_members) {
+// Status, as the contract's table reads it.
+constexpr StatusSpelling kStatuses[] = {
+    {"enabled", core::MemberStatus::ENABLED},
+    {"invited", core::MemberStatus::INVITED},
+    {"acceptedbutdisabled", core::MemberStatus::DISABLED},
+    {"verificationinprogress", core::MemberStatus::VERIFICATION_IN_PROGRESS},
+    {"verificationfailed", core::MemberStatus::VERIFICATION_FAILED},
+};
+
+MembersResponseShape get_members_shape() {
   MembersResponseShape shape;
-  shape.service = core::Service::detective;
+  shape.statuses = kStatuses;
   shape.members_list = "MemberDetails";
   shape.member = {"AccountId", "Status", "EmailAddress", "InvitedTime", "UpdatedTime", kMemberDetail};
-  if (get_members) {
-    shape.unprocessed_list = "UnprocessedAccounts";
-    shape.unprocessed = {"AccountId", "Reason"};
-  } else {
-    shape.next_token = "NextToken";
-  }
+  shape.unprocessed_list = "UnprocessedAccounts";
+  shape.unprocessed = {"AccountId", "Reason"};
   return shape;
 }
 
@@ -123,12 +128,38 @@ GraphPage parse_list_graphs(std::string_view body) {
   return page;
 }
 
-MemberPage parse_list_members(std::string_view body) {
-  return parse_members_response(JsonReader("detective ListMembers"), body, shape(false));
+AccountPage parse_list_members(std::string_view body) {
+  return parse_listed_accounts(JsonReader("detective ListMembers"), body,
+                               {"MemberDetails", "AccountId", "NextToken"});
 }
 
 MemberPage parse_get_members(std::string_view body) {
-  return parse_members_response(JsonReader("detective GetMembers"), body, shape(true));
+  return parse_members_response(JsonReader("detective GetMembers"), body, get_members_shape());
+}
+
+const ServiceDescriptor& descriptor() {
+  static const ServiceDescriptor kDescriptor{
+      core::Service::detective,
+      aws::Service::detective,
+      kStatuses,
+      Discovery{"ListGraphs", "NoBehaviorGraph", "Detective behavior graph",
+                [](const std::optional<std::string>& next_token) { return list_graphs_request(next_token); },
+                [](std::string_view body) {
+                  auto page = parse_list_graphs(body);
+                  DiscoveryPage discovery{{}, std::move(page.next_token), std::move(page.problems)};
+                  for (auto& graph : page.graphs) discovery.resources.push_back(std::move(graph.arn));
+                  return discovery;
+                }},
+      [](const std::optional<std::string>& graph_arn, const std::optional<std::string>& next_token) {
+        return list_members_request(require_resource("detective ListMembers", graph_arn), next_token);
+      },
+      parse_list_members,
+      [](const std::optional<std::string>& graph_arn, const std::vector<std::string>& account_ids) {
+        return get_members_request(require_resource("detective GetMembers", graph_arn), account_ids);
+      },
+      parse_get_members,
+  };
+  return kDescriptor;
 }
 
 }  // namespace mw::services::detective

@@ -10,6 +10,7 @@
 
 #include "services/api_request.hpp"
 #include "services/member_page.hpp"
+#include "services/service_descriptor.hpp"
 
 namespace mw::services::detective {
 
@@ -40,16 +41,19 @@ ApiRequest get_members_request(std::string_view graph_arn, const std::vector<std
 // Arn or with a field of the wrong type is left out and named in
 // `problems`; a body that is not such an object throws ParseError.
 GraphPage parse_list_graphs(std::string_view body);
-// MemberDetails[]: detail keeps graph_arn, administrator_id, master_id,
+// MemberDetails[].AccountId and NextToken.
+AccountPage parse_list_members(std::string_view body);
+// MemberDetails[] plus UnprocessedAccounts[] as NOT_MEMBER (raw_status =
+// Reason). The detail keeps graph_arn, administrator_id, master_id,
 // disabled_reason, invitation_type, volume_usage_in_bytes,
 // volume_usage_updated_time, percent_of_graph_utilization,
 // percent_of_graph_utilization_updated_time, volume_usage_by_datasource_package
 // ({PACKAGE: {volume_usage_in_bytes, volume_usage_update_time}}),
 // datasource_package_ingest_states ({PACKAGE: STATE}) and any other field.
-MemberPage parse_list_members(std::string_view body);
-// MemberDetails[] plus UnprocessedAccounts[] as NOT_MEMBER (raw_status = Reason).
-// Both member parsers: only AccountId is needed (a missing Status is
-// UNKNOWN); a bad element is named in MemberPage::problems (see there).
+// Only AccountId is needed (a missing Status is UNKNOWN); a bad element is
+// named in MemberPage::problems (see there).
 MemberPage parse_get_members(std::string_view body);
+
+const ServiceDescriptor& descriptor();
 
 }  // namespace mw::services::detective

@@ -15,20 +15,28 @@ constexpr DetailField kMemberDetail[] = {
     {"masterId", FieldType::string},
 };
 
-MembersResponseShape shape(bool get_members) {
+// relationshipStatus, as the contract's table reads it.
+constexpr StatusSpelling kStatuses[] = {
+    {"enabled", core::MemberStatus::ENABLED},
+    {"created", core::MemberStatus::CREATED},
+    {"invited", core::MemberStatus::INVITED},
+    {"disabled", core::MemberStatus::DISABLED},
+    {"removed", core::MemberStatus::REMOVED},
+    {"resigned", core::MemberStatus::RESIGNED},
+    {"emailverificationinprogress", core::MemberStatus::VERIFICATION_IN_PROGRESS},
+    {"emailverificationfailed", core::MemberStatus::VERIFICATION_FAILED},
+};
+
+MembersResponseShape get_members_shape() {
   MembersResponseShape shape;
-  shape.service = core::Service::guardduty;
+  shape.statuses = kStatuses;
   shape.members_list = "members";
   shape.member = {"accountId", "relationshipStatus", "email", "invitedAt", "updatedAt", kMemberDetail};
   shape.member.times = TimeFormat::text;  // invitedAt and updatedAt are Strings in the model
-  if (get_members) {
-    shape.members_required = true;
-    shape.unprocessed_list = "unprocessedAccounts";
-    shape.unprocessed_required = true;
-    shape.unprocessed = {"accountId", "result"};
-  } else {
-    shape.next_token = "nextToken";
-  }
+  shape.members_required = true;
+  shape.unprocessed_list = "unprocessedAccounts";
+  shape.unprocessed_required = true;
+  shape.unprocessed = {"accountId", "result"};
   return shape;
 }
 
@@ -97,12 +105,37 @@ DetectorPage parse_list_detectors(std::string_view body) {
   return page;
 }
 
-MemberPage parse_list_members(std::string_view body) {
-  return parse_members_response(JsonReader("guardduty ListMembers"), body, shape(false));
+AccountPage parse_list_members(std::string_view body) {
+  return parse_listed_accounts(JsonReader("guardduty ListMembers"), body,
+                               {"members", "accountId", "nextToken"});
 }
 
 MemberPage parse_get_members(std::string_view body) {
-  return parse_members_response(JsonReader("guardduty GetMembers"), body, shape(true));
+  return parse_members_response(JsonReader("guardduty GetMembers"), body, get_members_shape());
+}
+
+const ServiceDescriptor& descriptor() {
+  static const ServiceDescriptor kDescriptor{
+      core::Service::guardduty,
+      aws::Service::guardduty,
+      kStatuses,
+      Discovery{
+          "ListDetectors", "NoDetector", "GuardDuty detector",
+          [](const std::optional<std::string>& next_token) { return list_detectors_request(next_token); },
+          [](std::string_view body) {
+            auto page = parse_list_detectors(body);
+            return DiscoveryPage{std::move(page.detector_ids), std::move(page.next_token), {}};
+          }},
+      [](const std::optional<std::string>& detector_id, const std::optional<std::string>& next_token) {
+        return list_members_request(require_resource("guardduty ListMembers", detector_id), next_token);
+      },
+      parse_list_members,
+      [](const std::optional<std::string>& detector_id, const std::vector<std::string>& account_ids) {
+        return get_members_request(require_resource("guardduty GetMembers", detector_id), account_ids);
+      },
+      parse_get_members,
+  };
+  return kDescriptor;
 }
 
 }  // namespace mw::services::guardduty

@@ -9,6 +9,7 @@
 
 #include "services/api_request.hpp"
 #include "services/member_page.hpp"
+#include "services/service_descriptor.hpp"
 
 namespace mw::services::guardduty {
 
@@ -31,14 +32,17 @@ ApiRequest get_members_request(std::string_view detector_id, const std::vector<s
 
 // detectorIds (required) and nextToken.
 DetectorPage parse_list_detectors(std::string_view body);
-// members[] (detail: detector_id, administrator_id, master_id, any other field) and nextToken.
-// invitedAt and updatedAt are strings: one that is not ISO 8601 leaves the
-// time empty and is kept in the detail as invited_at_raw / updated_at_raw.
-// A member without a 12-digit accountId or with a field of the wrong type
-// is named in MemberPage::problems (see there); a missing
-// relationshipStatus is UNKNOWN.
-MemberPage parse_list_members(std::string_view body);
-// members[] and unprocessedAccounts[] (both lists required) as NOT_MEMBER (raw_status = result).
+// members[].accountId and nextToken ("" ends the listing too).
+AccountPage parse_list_members(std::string_view body);
+// members[] (detail: detector_id, administrator_id, master_id, any other
+// field) and unprocessedAccounts[] (both lists required) as NOT_MEMBER
+// (raw_status = result). invitedAt and updatedAt are strings: one that is
+// not ISO 8601 leaves the time empty and is kept in the detail as
+// invited_at_raw / updated_at_raw. A member without a 12-digit accountId or
+// with a field of the wrong type is named in MemberPage::problems (see
+// there); a missing relationshipStatus is UNKNOWN.
 MemberPage parse_get_members(std::string_view body);
+
+const ServiceDescriptor& descriptor();
 
 }  // namespace mw::services::guardduty

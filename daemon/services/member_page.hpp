@@ -8,14 +8,23 @@
 
 namespace mw::services {
 
-// One ListMembers page or one GetMembers answer. Each record has its
+// One ListMembers page: the accounts it lists, in its order. Their status
+// and fields come from GetMembers, so nothing else of an element is read.
+struct AccountPage {
+  std::vector<std::string> account_ids;
+  std::optional<std::string> next_token;  // nullopt on the last page
+  // The elements left out, each as "securityhub ListMembers: Members[3]:
+  // expected an object with a 12-digit AccountId".
+  std::vector<std::string> problems;
+};
+
+// One GetMembers answer. Each record has its
 // service, account_id, status, raw_status, email, timestamps and detail set;
 // region and administrator_id are left empty for the caller (the merge
 // takes them from the source). UnprocessedAccounts are NOT_MEMBER records
 // with the reason as raw_status.
 struct MemberPage {
   std::vector<core::Membership> members;
-  std::optional<std::string> next_token;  // nullopt on the last page
   // The elements (members or unprocessed accounts) left out, each as
   // "securityhub GetMembers: Members[3].AccountId: missing": a missing or
   // bad account ID, a field of the wrong type. When the element's account

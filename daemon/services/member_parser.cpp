@@ -32,7 +32,7 @@ core::Membership parse_member(const JsonReader& reader, const boost::json::objec
   // Absent or null: UNKNOWN, raw_status "".
   const std::string_view raw_status = reader.optional_string_view(object, fields.status, path).value_or("");
   record.raw_status = raw_status;
-  record.status = core::normalize_status(shape.service, raw_status);
+  record.status = normalize_status(shape.statuses, raw_status);
   record.email = reader.optional_string(object, fields.email, path);
   std::optional<std::string_view> invited_raw;
   std::optional<std::string_view> updated_raw;
@@ -126,7 +126,25 @@ MemberPage parse_members_response(const JsonReader& reader, std::string_view bod
                       return parse_unprocessed(reader, object, shape, path);
                     });
   }
-  if (!shape.next_token.empty()) page.next_token = reader.next_token(response, shape.next_token);
+  return page;
+}
+
+AccountPage parse_listed_accounts(const JsonReader& reader, std::string_view body,
+                                  const ListedAccountsShape& shape) {
+  const auto response = reader.parse_object(body);
+  AccountPage page;
+  if (const auto* list = reader.array_field(response, shape.members_list, "", false)) {
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const std::string path = index_path(std::string(shape.members_list), i);
+      try {
+        const auto& element = reader.as_object((*list)[i], path);
+        page.account_ids.emplace_back(reader.account_id(element, shape.account_id, path));
+      } catch (const ParseError& error) {
+        page.problems.emplace_back(error.what());
+      }
+    }
+  }
+  page.next_token = reader.next_token(response, shape.next_token);
   return page;
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 
-// The shape shared by the three services' member lists: where each field
-// lives in one service's JSON. Internal to the services layer.
+// The shapes shared by the services' member lists: where each field lives
+// in one service's JSON. Internal to the services layer.
 
 #include <optional>
 #include <span>
@@ -12,6 +12,7 @@
 #include "core/model.hpp"
 #include "services/json_reader.hpp"
 #include "services/member_page.hpp"
+#include "services/service_descriptor.hpp"
 
 namespace mw::services {
 
@@ -39,15 +40,22 @@ struct UnprocessedFields {
   std::string_view reason;
 };
 
+// A GetMembers answer.
 struct MembersResponseShape {
-  core::Service service;
+  std::span<const StatusSpelling> statuses;
   std::string_view members_list;
   bool members_required = false;
   MemberFields member;
   std::string_view unprocessed_list;  // "" when the operation has none
   bool unprocessed_required = false;
   UnprocessedFields unprocessed;
-  std::string_view next_token;  // "" when the operation does not paginate
+};
+
+// A ListMembers page: only the account IDs are read.
+struct ListedAccountsShape {
+  std::string_view members_list;
+  std::string_view account_id;
+  std::string_view next_token;
 };
 
 // A body that is not an object, a required list missing, a list or the
@@ -57,5 +65,11 @@ struct MembersResponseShape {
 // page.members as that account's UNKNOWN record (see MemberPage).
 MemberPage parse_members_response(const JsonReader& reader, std::string_view body,
                                   const MembersResponseShape& shape);
+
+// A body that is not an object, a list or next token of the wrong type
+// throw ParseError; an element that is not an object with a 12-digit
+// account ID is named in page.problems and left out.
+AccountPage parse_listed_accounts(const JsonReader& reader, std::string_view body,
+                                  const ListedAccountsShape& shape);
 
 }  // namespace mw::services

@@ -13,17 +13,24 @@ constexpr DetailField kMemberDetail[] = {
     {"MasterId", FieldType::string},
 };
 
-MembersResponseShape shape(bool get_members) {
+// MemberStatus, as the contract's table reads it.
+constexpr StatusSpelling kStatuses[] = {
+    {"enabled", core::MemberStatus::ENABLED},
+    {"created", core::MemberStatus::CREATED},
+    {"invited", core::MemberStatus::INVITED},
+    {"removed", core::MemberStatus::REMOVED},
+    {"resigned", core::MemberStatus::RESIGNED},
+    {"deleted", core::MemberStatus::DELETED},
+    {"accountsuspended", core::MemberStatus::SUSPENDED},
+};
+
+MembersResponseShape get_members_shape() {
   MembersResponseShape shape;
-  shape.service = core::Service::securityhub;
+  shape.statuses = kStatuses;
   shape.members_list = "Members";
   shape.member = {"AccountId", "MemberStatus", "Email", "InvitedAt", "UpdatedAt", kMemberDetail};
-  if (get_members) {
-    shape.unprocessed_list = "UnprocessedAccounts";
-    shape.unprocessed = {"AccountId", "ProcessingResult"};
-  } else {
-    shape.next_token = "NextToken";
-  }
+  shape.unprocessed_list = "UnprocessedAccounts";
+  shape.unprocessed = {"AccountId", "ProcessingResult"};
   return shape;
 }
 
@@ -56,12 +63,31 @@ ApiRequest get_members_request(const std::vector<std::string>& account_ids) {
   return get;
 }
 
-MemberPage parse_list_members(std::string_view body) {
-  return parse_members_response(JsonReader("securityhub ListMembers"), body, shape(false));
+AccountPage parse_list_members(std::string_view body) {
+  return parse_listed_accounts(JsonReader("securityhub ListMembers"), body,
+                               {"Members", "AccountId", "NextToken"});
 }
 
 MemberPage parse_get_members(std::string_view body) {
-  return parse_members_response(JsonReader("securityhub GetMembers"), body, shape(true));
+  return parse_members_response(JsonReader("securityhub GetMembers"), body, get_members_shape());
+}
+
+const ServiceDescriptor& descriptor() {
+  static const ServiceDescriptor kDescriptor{
+      core::Service::securityhub,
+      aws::Service::securityhub,
+      kStatuses,
+      std::nullopt,  // the members are the account's own: no resource to find
+      [](const std::optional<std::string>&, const std::optional<std::string>& next_token) {
+        return list_members_request(next_token);
+      },
+      parse_list_members,
+      [](const std::optional<std::string>&, const std::vector<std::string>& account_ids) {
+        return get_members_request(account_ids);
+      },
+      parse_get_members,
+  };
+  return kDescriptor;
 }
 
 }  // namespace mw::services::securityhub

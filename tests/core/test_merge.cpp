@@ -246,7 +246,7 @@ TEST_CASE("configured sources without a result fail as cancelled or missing") {
   CHECK_FALSE(merge(std::nullopt, all, guardduty_and_detective()).cycle.complete);
 }
 
-TEST_CASE("sources no longer configured disappear; results of unconfigured sources are ignored") {
+TEST_CASE("sources no longer configured disappear, results of unconfigured sources are ignored") {
   const auto first =
       merge(std::nullopt,
             cycle(0, {answered(kAdminA, Service::guardduty, kUsEast,

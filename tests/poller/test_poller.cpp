@@ -6,9 +6,10 @@
 
 #include "poller/cycle.hpp"
 #include "poller/source_poller.hpp"
+#include "services/detective.hpp"
+#include "services/guardduty.hpp"
 #include "services/organizations.hpp"
 #include "services/parse_error.hpp"
-#include "services/service_api.hpp"
 
 using namespace mw;
 
@@ -109,11 +110,10 @@ TEST_CASE("expected accounts: inline ids plus the accounts file, re-read each ti
 TEST_CASE("make_call: endpoint, signing name and region, target and headers") {
   auto config = parse(kTwoAdmins);
   const auto env = aws::env_from_map({});
-  const auto request =
-      services::list_members_request(core::Service::detective,
-                                     std::string("arn:aws:detective:eu-west-1:111111111111:graph:"
-                                                 "0123456789abcdef0123456789abcdef"),
-                                     std::string("a+b/c="));
+  const auto request = services::detective::list_members_request(
+      "arn:aws:detective:eu-west-1:111111111111:graph:"
+      "0123456789abcdef0123456789abcdef",
+      std::string("a+b/c="));
   const auto call = poller::make_call(request, aws::Service::detective, "eu-west-1", config, env,
                                       no_credentials(), "111111111111/detective/eu-west-1");
   CHECK(call.endpoint.host == "api.detective.eu-west-1.amazonaws.com");
@@ -133,8 +133,8 @@ TEST_CASE("make_call: explicit endpoints win, the json protocol gets X-Amz-Targe
   config.aws.endpoints["organizations"] = "http://127.0.0.1:4566";
   const auto env = aws::env_from_map({{"AWS_ENDPOINT_URL_GUARDDUTY", "http://127.0.0.1:9000/gd"}});
   const auto guardduty =
-      poller::make_call(services::discovery_request(core::Service::guardduty, std::nullopt),
-                        aws::Service::guardduty, "us-east-1", config, env, no_credentials(), "k");
+      poller::make_call(services::guardduty::list_detectors_request(std::nullopt), aws::Service::guardduty,
+                        "us-east-1", config, env, no_credentials(), "k");
   CHECK(guardduty.endpoint.host == "127.0.0.1");
   CHECK(guardduty.endpoint.port == 9000);
   CHECK(guardduty.endpoint.base_path == "/gd");
@@ -153,7 +153,7 @@ TEST_CASE("make_call: explicit endpoints win, the json protocol gets X-Amz-Targe
 TEST_CASE("make_call: an endpoint that cannot be resolved is an AwsError, not a crash") {
   auto config = parse(kTwoAdmins);
   config.aws.fips = true;
-  const auto request = services::discovery_request(core::Service::guardduty, std::nullopt);
+  const auto request = services::guardduty::list_detectors_request(std::nullopt);
   CHECK_THROWS_AS(poller::make_call(request, aws::Service::guardduty, "ap-south-2", config,
                                     aws::env_from_map({}), no_credentials(), "k"),
                   aws::AwsError);

@@ -10,7 +10,7 @@
 #include "services/organizations.hpp"
 #include "services/parse_error.hpp"
 #include "services/securityhub.hpp"
-#include "services/service_api.hpp"
+#include "services/service_descriptor.hpp"
 
 using namespace mw::services;
 using mw::core::MemberStatus;
@@ -158,26 +158,19 @@ struct MemberList {
 };
 
 const PageParser kShGetPage = [](std::string_view b) { return securityhub::parse_get_members(b); };
-const PageParser kShListPage = [](std::string_view b) { return securityhub::parse_list_members(b); };
 const PageParser kGdGetPage = [](std::string_view b) { return guardduty::parse_get_members(b); };
-const PageParser kGdListPage = [](std::string_view b) { return guardduty::parse_list_members(b); };
 const PageParser kDetGetPage = [](std::string_view b) { return detective::parse_get_members(b); };
-const PageParser kDetListPage = [](std::string_view b) { return detective::parse_list_members(b); };
 
 const std::string kShGood = R"({"AccountId":"999999999999","MemberStatus":"Enabled"})";
 const std::string kGdGood = R"({"accountId":"999999999999","relationshipStatus":"Enabled"})";
 const std::string kDetGood = R"({"AccountId":"999999999999","Status":"ENABLED"})";
 
-// The members lists of the six operations.
+// The members lists of the three GetMembers.
 std::vector<MemberList> members_lists() {
   return {
-      {"securityhub ListMembers", kShListPage, "Members", "AccountId", kShGood, MemberStatus::ENABLED, ""},
       {"securityhub GetMembers", kShGetPage, "Members", "AccountId", kShGood, MemberStatus::ENABLED, ""},
-      {"guardduty ListMembers", kGdListPage, "members", "accountId", kGdGood, MemberStatus::ENABLED, ""},
       {"guardduty GetMembers", kGdGetPage, "members", "accountId", kGdGood, MemberStatus::ENABLED,
        R"(,"unprocessedAccounts":[])"},
-      {"detective ListMembers", kDetListPage, "MemberDetails", "AccountId", kDetGood, MemberStatus::ENABLED,
-       ""},
       {"detective GetMembers", kDetGetPage, "MemberDetails", "AccountId", kDetGood, MemberStatus::ENABLED,
        ""},
   };
@@ -408,7 +401,7 @@ TEST_CASE(
 TEST_CASE("a page whose every member is bad is an empty page with its problems and its token") {
   const auto page = guardduty::parse_list_members(
       R"({"members":[{"relationshipStatus":"Enabled"},{"accountId":"1"}],"nextToken":"n2"})");
-  CHECK(page.members.empty());
+  CHECK(page.account_ids.empty());
   CHECK(page.problems ==
         std::vector<std::string>{
             "guardduty ListMembers: members[0].accountId: missing",
@@ -440,8 +433,8 @@ TEST_CASE("a bad Detective graph costs that graph only, named with its path") {
   };
   CHECK(page.problems == expected);
   // Discovery sees the graphs kept, and the problems.
-  const auto discovery =
-      parse_discovery(mw::core::Service::detective, R"({"GraphList":[{},{"Arn":"arn:aws:detective:x"}]})");
+  const auto discovery = descriptor(mw::core::Service::detective)
+                             .discovery->parse(R"({"GraphList":[{},{"Arn":"arn:aws:detective:x"}]})");
   CHECK(discovery.resources == std::vector<std::string>{"arn:aws:detective:x"});
   CHECK(discovery.problems == std::vector<std::string>{"detective ListGraphs: GraphList[0].Arn: missing"});
 }
@@ -489,7 +482,7 @@ TEST_CASE("ParseError keeps its parts and cuts long values in messages") {
   }
   const auto page = securityhub::parse_list_members(R"({"Members":[{"AccountId":")" + std::string(200, '9') +
                                                     R"(","MemberStatus":"x"}]})");
-  CHECK(page.members.empty());
+  CHECK(page.account_ids.empty());
   CHECK(page.problems == std::vector<std::string>{"securityhub ListMembers: Members[0].AccountId: expected a "
                                                   "12-digit account ID, got \"" +
                                                   std::string(64, '9') + "...\""});
@@ -503,5 +496,6 @@ TEST_CASE("huge but valid responses parse") {
             R"(","MemberStatus":"Enabled","Email":")" + std::string(1000, 'e') + R"("})";
   }
   body += "]}";
-  CHECK(securityhub::parse_list_members(body).members.size() == 5000);
+  CHECK(securityhub::parse_list_members(body).account_ids.size() == 5000);
+  CHECK(securityhub::parse_get_members(body).members.size() == 5000);
 }

@@ -76,19 +76,25 @@ TEST_CASE("Security Hub GetMembers: every field of the model, and UnprocessedAcc
   CHECK(unprocessed.account_id == "444444444444");
   CHECK(unprocessed.status == MemberStatus::NOT_MEMBER);
   CHECK(unprocessed.raw_status == "Account is not a member");
-  CHECK_FALSE(page.next_token.has_value());
 }
 
-TEST_CASE("Security Hub ListMembers: pages and unknown statuses kept raw") {
-  const auto page = securityhub::parse_list_members(R"({
-    "Members": [{"AccountId": "222222222222", "MemberStatus": "Pending_Something", "NewField": {"X": 1}}],
-    "NextToken": "page-2"})");
+TEST_CASE("Security Hub: unknown statuses kept raw, ListMembers pages give account IDs only") {
+  const auto page = securityhub::parse_get_members(R"({
+    "Members": [{"AccountId": "222222222222", "MemberStatus": "Pending_Something", "NewField": {"X": 1}}]})");
   REQUIRE(page.members.size() == 1);
   CHECK(page.members[0].status == MemberStatus::UNKNOWN);
   CHECK(page.members[0].raw_status == "Pending_Something");
   CHECK(boost::json::parse(page.members[0].detail) == json(R"({"new_field":{"X":1}})"));
-  CHECK(page.next_token == "page-2");
-  CHECK(securityhub::parse_list_members("{}").members.empty());
+
+  const auto listed = securityhub::parse_list_members(R"({
+    "Members": [{"AccountId": "222222222222", "MemberStatus": 7, "NewField": {"X": 1}},
+                {"AccountId": "33"}, "text", {"AccountId": "444444444444"}],
+    "NextToken": "page-2"})");
+  // Only the account ID is read: a status of the wrong type is GetMembers' business.
+  CHECK(listed.account_ids == std::vector<std::string>{"222222222222", "444444444444"});
+  CHECK(listed.problems.size() == 2);
+  CHECK(listed.next_token == "page-2");
+  CHECK(securityhub::parse_list_members("{}").account_ids.empty());
   CHECK_FALSE(securityhub::parse_list_members(R"({"Members":[],"NextToken":null})").next_token.has_value());
 }
 
@@ -101,7 +107,7 @@ TEST_CASE("detail keys sorted whatever their number and order, the later of two 
     for (int i = extra; i > 0; --i)
       member += ",\"Key" + std::to_string(1000 + i) + "\": " + std::to_string(i);
     member += R"(, "fooBar": "second"})";
-    const auto page = securityhub::parse_list_members(R"({"Members": [)" + member + "]}");
+    const auto page = securityhub::parse_get_members(R"({"Members": [)" + member + "]}");
     REQUIRE(page.members.size() == 1);
     std::string expected = R"({"foo_bar":"second")";
     for (int i = 1; i <= extra; ++i)
@@ -148,54 +154,50 @@ TEST_CASE("GuardDuty GetMembers and ListMembers: every field, unprocessedAccount
 
   const auto listed = guardduty::parse_list_members(
       R"({"members":[{"accountId":"222222222222","relationshipStatus":"Enabled","email":"a@b.c","masterId":"1","updatedAt":"2018-02-09T21:33:05Z"}],"nextToken":"abc"})");
-  CHECK(listed.members.at(0).status == MemberStatus::ENABLED);
+  CHECK(listed.account_ids == std::vector<std::string>{"222222222222"});
   CHECK(listed.next_token == "abc");
   // GuardDuty ends paging with an empty token.
   CHECK_FALSE(guardduty::parse_list_members(R"({"members":[],"nextToken":""})").next_token.has_value());
 }
 
 TEST_CASE("GuardDuty invitedAt and updatedAt are strings: text that is not ISO 8601 is kept raw, no error") {
-  for (const bool get_members : {false, true}) {
-    CAPTURE(get_members);
-    const std::string members = R"({"members": [
-        {"accountId": "222222222222", "relationshipStatus": "Enabled", "masterId": "111111111111",
-         "invitedAt": "2018-02-09 21:33", "updatedAt": "last Tuesday"},
-        {"accountId": "333333333333", "relationshipStatus": "Enabled",
-         "invitedAt": "2018-02-09T21:33:05Z", "updatedAt": "soon"},
-        {"accountId": "444444444444", "relationshipStatus": "Enabled", "invitedAt": "", "updatedAt": 1629304556},
-        {"accountId": "555555555555", "relationshipStatus": "Enabled", "invitedAt": null}
-      ])";
-    const auto page = get_members ? guardduty::parse_get_members(members + R"(, "unprocessedAccounts": []})")
-                                  : guardduty::parse_list_members(members + "}");
-    CHECK(page.problems.empty());
-    REQUIRE(page.members.size() == 4);
-    CHECK(page.members[0].status == MemberStatus::ENABLED);
-    CHECK_FALSE(page.members[0].invited_at.has_value());
-    CHECK_FALSE(page.members[0].updated_at.has_value());
-    CHECK(boost::json::parse(page.members[0].detail) == json(R"({
-        "invited_at_raw": "2018-02-09 21:33", "master_id": "111111111111", "updated_at_raw": "last Tuesday"})"));
-    // Only the time that did not parse is kept raw.
-    CHECK(page.members[1].invited_at == "2018-02-09T21:33:05Z");
-    CHECK_FALSE(page.members[1].updated_at.has_value());
-    CHECK(boost::json::parse(page.members[1].detail) == json(R"({"updated_at_raw": "soon"})"));
-    // "" is no time; epoch seconds are read as before.
-    CHECK_FALSE(page.members[2].invited_at.has_value());
-    CHECK(page.members[2].updated_at == "2021-08-18T16:35:56Z");
-    CHECK(page.members[2].detail == "{}");
-    CHECK_FALSE(page.members[3].invited_at.has_value());
-    CHECK(page.members[3].detail == "{}");
-  }
+  const std::string members = R"({"members": [
+      {"accountId": "222222222222", "relationshipStatus": "Enabled", "masterId": "111111111111",
+       "invitedAt": "2018-02-09 21:33", "updatedAt": "last Tuesday"},
+      {"accountId": "333333333333", "relationshipStatus": "Enabled",
+       "invitedAt": "2018-02-09T21:33:05Z", "updatedAt": "soon"},
+      {"accountId": "444444444444", "relationshipStatus": "Enabled", "invitedAt": "", "updatedAt": 1629304556},
+      {"accountId": "555555555555", "relationshipStatus": "Enabled", "invitedAt": null}
+    ])";
+  const auto page = guardduty::parse_get_members(members + R"(, "unprocessedAccounts": []})");
+  CHECK(page.problems.empty());
+  REQUIRE(page.members.size() == 4);
+  CHECK(page.members[0].status == MemberStatus::ENABLED);
+  CHECK_FALSE(page.members[0].invited_at.has_value());
+  CHECK_FALSE(page.members[0].updated_at.has_value());
+  CHECK(boost::json::parse(page.members[0].detail) == json(R"({
+      "invited_at_raw": "2018-02-09 21:33", "master_id": "111111111111", "updated_at_raw": "last Tuesday"})"));
+  // Only the time that did not parse is kept raw.
+  CHECK(page.members[1].invited_at == "2018-02-09T21:33:05Z");
+  CHECK_FALSE(page.members[1].updated_at.has_value());
+  CHECK(boost::json::parse(page.members[1].detail) == json(R"({"updated_at_raw": "soon"})"));
+  // "" is no time; epoch seconds are read as before.
+  CHECK_FALSE(page.members[2].invited_at.has_value());
+  CHECK(page.members[2].updated_at == "2021-08-18T16:35:56Z");
+  CHECK(page.members[2].detail == "{}");
+  CHECK_FALSE(page.members[3].invited_at.has_value());
+  CHECK(page.members[3].detail == "{}");
 }
 
 TEST_CASE("Security Hub and Detective times are timestamps: text that is not ISO 8601 is still a problem") {
-  const auto hub = securityhub::parse_list_members(
+  const auto hub = securityhub::parse_get_members(
       R"({"Members":[{"AccountId":"222222222222","MemberStatus":"Enabled","InvitedAt":"2018-02-09 21:33"}]})");
   CHECK(hub.problems ==
-        std::vector<std::string>{"securityhub ListMembers: Members[0].InvitedAt: expected an ISO "
+        std::vector<std::string>{"securityhub GetMembers: Members[0].InvitedAt: expected an ISO "
                                  "8601 date-time, got \"2018-02-09 21:33\""});
-  const auto graph = detective::parse_list_members(
+  const auto graph = detective::parse_get_members(
       R"({"MemberDetails":[{"AccountId":"222222222222","Status":"ENABLED","UpdatedTime":"soon"}]})");
-  CHECK(graph.problems == std::vector<std::string>{"detective ListMembers: MemberDetails[0].UpdatedTime: "
+  CHECK(graph.problems == std::vector<std::string>{"detective GetMembers: MemberDetails[0].UpdatedTime: "
                                                    "expected an ISO 8601 date-time, got \"soon\""});
 }
 
@@ -269,7 +271,7 @@ TEST_CASE("Detective GetMembers: every field of the seed's response syntax") {
 TEST_CASE("Detective ListMembers and ListGraphs") {
   const auto listed = detective::parse_list_members(
       R"({"MemberDetails":[{"AccountId":"222222222222","Status":"VERIFICATION_IN_PROGRESS"}],"NextToken":"p2"})");
-  CHECK(listed.members.at(0).status == MemberStatus::VERIFICATION_IN_PROGRESS);
+  CHECK(listed.account_ids == std::vector<std::string>{"222222222222"});
   CHECK(listed.next_token == "p2");
 
   const auto graphs = detective::parse_list_graphs(R"({"GraphList":[
@@ -387,16 +389,10 @@ std::vector<MemberOperation> member_operations() {
                                               "VolumeUsageByDatasourcePackage",
                                               "DatasourcePackageIngestStates"};
   return {
-      {"securityhub ListMembers", securityhub::parse_list_members, "Members", "AccountId", "MemberStatus",
-       hub, "", Service::securityhub},
       {"securityhub GetMembers", securityhub::parse_get_members, "Members", "AccountId", "MemberStatus", hub,
        "", Service::securityhub},
-      {"guardduty ListMembers", guardduty::parse_list_members, "members", "accountId", "relationshipStatus",
-       guardduty, "", Service::guardduty},
       {"guardduty GetMembers", guardduty::parse_get_members, "members", "accountId", "relationshipStatus",
        guardduty, R"(,"unprocessedAccounts":[])", Service::guardduty},
-      {"detective ListMembers", detective::parse_list_members, "MemberDetails", "AccountId", "Status",
-       detective, "", Service::detective},
       {"detective GetMembers", detective::parse_get_members, "MemberDetails", "AccountId", "Status",
        detective, "", Service::detective},
   };
@@ -437,7 +433,6 @@ TEST_CASE("every optional member field absent or null: the member is kept, a mis
     CHECK(page.members[2].status == MemberStatus::ENABLED);
     CHECK(page.members[2].raw_status == "Enabled");
     CHECK(page.members[2].detail == "{}");
-    CHECK_FALSE(page.next_token.has_value());
   }
 }
 

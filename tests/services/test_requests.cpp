@@ -10,7 +10,6 @@
 #include "services/guardduty.hpp"
 #include "services/organizations.hpp"
 #include "services/securityhub.hpp"
-#include "services/service_api.hpp"
 
 using namespace mw::services;
 using mw::core::Service;
@@ -122,47 +121,6 @@ TEST_CASE("request inputs outside the models' limits are rejected") {
   CHECK_THROWS_AS(detective::list_members_request(kGraph, std::string(1025, 't')), std::invalid_argument);
   CHECK_THROWS_AS(organizations::list_accounts_request(std::nullopt, 21), std::invalid_argument);
   CHECK_THROWS_AS(securityhub::list_members_request(std::string("")), std::invalid_argument);
-}
-
-TEST_CASE("the common service shape dispatches to each service") {
-  CHECK_FALSE(needs_resource(Service::securityhub));
-  CHECK(needs_resource(Service::guardduty));
-  CHECK(needs_resource(Service::detective));
-
-  CHECK(discovery_request(Service::guardduty, std::nullopt).path == "/detector");
-  CHECK(discovery_request(Service::detective, std::nullopt).path == "/graphs/list");
-  CHECK_THROWS_AS(discovery_request(Service::securityhub, std::nullopt), std::invalid_argument);
-
-  CHECK(list_members_request(Service::securityhub, std::nullopt, std::nullopt).path == "/members");
-  CHECK(list_members_request(Service::guardduty, std::string("d1"), std::nullopt).path ==
-        "/detector/d1/member");
-  CHECK(list_members_request(Service::detective, kGraph, std::nullopt).path == "/graph/members/list");
-  CHECK_THROWS_AS(list_members_request(Service::guardduty, std::nullopt, std::nullopt),
-                  std::invalid_argument);
-
-  CHECK(get_members_request(Service::securityhub, std::nullopt, accounts(2)).path == "/members/get");
-  CHECK(get_members_request(Service::guardduty, std::string("d1"), accounts(2)).path ==
-        "/detector/d1/member/get");
-  CHECK(get_members_request(Service::detective, kGraph, accounts(2)).path == "/graph/members/get");
-  CHECK_THROWS_AS(get_members_request(Service::detective, std::nullopt, accounts(2)), std::invalid_argument);
-
-  const auto gd = parse_discovery(Service::guardduty, R"({"detectorIds":["d1","d2"],"nextToken":"n"})");
-  CHECK(gd.resources == std::vector<std::string>{"d1", "d2"});
-  CHECK(gd.next_token == "n");
-  const auto det = parse_discovery(Service::detective, R"({"GraphList":[{"Arn":")" + kGraph + R"("}]})");
-  CHECK(det.resources == std::vector<std::string>{kGraph});
-  CHECK_FALSE(det.next_token.has_value());
-  CHECK_THROWS_AS(parse_discovery(Service::securityhub, "{}"), std::invalid_argument);
-
-  CHECK(parse_list_members(Service::securityhub,
-                           R"({"Members":[{"AccountId":"222222222222","MemberStatus":"Enabled"}]})")
-            .members.at(0)
-            .account_id == "222222222222");
-  CHECK(parse_get_members(Service::guardduty, R"({"members":[],"unprocessedAccounts":[]})").members.empty());
-  CHECK(parse_get_members(Service::detective,
-                          R"({"UnprocessedAccounts":[{"AccountId":"222222222222","Reason":"x"}]})")
-            .members.at(0)
-            .status == mw::core::MemberStatus::NOT_MEMBER);
 }
 
 TEST_CASE("Account ListRegions asks for the enabled regions, 50 a page") {
