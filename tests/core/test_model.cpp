@@ -30,4 +30,3 @@ TEST_CASE("services, statuses and source states round-trip through their names")
   CHECK(to_string(SourceState::stale) == "stale");
   CHECK_FALSE(parse_source_state("OK").has_value());
 }
-
