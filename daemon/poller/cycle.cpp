@@ -127,15 +127,14 @@ struct AdministratorRun {
   std::unique_ptr<AccountUniverse> universe;
 };
 
-// Runs `work(item)` for every item concurrently and waits for all; `work`
-// must not throw (failures are recorded in the item).
-template <typename Items, typename Work>
-asio::awaitable<void> for_each_concurrently(Items& items, Work work) {
+// Runs every task concurrently and waits for all. A task must not throw:
+// it records its failure where it works.
+asio::awaitable<void> run_all(std::vector<asio::awaitable<void>> tasks) {
+  if (tasks.empty()) co_return;
   auto executor = co_await asio::this_coro::executor;
-  using Operation = decltype(asio::co_spawn(executor, work(items.front()), asio::deferred));
+  using Operation = decltype(asio::co_spawn(executor, std::move(tasks.front()), asio::deferred));
   std::vector<Operation> operations;
-  for (auto& item : items) operations.push_back(asio::co_spawn(executor, work(item), asio::deferred));
-  if (operations.empty()) co_return;
+  for (auto& task : tasks) operations.push_back(asio::co_spawn(executor, std::move(task), asio::deferred));
   co_await asio::experimental::make_parallel_group(std::move(operations))
       .async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
 }
@@ -156,7 +155,10 @@ class CycleRun {
   // over the growing universe already go out.
   asio::awaitable<void> run() {
     prepare();
-    co_await for_each_concurrently(phases_, [this](int& phase) { return run_phase(phase); });
+    std::vector<asio::awaitable<void>> tasks;
+    tasks.push_back(feed_organization());
+    for (auto& run : administrators_) tasks.push_back(poll_administrator(run));
+    co_await run_all(std::move(tasks));
   }
 
   // Every administrator and the sources planned for it, into the results:
@@ -246,17 +248,13 @@ class CycleRun {
     return [broker = &deps_.credentials, admin = &admin]() { return broker->administrator(*admin); };
   }
 
-  // Phase 0 is Organizations, phase i > 0 administrator i - 1.
-  asio::awaitable<void> run_phase(int& phase) {
-    if (phase == 0) {
-      co_await list_organization();
-      for (auto& run : administrators_) {
-        if (config_.accounts.organizations.role_arn.empty()) continue;
-        run.universe->add(std::vector<std::string>(organization_ids_));
-        run.universe->close_feed();
-      }
-    } else {
-      co_await poll_administrator(administrators_[static_cast<std::size_t>(phase - 1)]);
+  // The organization's accounts join every administrator's universe.
+  asio::awaitable<void> feed_organization() {
+    if (config_.accounts.organizations.role_arn.empty()) co_return;
+    co_await list_organization();
+    for (auto& run : administrators_) {
+      run.universe->add(std::vector<std::string>(organization_ids_));
+      run.universe->close_feed();
     }
   }
 
@@ -277,14 +275,19 @@ class CycleRun {
     }
     co_await discover_regions(run);
     start_sources(run);
-    co_await for_each_concurrently(run.sources, [this, &run](SourceRun& source) -> asio::awaitable<void> {
-      std::vector<int> roles(1 + kBatchWorkersPerSource);
-      for (std::size_t i = 0; i < roles.size(); ++i) roles[i] = static_cast<int>(i);
-      co_await for_each_concurrently(roles, [this, &run, &source](int& role) {
-        return role == 0 ? list_source(*run.universe, source) : get_members(*run.universe, source);
-      });
-      record(source);
-    });
+    std::vector<asio::awaitable<void>> tasks;
+    for (auto& source : run.sources) tasks.push_back(poll_source(*run.universe, source));
+    co_await run_all(std::move(tasks));
+  }
+
+  // The source's listing and its GetMembers workers side by side, then its result.
+  asio::awaitable<void> poll_source(AccountUniverse& universe, SourceRun& source) {
+    std::vector<asio::awaitable<void>> tasks;
+    tasks.push_back(list_source(universe, source));
+    for (int worker = 0; worker < kBatchWorkersPerSource; ++worker)
+      tasks.push_back(get_members(universe, source));
+    co_await run_all(std::move(tasks));
+    record(source);
   }
 
   // Discovery and every ListMembers page, each page feeding the universe.
@@ -358,7 +361,6 @@ class CycleRun {
 
   asio::awaitable<void> list_organization() {
     const auto& organizations = config_.accounts.organizations;
-    if (organizations.role_arn.empty()) co_return;
     results_.organization_attempted_at = core::Clock::now();
     try {
       co_await deps_.credentials.role(organizations.role_arn, organizations.external_id);
@@ -404,14 +406,7 @@ class CycleRun {
   CallContext context_;
   core::CycleResults& results_;
   std::vector<AdministratorRun> administrators_;
-  std::vector<int> phases_ = make_phases();
   std::vector<std::string> organization_ids_;
-
-  std::vector<int> make_phases() const {
-    std::vector<int> phases(config_.administrators.size() + 1);
-    for (std::size_t i = 0; i < phases.size(); ++i) phases[i] = static_cast<int>(i);
-    return phases;
-  }
 };
 
 }  // namespace
