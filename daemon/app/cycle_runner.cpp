@@ -57,12 +57,11 @@ std::string summary_line(const core::Snapshot& snapshot) {
 }
 
 CycleRunner::CycleRunner(store::SnapshotStore store)
-    : store_(std::move(store)), previous_(store_.load_previous()) {}
+    : store_(std::move(store)), last_known_(core::last_known(store_.load_previous())) {}
 
 boost::asio::awaitable<CycleOutcome> CycleRunner::run(const config::Config& config,
                                                       poller::CycleDependencies deps) {
-  core::CycleResults results =
-      co_await poller::run_cycle(config, std::move(deps), core::last_known(previous_));
+  core::CycleResults results = co_await poller::run_cycle(config, std::move(deps), last_known_);
   // Shutdown cancels the cycle; the sources it cut short did not fail, so
   // nothing is merged or written and the previous snapshot stays.
   if ((co_await boost::asio::this_coro::cancellation_state).cancelled() !=
@@ -73,7 +72,8 @@ boost::asio::awaitable<CycleOutcome> CycleRunner::run(const config::Config& conf
   // The results go into the merge and are freed with it: a large
   // organization's records then exist once, not twice.
   core::MergeOptions options{results.planned_sources};
-  auto next = core::merge(previous_, std::exchange(results, {}), options);
+  const std::optional<core::Snapshot> previous = store_.load_previous();
+  auto next = core::merge(previous, std::exchange(results, {}), options);
 
   CycleOutcome outcome;
   outcome.complete = next.cycle.complete;
@@ -97,9 +97,10 @@ boost::asio::awaitable<CycleOutcome> CycleRunner::run(const config::Config& conf
     spdlog::info("cycle finished without snapshot {}", outcome.summary);
   };
   try {
-    append_changes(next);
+    append_changes(previous, next);
   } catch (const std::exception& e) {
     fail("changes", e);
+    outcome.snapshot = std::move(next);
     co_return outcome;
   }
   try {
@@ -107,19 +108,22 @@ boost::asio::awaitable<CycleOutcome> CycleRunner::run(const config::Config& conf
     outcome.written = true;
   } catch (const std::exception& e) {
     fail("snapshot", e);
+    outcome.snapshot = std::move(next);
     co_return outcome;
   }
-  log_changes(next);
+  log_changes(previous, next);
   spdlog::info("cycle finished {} complete={} snapshot={} snapshot_bytes={}", outcome.summary,
                outcome.complete, store_.snapshot_path().string(), outcome.write->bytes);
-  previous_ = std::move(next);
+  last_known_ = core::last_known(next);
+  outcome.snapshot = std::move(next);
   co_return outcome;
 }
 
-void CycleRunner::append_changes(const core::Snapshot& next) const {
+void CycleRunner::append_changes(const std::optional<core::Snapshot>& previous,
+                                 const core::Snapshot& next) const {
   // Appended in batches: a first cycle reports every membership as new.
   std::vector<core::MembershipChange> batch;
-  core::for_each_change(previous_, next, [&](const core::Membership& record, auto from, auto to) {
+  core::for_each_change(previous, next, [&](const core::Membership& record, auto from, auto to) {
     batch.push_back(core::change_of(record, next.generated_at, from, to));
     if (batch.size() == kChangesBatch) {
       store_.append_changes(batch);
@@ -127,20 +131,21 @@ void CycleRunner::append_changes(const core::Snapshot& next) const {
     }
   });
   store_.append_changes(batch);
-  store_.append_changes(core::account_changes(previous_, next, next.generated_at));
+  store_.append_changes(core::account_changes(previous, next, next.generated_at));
 }
 
-void CycleRunner::log_changes(const core::Snapshot& next) const {
-  if (!previous_) {
+void CycleRunner::log_changes(const std::optional<core::Snapshot>& previous,
+                              const core::Snapshot& next) const {
+  if (!previous) {
     spdlog::info("first snapshot memberships={}", next.memberships.size());
     return;
   }
-  core::for_each_change(previous_, next, [&](const core::Membership& record, auto from, auto to) {
+  core::for_each_change(previous, next, [&](const core::Membership& record, auto from, auto to) {
     spdlog::info("membership status changed account={} service={} region={} administrator={} from={} to={}",
                  record.account_id, core::to_string(record.source->service), record.source->region,
                  record.source->administrator_id, status_or_null(from), status_or_null(to));
   });
-  for (const auto& change : core::account_changes(previous_, next, next.generated_at)) {
+  for (const auto& change : core::account_changes(previous, next, next.generated_at)) {
     spdlog::info("account state changed account={} from={} to={}", change.account_id,
                  change.from.value_or("null"), change.to.value_or("null"));
   }

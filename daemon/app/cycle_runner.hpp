@@ -2,6 +2,10 @@
 
 // One whole cycle: poll, merge with the previous snapshot, write the
 // snapshot and the changes log, log the changes and a summary line.
+//
+// The state between cycles is the snapshot on disk: the runner reads it
+// back for the merge and keeps nothing of it while it waits but what the
+// next cycle's plan needs (core::LastKnown, a few hundred bytes).
 
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
@@ -25,6 +29,9 @@ struct CycleOutcome {
   // and why (its lines were taken back, the previous snapshot stays).
   std::string state_write_file;
   std::string state_write_error;
+  // The snapshot this cycle merged (written or not), for the caller's
+  // metrics; gone when the outcome goes.
+  std::optional<core::Snapshot> snapshot;
 };
 
 struct CycleCounts {
@@ -42,23 +49,24 @@ std::string summary_line(const core::Snapshot& snapshot);
 
 class CycleRunner {
  public:
-  // Reads the last snapshot back, so stale carry-over and change detection
-  // survive a restart.
+  // Reads what the last snapshot on disk tells the next cycle, so that the
+  // plan survives a restart (stale carry-over and change detection read
+  // the snapshot itself, each cycle).
   explicit CycleRunner(store::SnapshotStore store);
 
   boost::asio::awaitable<CycleOutcome> run(const config::Config& config, poller::CycleDependencies deps);
 
-  const std::optional<core::Snapshot>& last_snapshot() const { return previous_; }
+  const core::LastKnown& last_known() const { return last_known_; }
   const store::SnapshotStore& store() const { return store_; }
 
  private:
   // This cycle's change lines, membership and account, to the changes log.
-  void append_changes(const core::Snapshot& next) const;
+  void append_changes(const std::optional<core::Snapshot>& previous, const core::Snapshot& next) const;
   // The changes logged line by line, once they are on disk with their snapshot.
-  void log_changes(const core::Snapshot& next) const;
+  void log_changes(const std::optional<core::Snapshot>& previous, const core::Snapshot& next) const;
 
   store::SnapshotStore store_;
-  std::optional<core::Snapshot> previous_;
+  core::LastKnown last_known_;
 };
 
 }  // namespace mw::app

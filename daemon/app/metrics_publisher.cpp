@@ -49,8 +49,7 @@ void MetricsPublisher::observe_request(std::string_view service, std::string_vie
   metrics_.request_duration_seconds.observe({std::string(service), std::string(operation)}, seconds);
 }
 
-void MetricsPublisher::publish_cycle(const CycleOutcome& outcome,
-                                     const std::optional<core::Snapshot>& snapshot) {
+void MetricsPublisher::publish_cycle(const CycleOutcome& outcome) {
   const auto now = unix_seconds(core::Clock::now());
   const char* result = !outcome.written ? "failed" : outcome.complete ? "complete" : "partial";
   metrics_.cycles_total.increment({result});
@@ -68,10 +67,13 @@ void MetricsPublisher::publish_cycle(const CycleOutcome& outcome,
     metrics_.snapshot_write_timestamp_seconds.set(now);
     metrics_.snapshot_bytes.set(static_cast<double>(outcome.write->bytes));
   }
-  if (!snapshot) return;
+  // The per-source and per-account series describe the snapshot on disk:
+  // one that was not written leaves them as they were.
+  if (!outcome.written || !outcome.snapshot) return;
+  const core::Snapshot& snapshot = *outcome.snapshot;
 
   std::vector<std::pair<health::LabelValues, double>> up, last_success, members;
-  for (const auto& source : snapshot->sources) {
+  for (const auto& source : snapshot.sources) {
     health::LabelValues labels{source.key.administrator_id, std::string(core::to_string(source.key.service)),
                                source.key.region};
     if (source.state == core::SourceState::region_disabled) continue;  // not polled: neither up nor down
@@ -81,7 +83,7 @@ void MetricsPublisher::publish_cycle(const CycleOutcome& outcome,
   // Counted by value first: a label vector a record would be 300,000
   // allocations on a large organization.
   std::map<std::tuple<core::Service, std::string_view, core::MemberStatus>, double> by_value;
-  for (const auto& membership : snapshot->memberships)
+  for (const auto& membership : snapshot.memberships)
     by_value[{membership.source->service, membership.source->region, membership.status}] += 1;
   std::map<health::LabelValues, double> member_counts;
   for (const auto& [key, count] : by_value) {
@@ -94,16 +96,16 @@ void MetricsPublisher::publish_cycle(const CycleOutcome& outcome,
   metrics_.source_last_success_timestamp_seconds.replace(last_success);
   metrics_.members.replace(members);
 
-  const auto counts = count(*snapshot);
+  const auto counts = count(snapshot);
   metrics_.accounts.set({"covered"}, static_cast<double>(counts.covered));
   metrics_.accounts.set({"gaps"}, static_cast<double>(counts.gaps));
   metrics_.accounts.set({"unknown"}, static_cast<double>(counts.unknown));
-  metrics_.accounts.set({"inactive"}, static_cast<double>(snapshot->totals.inactive));
-  if (snapshot->organization) {
-    metrics_.organization_up.set(snapshot->organization->state == core::SourceState::ok ? 1 : 0);
-    if (snapshot->organization->last_success_at)
+  metrics_.accounts.set({"inactive"}, static_cast<double>(snapshot.totals.inactive));
+  if (snapshot.organization) {
+    metrics_.organization_up.set(snapshot.organization->state == core::SourceState::ok ? 1 : 0);
+    if (snapshot.organization->last_success_at)
       metrics_.organization_last_success_timestamp_seconds.set(
-          unix_seconds_of(snapshot->organization->last_success_at));
+          unix_seconds_of(snapshot.organization->last_success_at));
   }
 }
 

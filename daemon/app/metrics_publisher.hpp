@@ -25,7 +25,7 @@ class MetricsPublisher {
   // Called with the attempt of every AWS request, for the latency histogram.
   void observe_request(std::string_view service, std::string_view operation, double seconds);
 
-  void publish_cycle(const CycleOutcome& outcome, const std::optional<core::Snapshot>& snapshot);
+  void publish_cycle(const CycleOutcome& outcome);
 
  private:
   health::MemberwatchMetrics metrics_;

@@ -68,15 +68,13 @@ boost::asio::awaitable<CycleOutcome> Runtime::run_cycle() {
   // expression twice (double free of the env's std::function).
   poller::CycleDependencies deps{*client_, *this, env_};
   auto outcome = co_await runner_.run(config_, std::move(deps));
-  forget_rejected_credentials();
+  if (outcome.snapshot) forget_rejected_credentials(*outcome.snapshot);
   co_return outcome;
 }
 
-void Runtime::forget_rejected_credentials() {
-  const auto& snapshot = runner_.last_snapshot();
-  if (!snapshot) return;
+void Runtime::forget_rejected_credentials(const core::Snapshot& snapshot) {
   std::set<std::string> rejected;
-  for (const auto& source : snapshot->sources)
+  for (const auto& source : snapshot.sources)
     if (source.error && is_rejected_credentials_code(source.error->code))
       rejected.insert(source.key.administrator_id);
   for (const auto& admin : config_.administrators) {

@@ -45,7 +45,7 @@ class Runtime : public poller::CredentialsBroker {
                                                 const std::string& external_id) override;
 
  private:
-  void forget_rejected_credentials();
+  void forget_rejected_credentials(const core::Snapshot& snapshot);
 
   config::Config config_;
   aws::EnvLookup env_;

@@ -154,7 +154,7 @@ asio::awaitable<void> Service::run_one_cycle() {
     }
     outcome = CycleOutcome{};
   }
-  metrics_.publish_cycle(outcome, runtime_->runner().last_snapshot());
+  metrics_.publish_cycle(outcome);
   state_write_error_ = outcome.state_write_file.empty()
                            ? std::string()
                            : outcome.state_write_file + ": " + outcome.state_write_error;

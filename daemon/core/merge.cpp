@@ -440,15 +440,18 @@ std::vector<OrganizationAccount> last_organization_accounts(const Snapshot& snap
 }
 
 LastKnown last_known(const std::optional<Snapshot>& previous) {
+  return previous ? last_known(*previous) : LastKnown{};
+}
+
+LastKnown last_known(const Snapshot& previous) {
   LastKnown known;
-  if (!previous) return known;
-  if (previous->organization && previous->organization->state != SourceState::error)
-    known.organization_accounts = last_organization_accounts(*previous);
-  for (const auto& admin : previous->administrators) {
+  if (previous.organization && previous.organization->state != SourceState::error)
+    known.organization_accounts = last_organization_accounts(previous);
+  for (const auto& admin : previous.administrators) {
     if (admin.regions_from != RegionsFrom::configured && !admin.regions.empty())
       known.discovered_regions[admin.account_id] = admin.regions;
   }
-  for (const auto& source : previous->sources) {
+  for (const auto& source : previous.sources) {
     if (source.state != SourceState::region_disabled) continue;
     auto& regions = known.disabled_regions[source.key.administrator_id];
     if (std::find(regions.begin(), regions.end(), source.key.region) == regions.end())

@@ -75,7 +75,8 @@ Snapshot merge(const std::optional<Snapshot>& previous, CycleResults&& results, 
 std::vector<OrganizationAccount> last_organization_accounts(const Snapshot& snapshot);
 
 // What a snapshot tells the next cycle (core::LastKnown).
-LastKnown last_known(const std::optional<Snapshot>& previous);
+LastKnown last_known(const Snapshot& previous);
+LastKnown last_known(const std::optional<Snapshot>& previous);  // nothing known without one
 
 // The snapshot's orders: services by name (detective < guardduty < securityhub).
 bool service_order(Service a, Service b);

@@ -83,13 +83,14 @@ app::CycleOutcome Daemon::cycle() {
   io_.run();
   if (failure) std::rethrow_exception(failure);
   if (!outcome) throw std::runtime_error("the cycle did not finish");
+  if (outcome->written) last_written_ = outcome->snapshot;
   return std::move(*outcome);
 }
 
 const core::Snapshot& Daemon::snapshot() const {
-  const auto& last = runtime_->runner().last_snapshot();
-  if (!last) throw std::runtime_error("no snapshot yet");
-  return *last;
+  if (!last_written_) last_written_ = runtime_->runner().store().load_previous();
+  if (!last_written_) throw std::runtime_error("no snapshot yet");
+  return *last_written_;
 }
 
 std::string snapshot_text(const config::Config& config) {

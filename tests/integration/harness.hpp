@@ -77,6 +77,8 @@ class Daemon {
  private:
   boost::asio::io_context io_;
   std::unique_ptr<app::Runtime> runtime_;
+  // The last snapshot written: a cycle's, or the one on disk at the start.
+  mutable std::optional<core::Snapshot> last_written_;
 };
 
 // The snapshot file as written, and parsed as JSON.

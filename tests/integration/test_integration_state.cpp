@@ -233,6 +233,39 @@ TEST_CASE("changes.jsonl across three cycles records each transition once, and a
                 restarted.snapshot().generated_at);
 }
 
+TEST_CASE("between cycles the state is the snapshot on disk: the next cycle diffs against the file") {
+  test::TempDirectory dir;
+  const std::string a = "300000000001", b = "300000000002";
+  FakeAws aws(hub_world({{a, "Enabled"}, {b, "Invited"}}));
+  const auto config = make_config(kHubConfig, dir.path());
+  const auto snapshot_file = std::filesystem::path(config.state_dir) / "snapshot.json";
+  Daemon daemon(config, aws.endpoint_url());
+  REQUIRE(daemon.cycle().written);
+  const auto first_snapshot = read_file(snapshot_file);
+  const std::size_t first = read_changes(config).size();  // every record appeared
+  REQUIRE(first >= 3);
+
+  // b accepts: written with its change.
+  aws.set_world(hub_world({{a, "Enabled"}, {b, "Enabled"}}));
+  REQUIRE(daemon.cycle().written);
+  REQUIRE(read_changes(config).size() == first + 1);
+
+  // The first snapshot put back on disk (a restore from backup): the daemon
+  // holds nothing of its own, so the next cycle sees b's change again.
+  write_file(snapshot_file, first_snapshot);
+  REQUIRE(daemon.cycle().written);
+  const auto changes = read_changes(config);
+  REQUIRE(changes.size() == first + 2);
+  CHECK(changes.back().account_id == b);
+  CHECK(changes.back().from == MemberStatus::INVITED);
+  CHECK(changes.back().to == MemberStatus::ENABLED);
+
+  // No snapshot on disk: every record is new again.
+  std::filesystem::remove(snapshot_file);
+  REQUIRE(daemon.cycle().written);
+  CHECK(read_changes(config).size() == first + 2 + first);
+}
+
 TEST_CASE("a first cycle of thousands of members logs every one of them as appeared, in order") {
   test::TempDirectory dir;
   std::vector<std::pair<std::string, std::string>> members;
@@ -269,7 +302,7 @@ TEST_CASE("a corrupt snapshot on start is moved aside and the daemon starts fres
 
   LogCapture log;
   Daemon daemon(config, aws.endpoint_url());
-  CHECK_FALSE(daemon.runtime().runner().last_snapshot().has_value());
+  CHECK_FALSE(daemon.runtime().runner().store().load_previous().has_value());
   std::vector<std::filesystem::path> moved;
   for (const auto& entry : std::filesystem::directory_iterator(config.state_dir)) {
     if (entry.path().filename().string().rfind("snapshot.json.corrupt-", 0) == 0)

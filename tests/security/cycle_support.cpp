@@ -65,7 +65,7 @@ CycleResult CycleHarness::cycle(aws::EnvLookup env) {
     }
   }
   publisher_.publish_requests(runtime->client().stats());
-  publisher_.publish_cycle(*outcome, runtime->runner().last_snapshot());
+  publisher_.publish_cycle(*outcome);
   runtime.reset();
   io_.restart();
   io_.poll();
