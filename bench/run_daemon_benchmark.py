@@ -575,6 +575,10 @@ def main():
     parser.add_argument("--cycle-timeout", type=float, default=3600, help="give up on a cycle after this many s")
     parser.add_argument("--workdir", help="keep logs, request logs and snapshots here")
     parser.add_argument("--json", help="write the results as JSON here")
+    parser.add_argument("--check", action="store_true",
+                        help="exit 1 unless the run is sound: three cycles finished, every /snapshot and "
+                        "/metrics fetch answered 200 with the file's bytes, the daemon's records agree "
+                        "with --once's (ctest runs this on the small world)")
     args = parser.parse_args()
     args.spec = rb.generate_spec(args.world, args.seed)
     args.keep_state = False  # run_memberwatchd's --once run starts on an empty state
@@ -603,7 +607,32 @@ def main():
                        "records_agree": agrees[0]}, f, indent=2)
     if not args.workdir:
         shutil.rmtree(workdir, ignore_errors=True)
+    if args.check:
+        problems = soundness_problems(daemon, agrees[0])
+        for problem in problems:
+            print("check failed: " + problem, file=sys.stderr)
+        return 1 if problems else 0
     return 0
+
+
+def soundness_problems(daemon, records_agree):
+    """What makes a run's figures meaningless, as text (none when sound)."""
+    problems = []
+    if len(daemon["cycles"]) != 3:
+        problems.append("%d cycles finished, not 3" % len(daemon["cycles"]))
+    for between in daemon["between"]:
+        if between["snapshot"]["status"] != 200 or between["metrics"]["status"] != 200:
+            problems.append("a fetch after cycle %s was not 200" % between["after_cycle"])
+        if between["snapshot"]["bytes"] != between["snapshot_file_bytes"]:
+            problems.append("/snapshot after cycle %s gave %d bytes, the file has %d" % (
+                between["after_cycle"], between["snapshot"]["bytes"], between["snapshot_file_bytes"]))
+    for during in daemon["during"]:
+        for name in ("snapshot", "metrics"):
+            if during[name]["status"] != 200:
+                problems.append("/%s during cycle %s was not 200" % (name, during["cycle"]))
+    if not records_agree:
+        problems.append("the daemon's last snapshot differs from --once's")
+    return problems
 
 
 if __name__ == "__main__":
