@@ -9,6 +9,7 @@
 #include "aws/aws_client.hpp"
 #include "aws/http_client.hpp"
 #include "aws/sigv4.hpp"
+#include "support/test_files.hpp"
 #include "support/test_http_server.hpp"
 #include "support/test_tls.hpp"
 
@@ -363,7 +364,7 @@ TEST_CASE("HTTPS failures of verification are not retried") {
   request.dns_names = {"elsewhere.example"};
   TestHttpServer server([](const ReceivedRequest&) { return json_reply(200, "{}"); },
                         authority.issue(request));
-  TempDirectory directory;
+  mw::test::TempFolder directory;
   authority.write_certificate(directory.path() / "ca.pem");
   HttpClientOptions http_options;
   http_options.ca_bundle = (directory.path() / "ca.pem").string();

@@ -11,6 +11,7 @@
 
 #include "aws/http_client.hpp"
 #include "aws/tls.hpp"
+#include "support/test_files.hpp"
 #include "support/test_http_server.hpp"
 #include "support/test_tls.hpp"
 
@@ -59,7 +60,7 @@ EnvLookup environment(std::map<std::string, std::string, std::less<>> values) {
 
 struct TlsSetup {
   TestCertificateAuthority authority;
-  TempDirectory directory;
+  mw::test::TempFolder directory;
   std::string bundle = (directory.path() / "ca.pem").string();
   TlsSetup() { authority.write_certificate(bundle); }
 
@@ -353,7 +354,7 @@ TEST_CASE("a self-signed certificate is rejected unless it is the configured CA 
     HttpClient client(fixture.io.get_executor(), {});  // the system trust store
     CHECK(fixture.failure(client, server.url()) == TransportErrorCode::tls_error);
   }
-  TempDirectory directory;
+  mw::test::TempFolder directory;
   auto bundle = directory.path() / "self.pem";
   { std::ofstream(bundle) << identity.certificate_pem; }
   HttpClientOptions options;

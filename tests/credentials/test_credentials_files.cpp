@@ -4,6 +4,7 @@
 
 #include "credentials/credentials_error.hpp"
 #include "credentials/shared_files.hpp"
+#include "support/test_files.hpp"
 #include "support/test_tls.hpp"
 
 using namespace mw::credentials;
@@ -124,7 +125,7 @@ TEST_CASE("profile file paths: variables, else HOME/.aws, with ~ expanded") {
 }
 
 TEST_CASE("loading files: missing files are empty, a malformed one names the file and line") {
-  mw::test::TempDirectory dir;
+  mw::test::TempFolder dir;
   const auto credentials = dir.path() / "credentials";
   const auto config = dir.path() / "config";
   auto set = load_profile_files({credentials.string(), config.string()});

@@ -7,6 +7,7 @@
 #include "credentials/credentials_error.hpp"
 #include "credentials/default_chain.hpp"
 #include "credentials_fixtures.hpp"
+#include "support/test_files.hpp"
 #include "support/test_tls.hpp"
 
 using namespace mw;
@@ -30,7 +31,7 @@ void write(const std::filesystem::path& path, std::string_view text) {
 struct World {
   FakeClock clock;
   TestSts sts{clock};
-  TempDirectory dir;
+  mw::test::TempFolder dir;
   Env env;
 
   World() {

@@ -10,6 +10,7 @@
 #include "credentials/credentials_error.hpp"
 #include "credentials/default_chain.hpp"
 #include "credentials_fixtures.hpp"
+#include "support/test_files.hpp"
 #include "support/test_tls.hpp"
 
 using namespace mw;
@@ -60,7 +61,7 @@ TEST_CASE("no secret appears in the log (trace level) or in any error of the who
   TestSts sts(clock);
   TestImds imds(clock);
   TestContainerEndpoint container(clock, "/creds", kContainerToken);
-  TempDirectory dir;
+  mw::test::TempFolder dir;
   sts.add_identity(kEnvKey, kEnvSecret, "111111111111", kEnvToken);
   sts.add_identity("AKIDFILE", kFileSecret, "111111111111");
   sts.add_web_identity_token(kWebToken);

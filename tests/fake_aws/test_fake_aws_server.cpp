@@ -10,6 +10,7 @@
 
 #include "aws/sigv4.hpp"
 #include "server.hpp"
+#include "support/test_files.hpp"
 #include "support/test_tls.hpp"
 
 using namespace mw::fake_aws;
@@ -64,7 +65,7 @@ http::response<http::string_body> exchange(Stream& stream, const mw::aws::HttpRe
 }  // namespace
 
 TEST_CASE("the server answers signed requests over plain HTTP and logs them as JSONL") {
-  mw::test::TempDirectory dir;
+  mw::test::TempFolder dir;
   const auto log_path = (dir.path() / "requests.jsonl").string();
   Server server(parse_world(kWorld), ServerOptions{"127.0.0.1", 0, false, log_path, {}});
   server.start();

@@ -248,7 +248,7 @@ class TestServer {
     };
   }
 
-  mw::test::TempFolder folder_{"mw-health-server"};
+  mw::test::TempFolder folder_{"health-server"};
   std::mutex mutex_;
   Readiness readiness_{true, ""};
   std::shared_ptr<const SnapshotDocument> snapshot_;

@@ -14,6 +14,7 @@
 
 #include "harness.hpp"
 #include "store/snapshot_json.hpp"
+#include "support/test_files.hpp"
 #include "support/test_http_server.hpp"
 
 using namespace mw;
@@ -70,7 +71,7 @@ const core::AdministratorSummary* find_administrator(const core::Snapshot& snaps
 }  // namespace
 
 TEST_CASE("ListAccounts answers, fails, answers: the last good list keeps every record, no change line") {
-  test::TempDirectory dir;
+  mw::test::TempFolder dir;
   FakeAws aws(demo_world());
   const auto config = demo_config(dir.path());
   std::vector<std::string> first_keys;
@@ -123,7 +124,7 @@ TEST_CASE("ListAccounts answers, fails, answers: the last good list keeps every 
 }
 
 TEST_CASE("ListAccounts failing with no list ever known: organization error, nothing invented") {
-  test::TempDirectory dir;
+  mw::test::TempFolder dir;
   FakeAws aws(with_fault(demo_world(), fake_aws::Service::organizations, "ListAccounts"));
   const auto config = demo_config(dir.path());
   Daemon daemon(config, aws.endpoint_url());
@@ -139,7 +140,7 @@ TEST_CASE("ListAccounts failing with no list ever known: organization error, not
 }
 
 TEST_CASE("an account turning SUSPENDED is one account line in the changes log, and it leaves the gaps") {
-  test::TempDirectory dir;
+  mw::test::TempFolder dir;
   auto world = demo_world();
   FakeAws aws(world);
   const auto config = demo_config(dir.path());
@@ -175,7 +176,7 @@ TEST_CASE("an account turning SUSPENDED is one account line in the changes log, 
 TEST_CASE("ListRegions failing or answering nonsense: the last good regions are kept, no change line") {
   for (const bool malformed : {false, true}) {
     CAPTURE(malformed);
-    test::TempDirectory dir;
+    mw::test::TempFolder dir;
     FakeAws aws(demo_world());
     const auto config = demo_config(dir.path());
     Daemon daemon(config, aws.endpoint_url());
@@ -213,7 +214,7 @@ TEST_CASE("ListRegions failing or answering nonsense: the last good regions are 
 
 TEST_CASE(
     "regions: all with ListRegions failing and no regions known: the administrator's coverage is unknown") {
-  test::TempDirectory dir;
+  mw::test::TempFolder dir;
   FakeAws aws(with_fault(demo_world(), fake_aws::Service::account, "ListRegions"));
   const auto config = demo_config(dir.path());
   Daemon daemon(config, aws.endpoint_url());
@@ -232,7 +233,7 @@ TEST_CASE(
 TEST_CASE(
     "ListRegions asked once per administrator per cycle, through its own role, regions: all polls exactly "
     "them") {
-  test::TempDirectory dir;
+  mw::test::TempFolder dir;
   FakeAws aws(demo_world());
   const auto config = demo_config(dir.path());
   Daemon daemon(config, aws.endpoint_url());
@@ -255,7 +256,7 @@ TEST_CASE(
 }
 
 TEST_CASE("ListRegions naming no enabled region is an error for that administrator, its last regions stay") {
-  test::TempDirectory dir;
+  mw::test::TempFolder dir;
   FakeAws aws(demo_world());
   const auto config = demo_config(dir.path());
   Daemon daemon(config, aws.endpoint_url());
@@ -302,7 +303,7 @@ TEST_CASE("a GetMembers element left out for its unreadable account ID makes no 
     }
     return reply;
   });
-  test::TempDirectory dir;
+  mw::test::TempFolder dir;
   const auto config = make_config(R"(
 state_dir: state
 aws: {regions: [us-east-1], services: [securityhub]}

@@ -11,6 +11,7 @@
 #include "core/json_text.hpp"
 #include "harness.hpp"
 #include "store/snapshot_json.hpp"
+#include "support/test_files.hpp"
 
 using namespace mw;
 using namespace mw::integration;
@@ -86,7 +87,7 @@ std::string first_difference(const std::string& expected, const std::string& act
 }  // namespace
 
 TEST_CASE("the demo world's snapshot equals the reviewed golden file") {
-  test::TempDirectory dir;
+  mw::test::TempFolder dir;
   FakeAws aws(fake_aws::load_world(source_path("config/demo/world.yaml").string()));
   const auto config = make_config(demo_config_text(), dir.path());
   Daemon daemon(config, aws.endpoint_url());
@@ -114,7 +115,7 @@ TEST_CASE("the demo world's snapshot equals the reviewed golden file") {
 }
 
 TEST_CASE("statuses no service documents are UNKNOWN with the raw status kept") {
-  test::TempDirectory dir;
+  mw::test::TempFolder dir;
   FakeAws aws(fake_aws::load_world(source_path("config/demo/world.yaml").string()));
   const auto config = make_config(demo_config_text(), dir.path());
   Daemon daemon(config, aws.endpoint_url());
@@ -204,7 +205,7 @@ TEST_CASE("Unicode, quotes and escapes in emails round-trip to the snapshot byte
                ", status: Enabled}\n";
   }
   const std::string world = std::string(kHubWorldHead) + members;
-  test::TempDirectory dir;
+  mw::test::TempFolder dir;
   FakeAws aws(world);
   const auto config = make_config(R"(
 state_dir: state
@@ -246,7 +247,7 @@ administrators:
 }
 
 TEST_CASE("a denied role and an opt-in region: their sources error, their pairs are unknown, no NOT_MEMBER") {
-  test::TempDirectory dir;
+  mw::test::TempFolder dir;
   FakeAws aws(fake_aws::load_world(source_path("config/demo/world.yaml").string()));
   auto text = demo_config_text();
   const std::string legacy_regions = "    regions: [us-east-1]\n    services: [securityhub, guardduty]";

@@ -9,6 +9,7 @@
 #include <map>
 
 #include "harness.hpp"
+#include "support/test_files.hpp"
 
 using namespace mw;
 using namespace mw::integration;
@@ -52,7 +53,7 @@ std::vector<fake_aws::RequestLogEntry> requests_of(const std::vector<fake_aws::R
 }  // namespace
 
 TEST_CASE("GetMembers: batches of at most 50, as few as possible, each account asked once") {
-  test::TempDirectory dir;
+  mw::test::TempFolder dir;
   FakeAws aws(members_world(120));
   // Three expected accounts no service lists join the universe: 123 accounts.
   const std::vector<std::string> extra = {"500000000001", "500000000002", "500000000003"};
@@ -95,7 +96,7 @@ TEST_CASE("GetMembers: batches of at most 50, as few as possible, each account a
 TEST_CASE("GetMembers: exactly 50 accounts are one batch, 51 are two") {
   for (int members : {50, 51}) {
     CAPTURE(members);
-    test::TempDirectory dir;
+    mw::test::TempFolder dir;
     FakeAws aws(members_world(members));
     const auto config = make_config(config_text(), dir.path());
     Daemon daemon(config, aws.endpoint_url());
@@ -108,7 +109,7 @@ TEST_CASE("GetMembers: exactly 50 accounts are one batch, 51 are two") {
 }
 
 TEST_CASE("ListMembers: every page is read and every member arrives") {
-  test::TempDirectory dir;
+  mw::test::TempFolder dir;
   const int kMembers =
       230;  // more than one page in every service (GuardDuty and Security Hub 50, Detective 200)
   FakeAws aws(members_world(kMembers));
@@ -146,7 +147,7 @@ TEST_CASE("ListMembers: every page is read and every member arrives") {
 }
 
 TEST_CASE("throttled, failed and reset first attempts are retried and the cycle completes") {
-  test::TempDirectory dir;
+  mw::test::TempFolder dir;
   FakeAws aws(members_world(60, R"(faults:
   - {service: guardduty, operation: GetMembers, throttle_rate: 1, count: 1}
   - {service: securityhub, operation: ListMembers, error_rate: 1, count: 1}
@@ -182,7 +183,7 @@ TEST_CASE("throttled, failed and reset first attempts are retried and the cycle 
 }
 
 TEST_CASE("retries exhausted: only that source fails, and it never reports NOT_MEMBER") {
-  test::TempDirectory dir;
+  mw::test::TempFolder dir;
   FakeAws aws(members_world(10, R"(faults:
   - {service: guardduty, operation: GetMembers, error_rate: 1}
 )"));
@@ -209,7 +210,7 @@ TEST_CASE("retries exhausted: only that source fails, and it never reports NOT_M
 }
 
 TEST_CASE("cycle_timeout cuts a slow cycle: unfinished sources are marked, the snapshot is written") {
-  test::TempDirectory dir;
+  mw::test::TempFolder dir;
   FakeAws aws(members_world(5));
   auto text = replace_all(config_text(), "concurrency: 16", "concurrency: 16\ncycle_timeout: 1");
   const auto config = make_config(text, dir.path());
@@ -252,7 +253,7 @@ TEST_CASE("cycle_timeout cuts a slow cycle: unfinished sources are marked, the s
   CHECK(snapshot_text(config).find("\"CycleCancelled\"") != std::string::npos);
 
   // Without earlier data the cut source is an error.
-  test::TempDirectory fresh_dir;
+  mw::test::TempFolder fresh_dir;
   const auto fresh_config = make_config(text, fresh_dir.path());
   Daemon fresh(fresh_config, aws.endpoint_url());
   const auto fresh_outcome = fresh.cycle();

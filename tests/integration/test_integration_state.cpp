@@ -9,6 +9,7 @@
 
 #include "harness.hpp"
 #include "store/snapshot_json.hpp"
+#include "support/test_files.hpp"
 
 using namespace mw;
 using namespace mw::integration;
@@ -68,7 +69,7 @@ administrators:
 }  // namespace
 
 TEST_CASE("after a restart, a source that now fails keeps its last records, marked stale") {
-  test::TempDirectory dir;
+  mw::test::TempFolder dir;
   FakeAws aws(two_admin_world(false));
   const auto config = make_config(kTwoAdminConfig, dir.path());
   core::Snapshot first;
@@ -190,7 +191,7 @@ void check_changes(const std::vector<core::MembershipChange>& all, std::size_t f
 }  // namespace
 
 TEST_CASE("changes.jsonl across three cycles records each transition once, and a restart adds none") {
-  test::TempDirectory dir;
+  mw::test::TempFolder dir;
   const std::string a = "300000000001", b = "300000000002", c = "300000000003", d = "300000000004";
   FakeAws aws(hub_world({{a, "Enabled"}, {b, "Invited"}, {c, "Enabled"}}));
   const auto config = make_config(kHubConfig, dir.path());
@@ -234,7 +235,7 @@ TEST_CASE("changes.jsonl across three cycles records each transition once, and a
 }
 
 TEST_CASE("between cycles the state is the snapshot on disk: the next cycle diffs against the file") {
-  test::TempDirectory dir;
+  mw::test::TempFolder dir;
   const std::string a = "300000000001", b = "300000000002";
   FakeAws aws(hub_world({{a, "Enabled"}, {b, "Invited"}}));
   const auto config = make_config(kHubConfig, dir.path());
@@ -267,7 +268,7 @@ TEST_CASE("between cycles the state is the snapshot on disk: the next cycle diff
 }
 
 TEST_CASE("a first cycle of thousands of members logs every one of them as appeared, in order") {
-  test::TempDirectory dir;
+  mw::test::TempFolder dir;
   std::vector<std::pair<std::string, std::string>> members;
   for (int i = 0; i < 5000; ++i) members.emplace_back(std::to_string(300000000000 + i), "Enabled");
   FakeAws aws(hub_world(members) + "throttling: {securityhub: {rate: 0}}\n");
@@ -293,7 +294,7 @@ administrators:
 }
 
 TEST_CASE("a corrupt snapshot on start is moved aside and the daemon starts fresh") {
-  test::TempDirectory dir;
+  mw::test::TempFolder dir;
   FakeAws aws(hub_world({{"300000000001", "Enabled"}}));
   const auto config = make_config(kHubConfig, dir.path());
   std::filesystem::create_directories(config.state_dir);
@@ -327,7 +328,7 @@ TEST_CASE("a corrupt snapshot on start is moved aside and the daemon starts fres
 }
 
 TEST_CASE("an accounts file with bad lines: good IDs join the universe, bad lines are logged and skipped") {
-  test::TempDirectory dir;
+  mw::test::TempFolder dir;
   FakeAws aws(two_admin_world(false));
   const auto accounts_file = dir.path() / "accounts.txt";
   write_file(accounts_file,

@@ -24,25 +24,6 @@
 namespace mw::reliability {
 namespace fs = std::filesystem;
 
-TempDir::TempDir(std::string_view name) {
-  std::random_device random;
-  path_ = fs::path(MW_BINARY_DIR) / "reliability-tmp" /
-          (std::string(name) + "-" + std::to_string(getpid()) + "-" + std::to_string(random()));
-  fs::create_directories(path_);
-  fs::permissions(path_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                             fs::perms::others_read | fs::perms::others_exec);
-}
-
-TempDir::~TempDir() {
-  std::error_code ignored;
-  for (auto it = fs::recursive_directory_iterator(path_, ignored); it != fs::recursive_directory_iterator();
-       it.increment(ignored)) {
-    if (it->is_directory(ignored))
-      fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ignored);
-  }
-  fs::remove_all(path_, ignored);
-}
-
 namespace {
 
 std::string account(int index) {

@@ -41,20 +41,6 @@ inline constexpr std::string_view kSecondAdministrator = "222222222222";
 using test::read_file;
 using test::write_file;
 
-// A fresh directory under the build tree, removed (made writable first) at
-// destruction.
-class TempDir {
- public:
-  explicit TempDir(std::string_view name);
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
-
 // Two administrators, two regions, three services, twelve accounts: some
 // accounts are members of only some services (NOT_MEMBER records appear),
 // 111111111111 is reached through AssumeRole, 222222222222 with the base

@@ -24,6 +24,7 @@
 #include "reliability_support.hpp"
 #include "server.hpp"
 #include "store/snapshot_json.hpp"
+#include "support/test_files.hpp"
 
 #ifndef MW_CRASH_KILLS
 #define MW_CRASH_KILLS 25
@@ -102,7 +103,7 @@ void check_no_spurious_changes(const ChangesLog& log, std::size_t runs) {
 }  // namespace
 
 TEST_CASE("crash consistency: SIGKILL at random moments") {
-  TempDir dir("crash");
+  test::TempFolder dir("crash");
   fake_aws::Server server(flipped_world(false));
   server.start();
   const auto state = dir.path() / "state";

@@ -16,6 +16,7 @@
 
 #include "reliability_support.hpp"
 #include "server.hpp"
+#include "support/test_files.hpp"
 
 namespace mw::reliability {
 namespace {
@@ -84,7 +85,7 @@ fake_aws::World world_with_failing_sts() {
 }  // namespace
 
 TEST_CASE("credentials: AssumeRole failing intermittently") {
-  TempDir dir("assume-role");
+  test::TempFolder dir("assume-role");
   fake_aws::Server server(world_with_denied_role(true));
   server.start();
   const auto config = make_config(small_config(dir.path() / "state"), dir.path());
@@ -147,7 +148,7 @@ TEST_CASE("credentials: AssumeRole failing intermittently") {
 }
 
 TEST_CASE("credentials: expiring in the middle of a cycle") {
-  TempDir dir("expiry");
+  test::TempFolder dir("expiry");
   // fake-aws's clock jumps 65 minutes ahead (past the 1-hour session) after
   // the first few requests of the armed cycle: from then on it answers
   // ExpiredToken to the session memberwatchd holds.
@@ -191,7 +192,7 @@ TEST_CASE("credentials: expiring in the middle of a cycle") {
 }
 
 TEST_CASE("credentials: instance metadata unreachable, then back") {
-  TempDir dir("imds");
+  test::TempFolder dir("imds");
   // A listener that accepts (the kernel does) and never answers: the worst
   // kind of unreachable, each request runs into its timeout.
   const int blackhole = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);

@@ -23,6 +23,7 @@
 #include "reliability_support.hpp"
 #include "server.hpp"
 #include "store/snapshot_json.hpp"
+#include "support/test_files.hpp"
 
 namespace mw::reliability {
 namespace {
@@ -49,7 +50,7 @@ void set_file_size_limit(pid_t pid, rlim_t bytes) {
 }
 
 struct Harness {
-  TempDir dir{"disk"};
+  test::TempFolder dir{"disk"};
   fake_aws::Server server{fake_aws::parse_world(small_world())};
   fs::path state;
   fs::path config_path = dir.path() / "memberwatch.yaml";
@@ -293,7 +294,7 @@ TEST_CASE("disk trouble: a full tmpfs at each step loses no change line and tear
   }
   for (const std::string step : {"changes", "snapshot"}) {
     CAPTURE(step);
-    TempDir disk_dir("tmpfs");
+    test::TempFolder disk_dir("tmpfs");
     TmpfsMount disk(disk_dir.path() / "disk");
     if (!disk.mounted()) {
       MESSAGE("skipped: " << disk.reason());
@@ -339,7 +340,7 @@ TEST_CASE("disk trouble: a full tmpfs at each step loses no change line and tear
 TEST_CASE("disk trouble: a failing fsync before or after the rename loses no change line") {
   for (const std::string target : {"temporary", "folder"}) {
     CAPTURE(target);
-    TempDir flag_dir("fsync");
+    test::TempFolder flag_dir("fsync");
     const auto flag = flag_dir.path() / "fail-fsync";
     // ASan wants its runtime first among the libraries; the preloaded one comes first here.
     Harness h({}, {{"LD_PRELOAD", MW_FSYNC_FAILURE_LIBRARY},

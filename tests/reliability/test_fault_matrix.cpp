@@ -13,6 +13,7 @@
 #include "reliability_support.hpp"
 #include "server.hpp"
 #include "store/snapshot_json.hpp"
+#include "support/test_files.hpp"
 
 #ifndef MW_FAULT_CYCLES
 #define MW_FAULT_CYCLES 10
@@ -48,7 +49,7 @@ std::size_t line_count(const std::string& text) {
 }
 
 void run_matrix_row(const Scenario& scenario) {
-  TempDir dir("faults");
+  test::TempFolder dir("faults");
   fake_aws::Server server(fake_aws::parse_world(small_world()));
   server.start();
   const auto config = make_config(small_config(dir.path() / "state"), dir.path());

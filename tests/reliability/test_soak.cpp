@@ -17,6 +17,7 @@
 
 #include "reliability_support.hpp"
 #include "server.hpp"
+#include "support/test_files.hpp"
 
 namespace mw::reliability {
 namespace {
@@ -52,7 +53,7 @@ long max_of(const std::vector<Sample>& samples, std::size_t from, std::size_t to
 
 TEST_CASE("soak: cycles every second with mixed faults, memory and descriptors flat") {
   const int total = soak_cycles();
-  TempDir dir("soak");
+  test::TempFolder dir("soak");
   fake_aws::Server server(fake_aws::parse_world(small_world(kMixedFaults)));
   server.start();
   const auto state = dir.path() / "state";

@@ -15,6 +15,7 @@
 #include "reliability_support.hpp"
 #include "security_support.hpp"
 #include "server.hpp"
+#include "support/test_files.hpp"
 
 namespace mw::reliability {
 namespace {
@@ -42,7 +43,7 @@ void make_dir(const fs::path& path, mode_t mode) {
 }  // namespace
 
 TEST_CASE("state_dir: refused when others can write it or a parent, accepted as systemd makes it") {
-  TempDir dir("trust");
+  test::TempFolder dir("trust");
   REQUIRE(::chmod(dir.path().c_str(), 0755) == 0);
   const fs::path config = dir.path() / "memberwatch.yaml";
   struct Case {
@@ -93,7 +94,7 @@ TEST_CASE("files owned by another user are refused: state_dir, configuration, ac
     MESSAGE("skipped: giving a file to another user (chown) needs root");
     return;
   }
-  TempDir dir("trust-owner");
+  test::TempFolder dir("trust-owner");
   REQUIRE(::chmod(dir.path().c_str(), 0755) == 0);
   const fs::path config = dir.path() / "memberwatch.yaml";
   const fs::path theirs = dir.path() / "theirs";
@@ -143,7 +144,7 @@ TEST_CASE("files owned by another user are refused: state_dir, configuration, ac
 // A reload is checked as a start is: moving state_dir where others can
 // write is refused, the running configuration and its state stay.
 TEST_CASE("a reload that moves state_dir to an untrusted folder is refused, the daemon keeps its state") {
-  TempDir dir("trust-reload");
+  test::TempFolder dir("trust-reload");
   REQUIRE(::chmod(dir.path().c_str(), 0755) == 0);
   fake_aws::Server server{fake_aws::parse_world(small_world())};
   server.start();
@@ -171,7 +172,7 @@ TEST_CASE("a reload that moves state_dir to an untrusted folder is refused, the 
 }
 
 TEST_CASE("file_trust: the rules, path by path") {
-  TempDir dir("trust-unit");
+  test::TempFolder dir("trust-unit");
   REQUIRE(::chmod(dir.path().c_str(), 0755) == 0);
   const uid_t me = ::geteuid();
   const fs::path file = dir.path() / "f";
@@ -196,7 +197,7 @@ TEST_CASE("file_trust: the rules, path by path") {
 }
 
 TEST_CASE("a link planted where a state file should be is never followed, its victim stays untouched") {
-  TempDir dir("trust-link");
+  test::TempFolder dir("trust-link");
   REQUIRE(::chmod(dir.path().c_str(), 0755) == 0);
   fake_aws::Server server{fake_aws::parse_world(small_world())};
   server.start();

@@ -15,18 +15,6 @@
 namespace mw::security {
 namespace fs = std::filesystem;
 
-ScratchDir::ScratchDir(std::string_view name) {
-  std::random_device random;
-  path_ = fs::path(MW_BINARY_DIR) / "security-tmp" /
-          (std::string(name) + "-" + std::to_string(::getpid()) + "-" + std::to_string(random()));
-  fs::create_directories(path_);
-}
-
-ScratchDir::~ScratchDir() {
-  std::error_code ignored;
-  fs::remove_all(path_, ignored);
-}
-
 fs::path memberwatchd_path() {
   return fs::path(MW_BINARY_DIR) / "bin" / "memberwatchd";
 }

@@ -15,19 +15,6 @@ namespace mw::security {
 using test::read_file;
 using test::write_file;
 
-// A fresh directory under the build tree, removed at destruction.
-class ScratchDir {
- public:
-  explicit ScratchDir(std::string_view name);
-  ~ScratchDir();
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
-
 struct ProcessResult {
   int exit_code = -1;  // -1 when killed by a signal or not finished in time
   std::string output;  // stdout and stderr together

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "security_support.hpp"
+#include "support/test_files.hpp"
 
 namespace fs = std::filesystem;
 using namespace mw;
@@ -28,7 +29,7 @@ const std::vector<std::string> kEnvironment{"HOME=/nonexistent", "PATH=/usr/bin:
 
 TEST_CASE("a configuration file writable by other users is refused with exit 78 in every mode") {
   REQUIRE_MESSAGE(fs::exists(security::memberwatchd_path()), "build memberwatchd first");
-  security::ScratchDir dir("config-permissions");
+  test::TempFolder dir("config-permissions");
   const fs::path config = dir.path() / "memberwatch.yaml";
   security::write_file(config, config_text(dir.path() / "state"));
 

@@ -22,6 +22,7 @@
 #include "cycle_support.hpp"
 #include "security_support.hpp"
 #include "server.hpp"
+#include "support/test_files.hpp"
 #include "world.hpp"
 
 namespace fs = std::filesystem;
@@ -202,7 +203,7 @@ class LogCapture {
 
 TEST_CASE(
     "no secret, session token, web identity token or signature leaks from whole cycles at trace level") {
-  security::ScratchDir dir("secrets");
+  test::TempFolder dir("secrets");
   fake_aws::Server server(fake_aws::parse_world(world_yaml()));
   server.start();
   const auto session = server.emulator().issue_session(

@@ -16,6 +16,7 @@
 #include "cycle_support.hpp"
 #include "security_support.hpp"
 #include "server.hpp"
+#include "support/test_files.hpp"
 #include "world.hpp"
 
 namespace fs = std::filesystem;
@@ -62,7 +63,7 @@ std::map<std::string, std::string, std::less<>> with_disabling_knobs(
 
 TEST_CASE(
     "cycles against an HTTPS endpoint with an unknown CA fail before sending, the configured CA fixes them") {
-  security::ScratchDir dir("tls");
+  test::TempFolder dir("tls");
   fake_aws::ServerOptions options;
   options.tls = true;
   fake_aws::Server server(fake_aws::parse_world(kWorld), options);

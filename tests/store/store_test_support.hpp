@@ -13,6 +13,7 @@
 #include "core/json_text.hpp"
 #include "core/model.hpp"
 #include "core/timestamps.hpp"
+#include "support/test_files.hpp"
 
 namespace mw::store::testing {
 
@@ -221,27 +222,5 @@ inline void check_equal(const core::Snapshot& a, const core::Snapshot& b) {
   }
   CHECK(a.totals.by_service_status == b.totals.by_service_status);
 }
-
-// A fresh directory under /tmp, removed with everything in it afterwards.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = "/tmp/mw-store-test-XXXXXX";
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::permissions(path_, std::filesystem::perms::owner_all, std::filesystem::perm_options::add,
-                                 ignored);
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 }  // namespace mw::store::testing

@@ -18,6 +18,7 @@
 #include "store/snapshot_json.hpp"
 #include "store/snapshot_store.hpp"
 #include "store_test_support.hpp"
+#include "support/test_files.hpp"
 
 namespace fs = std::filesystem;
 using namespace mw;
@@ -25,7 +26,7 @@ using mw::store::SnapshotStore;
 using mw::store::StoreError;
 using mw::store::testing::check_equal;
 using mw::store::testing::rich_snapshot;
-using mw::store::testing::TempDir;
+using mw::test::TempFolder;
 
 namespace {
 
@@ -122,7 +123,7 @@ std::string account_of_line(const std::string& line) {
 }  // namespace
 
 TEST_CASE("the state directory is created with mode 0750 whatever the umask, an existing one is left alone") {
-  TempDir temp;
+  test::TempFolder temp;
   const mode_t previous_umask = ::umask(077);
   SnapshotStore store(temp.path() / "var" / "lib" / "memberwatch/", "snapshot.json", "changes.jsonl");
   ::umask(previous_umask);
@@ -140,7 +141,7 @@ TEST_CASE("the state directory is created with mode 0750 whatever the umask, an 
 }
 
 TEST_CASE("a state directory that is a file is a clear error") {
-  TempDir temp;
+  test::TempFolder temp;
   write_text(temp.path() / "state", "not a folder");
   try {
     SnapshotStore store(temp.path() / "state", "snapshot.json", "changes.jsonl");
@@ -154,7 +155,7 @@ TEST_CASE("a state directory that is a file is a clear error") {
 }
 
 TEST_CASE("snapshot and changes paths: relative to state_dir, in subfolders, or absolute") {
-  TempDir temp;
+  test::TempFolder temp;
   SnapshotStore store(temp.path() / "state", "snapshots/current.json", temp.path() / "log" / "changes.jsonl");
   CHECK(store.snapshot_path() == temp.path() / "state" / "snapshots" / "current.json");
   CHECK(store.changes_path() == temp.path() / "log" / "changes.jsonl");
@@ -165,7 +166,7 @@ TEST_CASE("snapshot and changes paths: relative to state_dir, in subfolders, or 
 }
 
 TEST_CASE("write_snapshot replaces the file atomically with mode 0640 and leaves no temporary file") {
-  TempDir temp;
+  test::TempFolder temp;
   const mode_t previous_umask = ::umask(077);
   SnapshotStore store(temp.path(), "snapshot.json", "changes.jsonl");
   core::Snapshot snapshot = rich_snapshot();
@@ -186,7 +187,7 @@ TEST_CASE("write_snapshot replaces the file atomically with mode 0640 and leaves
 }
 
 TEST_CASE("a failed write (file size limit) keeps the previous snapshot and removes the temporary file") {
-  TempDir temp;
+  test::TempFolder temp;
   SnapshotStore store(temp.path(), "snapshot.json", "");
   const core::Snapshot previous = rich_snapshot();
   store.write_snapshot(previous);
@@ -215,7 +216,7 @@ TEST_CASE("a failed write (file size limit) keeps the previous snapshot and remo
 
 TEST_CASE(
     "a failed rename (the snapshot path is a directory) is a clear error and removes the temporary file") {
-  TempDir temp;
+  test::TempFolder temp;
   SnapshotStore store(temp.path(), "snapshot.json", "");
   fs::create_directory(store.snapshot_path());
   write_text(store.snapshot_path() / "keep", "x");
@@ -233,7 +234,7 @@ TEST_CASE(
 }
 
 TEST_CASE("load_previous reads back what write_snapshot wrote, none is nullopt") {
-  TempDir temp;
+  test::TempFolder temp;
   SnapshotStore store(temp.path(), "snapshot.json", "");
   CHECK_FALSE(store.load_previous().has_value());
   const core::Snapshot snapshot = rich_snapshot();
@@ -244,7 +245,7 @@ TEST_CASE("load_previous reads back what write_snapshot wrote, none is nullopt")
 }
 
 TEST_CASE("a snapshot that does not parse is moved aside with a UTC timestamp and logged") {
-  TempDir temp;
+  test::TempFolder temp;
   SnapshotStore store(temp.path(), "snapshot.json", "");
   LogCapture log;
   write_text(store.snapshot_path(), "{\"schema\": \"memberwatch.snapshot/v1\", \"cycle\": ");
@@ -273,7 +274,7 @@ TEST_CASE("a snapshot that does not parse is moved aside with a UTC timestamp an
 }
 
 TEST_CASE("a snapshot of another schema or an unreadable one is never fatal") {
-  TempDir temp;
+  test::TempFolder temp;
   SnapshotStore store(temp.path(), "snapshot.json", "");
   LogCapture log;
   write_text(store.snapshot_path(), R"({"schema": "memberwatch.snapshot/v2"})");
@@ -289,7 +290,7 @@ TEST_CASE("a snapshot of another schema or an unreadable one is never fatal") {
 }
 
 TEST_CASE("account changes are appended as lines of kind account beside the membership lines") {
-  TempDir temp;
+  test::TempFolder temp;
   SnapshotStore store(temp.path(), "snapshot.json", "changes.jsonl");
   store.append_changes(changes(0, 1));
   const std::vector<core::AccountChange> accounts = {
@@ -305,7 +306,7 @@ TEST_CASE("account changes are appended as lines of kind account beside the memb
 }
 
 TEST_CASE("append_changes appends one parsable line per change, mode 0640") {
-  TempDir temp;
+  test::TempFolder temp;
   SnapshotStore store(temp.path(), "snapshot.json", "changes.jsonl");
   store.append_changes(std::vector<core::MembershipChange>{});
   CHECK_FALSE(fs::exists(*store.changes_path()));
@@ -320,7 +321,7 @@ TEST_CASE("append_changes appends one parsable line per change, mode 0640") {
 }
 
 TEST_CASE("an empty changes file name turns the log off") {
-  TempDir temp;
+  test::TempFolder temp;
   SnapshotStore store(temp.path(), "snapshot.json", "");
   store.append_changes(changes(0, 3));
   CHECK(names_in(temp.path()).empty());
@@ -328,7 +329,7 @@ TEST_CASE("an empty changes file name turns the log off") {
 }
 
 TEST_CASE("the changes log rotates before it would pass the limit and keeps three old files") {
-  TempDir temp;
+  test::TempFolder temp;
   const std::size_t line_bytes = store::serialize_change(change(0)).size() + 1;
   SnapshotStore store(temp.path(), "snapshot.json", "changes.jsonl", line_bytes * 4);
   int next = 0;
@@ -354,7 +355,7 @@ TEST_CASE("the changes log rotates before it would pass the limit and keeps thre
 }
 
 TEST_CASE("a single batch larger than the limit is split over rotations, a line alone may exceed it") {
-  TempDir temp;
+  test::TempFolder temp;
   const std::size_t line_bytes = store::serialize_change(change(0)).size() + 1;
   SnapshotStore store(temp.path(), "snapshot.json", "changes.jsonl", line_bytes * 2);
   store.append_changes(changes(0, 5));
@@ -369,7 +370,7 @@ TEST_CASE("a single batch larger than the limit is split over rotations, a line 
 }
 
 TEST_CASE("a batch of several MiB goes out in pieces: every line whole, in order, rotation exact") {
-  TempDir temp;
+  test::TempFolder temp;
   const std::size_t line_bytes = store::serialize_change(change(0)).size() + 1;
   const int count = static_cast<int>((5u << 20) / line_bytes);  // about 5 MiB, past the 1 MiB write piece
   const std::size_t per_file = (3u << 20) / line_bytes;
@@ -387,7 +388,7 @@ TEST_CASE("a batch of several MiB goes out in pieces: every line whole, in order
 }
 
 TEST_CASE("a torn last line is cut off before appending, and logged") {
-  TempDir temp;
+  test::TempFolder temp;
   SnapshotStore store(temp.path(), "snapshot.json", "changes.jsonl");
   const std::string complete = store::serialize_change(change(0)) + "\n";
   const std::string torn = store::serialize_change(change(1)).substr(0, 40);
@@ -408,7 +409,7 @@ TEST_CASE("a torn last line is cut off before appending, and logged") {
 }
 
 TEST_CASE("an append cut short by a full disk leaves a torn line that the next append repairs") {
-  TempDir temp;
+  test::TempFolder temp;
   SnapshotStore store(temp.path(), "snapshot.json", "changes.jsonl");
   store.append_changes(changes(0, 2));
   const std::size_t line_bytes = store::serialize_change(change(0)).size() + 1;
@@ -433,7 +434,7 @@ TEST_CASE("an append cut short by a full disk leaves a torn line that the next a
 }
 
 TEST_CASE("a changes path that cannot be opened is a clear error") {
-  TempDir temp;
+  test::TempFolder temp;
   SnapshotStore store(temp.path(), "snapshot.json", "changes.jsonl");
   fs::create_directory(*store.changes_path());
   try {
@@ -446,7 +447,7 @@ TEST_CASE("a changes path that cannot be opened is a clear error") {
 }
 
 TEST_CASE("temporary snapshot files left by a crash are removed when the store opens") {
-  TempDir temp;
+  test::TempFolder temp;
   write_text(temp.path() / ".snapshot.json.tmp-a1B2c3", "{\"half\": ");
   write_text(temp.path() / ".snapshot.json.tmp-notours", "kept");
   write_text(temp.path() / ".other.json.tmp-a1B2c3", "kept");
@@ -459,7 +460,7 @@ TEST_CASE("temporary snapshot files left by a crash are removed when the store o
 }
 
 TEST_CASE("a read-only state directory is a clear error for non-root users (root bypasses the check)") {
-  TempDir temp;
+  test::TempFolder temp;
   SnapshotStore store(temp.path(), "snapshot.json", "changes.jsonl");
   store.write_snapshot(rich_snapshot());
   const std::string previous = read_text(store.snapshot_path());

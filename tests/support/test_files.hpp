@@ -13,11 +13,13 @@ std::string read_file(const std::filesystem::path& path);
 // Replaces the file's content; throws std::runtime_error when it cannot.
 void write_file(const std::filesystem::path& path, std::string_view text);
 
-// A new folder under the system's temporary directory (mkdtemp), removed
-// with everything in it at destruction.
+// A new folder under the system's temporary directory,
+// memberwatch-PREFIX-XXXXXX (mkdtemp, then
+// rwxr-xr-x), removed with everything in it at destruction, folders a test
+// made read-only included.
 class TempFolder {
  public:
-  explicit TempFolder(std::string_view prefix);
+  explicit TempFolder(std::string_view prefix = "test");
   ~TempFolder();
   TempFolder(const TempFolder&) = delete;
   TempFolder& operator=(const TempFolder&) = delete;

@@ -161,15 +161,4 @@ KeyAndCertificate self_signed_certificate(const CertificateRequest& request) {
   return {certificate_to_pem(certificate.get()), key_to_pem(key.get())};
 }
 
-TempDirectory::TempDirectory() {
-  std::string pattern = (std::filesystem::temp_directory_path() / "memberwatch-test-XXXXXX").string();
-  if (!mkdtemp(pattern.data())) throw std::runtime_error("cannot create a temporary directory");
-  path_ = pattern;
-}
-
-TempDirectory::~TempDirectory() {
-  std::error_code ignored;
-  std::filesystem::remove_all(path_, ignored);
-}
-
 }  // namespace mw::test

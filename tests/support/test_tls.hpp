@@ -46,17 +46,4 @@ class TestCertificateAuthority {
 // A self-signed server certificate that no CA vouches for.
 KeyAndCertificate self_signed_certificate(const CertificateRequest& request);
 
-// A fresh directory under the system temp folder, removed with its contents.
-class TempDirectory {
- public:
-  TempDirectory();
-  ~TempDirectory();
-  TempDirectory(const TempDirectory&) = delete;
-  TempDirectory& operator=(const TempDirectory&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
-
 }  // namespace mw::test
