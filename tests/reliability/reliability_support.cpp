@@ -111,6 +111,7 @@ administrators:
   detective: {rate: 0}
   sts: {rate: 0}
   organizations: {rate: 0}
+  account: {rate: 0}
 )";
   if (!faults_yaml.empty()) world += "faults:\n" + std::string(faults_yaml);
   return world;
