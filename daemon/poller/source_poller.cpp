@@ -165,7 +165,9 @@ asio::awaitable<std::vector<core::Membership>> SourcePoller::get_batch(std::vect
     // An element left out for an unreadable account ID stood for one of
     // the accounts asked about: those the answer does not name are UNKNOWN
     // here, not NOT_MEMBER gaps invented from a bad element.
-    std::set<std::string_view> answered;
+    // Copies: the records below are appended to page.members, which moves
+    // its strings.
+    std::set<std::string> answered;
     for (const auto& record : page.members) answered.insert(record.account_id);
     for (const auto& account : batch) {
       if (answered.count(account) != 0) continue;
