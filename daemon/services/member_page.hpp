@@ -13,16 +13,15 @@ namespace mw::services {
 struct AccountPage {
   std::vector<std::string> account_ids;
   std::optional<std::string> next_token;  // nullopt on the last page
-  // The elements left out, each as "securityhub ListMembers: Members[3]:
-  // expected an object with a 12-digit AccountId".
+  // The elements left out, each with its path: "securityhub ListMembers:
+  // Members[3].AccountId: missing" (not an object, no 12-digit account ID).
   std::vector<std::string> problems;
 };
 
-// One GetMembers answer. Each record has its
-// service, account_id, status, raw_status, email, timestamps and detail set;
-// region and administrator_id are left empty for the caller (the merge
-// takes them from the source). UnprocessedAccounts are NOT_MEMBER records
-// with the reason as raw_status.
+// One GetMembers answer. Each record has its account_id, status,
+// raw_status, email, timestamps and detail set; its source is left null
+// (the merge sets it once per source result). UnprocessedAccounts are
+// NOT_MEMBER records with the reason as raw_status.
 struct MemberPage {
   std::vector<core::Membership> members;
   // The elements (members or unprocessed accounts) left out, each as
