@@ -57,7 +57,9 @@ std::string summary_line(const core::Snapshot& snapshot) {
 }
 
 CycleRunner::CycleRunner(store::SnapshotStore store)
-    : store_(std::move(store)), last_known_(core::last_known(store_.load_previous())) {}
+    : store_(std::move(store)),
+      last_known_(
+          core::last_known(store_.open_previous([](const core::Membership&) { return false; }).snapshot())) {}
 
 boost::asio::awaitable<CycleOutcome> CycleRunner::run(const config::Config& config,
                                                       poller::CycleDependencies deps) {
@@ -71,9 +73,12 @@ boost::asio::awaitable<CycleOutcome> CycleRunner::run(const config::Config& conf
   }
   // The results go into the merge and are freed with it: a large
   // organization's records then exist once, not twice.
+  // The previous snapshot is read with only the records the merge needs;
+  // the diff streams the rest back from its file.
   core::MergeOptions options{results.planned_sources};
-  const std::optional<core::Snapshot> previous = store_.load_previous();
-  auto next = core::merge(previous, std::exchange(results, {}), options);
+  const store::PreviousSnapshot previous =
+      store_.open_previous(core::previous_records_needed(results, options));
+  auto next = core::merge(previous.snapshot(), std::exchange(results, {}), options);
 
   CycleOutcome outcome;
   outcome.complete = next.cycle.complete;
@@ -96,8 +101,9 @@ boost::asio::awaitable<CycleOutcome> CycleRunner::run(const config::Config& conf
     }
     spdlog::info("cycle finished without snapshot {}", outcome.summary);
   };
+  std::vector<core::MembershipChange> changes;
   try {
-    append_changes(previous, next);
+    changes = append_changes(previous, next);
   } catch (const std::exception& e) {
     fail("changes", e);
     outcome.snapshot = std::move(next);
@@ -111,7 +117,7 @@ boost::asio::awaitable<CycleOutcome> CycleRunner::run(const config::Config& conf
     outcome.snapshot = std::move(next);
     co_return outcome;
   }
-  log_changes(previous, next);
+  log_changes(previous.snapshot(), next, changes);
   spdlog::info("cycle finished {} complete={} snapshot={} snapshot_bytes={}", outcome.summary,
                outcome.complete, store_.snapshot_path().string(), outcome.write->bytes);
   last_known_ = core::last_known(next);
@@ -119,32 +125,36 @@ boost::asio::awaitable<CycleOutcome> CycleRunner::run(const config::Config& conf
   co_return outcome;
 }
 
-void CycleRunner::append_changes(const std::optional<core::Snapshot>& previous,
-                                 const core::Snapshot& next) const {
+std::vector<core::MembershipChange> CycleRunner::append_changes(const store::PreviousSnapshot& previous,
+                                                                const core::Snapshot& next) const {
   // Appended in batches: a first cycle reports every membership as new.
   std::vector<core::MembershipChange> batch;
-  core::for_each_change(previous, next, [&](const core::Membership& record, auto from, auto to) {
+  std::vector<core::MembershipChange> logged;
+  const auto previous_records = [&previous](const auto& each) { previous.for_each_membership(each); };
+  core::for_each_change(previous_records, next, [&](const core::Membership& record, auto from, auto to) {
     batch.push_back(core::change_of(record, next.generated_at, from, to));
+    if (previous.snapshot()) logged.push_back(batch.back());
     if (batch.size() == kChangesBatch) {
       store_.append_changes(batch);
       batch.clear();
     }
   });
   store_.append_changes(batch);
-  store_.append_changes(core::account_changes(previous, next, next.generated_at));
+  store_.append_changes(core::account_changes(previous.snapshot(), next, next.generated_at));
+  return logged;
 }
 
-void CycleRunner::log_changes(const std::optional<core::Snapshot>& previous,
-                              const core::Snapshot& next) const {
+void CycleRunner::log_changes(const std::optional<core::Snapshot>& previous, const core::Snapshot& next,
+                              const std::vector<core::MembershipChange>& changes) const {
   if (!previous) {
     spdlog::info("first snapshot memberships={}", next.memberships.size());
     return;
   }
-  core::for_each_change(previous, next, [&](const core::Membership& record, auto from, auto to) {
+  for (const auto& change : changes) {
     spdlog::info("membership status changed account={} service={} region={} administrator={} from={} to={}",
-                 record.account_id, core::to_string(record.source->service), record.source->region,
-                 record.source->administrator_id, status_or_null(from), status_or_null(to));
-  });
+                 change.account_id, core::to_string(change.service), change.region, change.administrator_id,
+                 status_or_null(change.from), status_or_null(change.to));
+  }
   for (const auto& change : core::account_changes(previous, next, next.generated_at)) {
     spdlog::info("account state changed account={} from={} to={}", change.account_id,
                  change.from.value_or("null"), change.to.value_or("null"));

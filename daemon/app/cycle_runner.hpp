@@ -60,10 +60,15 @@ class CycleRunner {
   const store::SnapshotStore& store() const { return store_; }
 
  private:
-  // This cycle's change lines, membership and account, to the changes log.
-  void append_changes(const std::optional<core::Snapshot>& previous, const core::Snapshot& next) const;
+  // This cycle's change lines, membership and account, to the changes log
+  // (the previous records streamed back from its file). Returns the
+  // membership changes to log; none after a first snapshot, whose every
+  // record is new.
+  std::vector<core::MembershipChange> append_changes(const store::PreviousSnapshot& previous,
+                                                     const core::Snapshot& next) const;
   // The changes logged line by line, once they are on disk with their snapshot.
-  void log_changes(const std::optional<core::Snapshot>& previous, const core::Snapshot& next) const;
+  void log_changes(const std::optional<core::Snapshot>& previous, const core::Snapshot& next,
+                   const std::vector<core::MembershipChange>& changes) const;
 
   store::SnapshotStore store_;
   core::LastKnown last_known_;

@@ -9,53 +9,60 @@
 namespace mw::core {
 namespace {
 
-// Records in membership order, one per key (the first, as a map would keep).
-// The merge already sorts memberships; a snapshot read from disk may not be
-// sorted, hence the sort.
-std::vector<const Membership*> ordered_records(const std::vector<Membership>& records) {
+// The sources stale or in error in `next`: their previous records are
+// carried over, not vanished.
+std::vector<SourceKey> failing_sources(const Snapshot& next) {
+  std::vector<SourceKey> failing;
+  for (const auto& source : next.sources) {
+    if (source.state == SourceState::stale || source.state == SourceState::error)
+      failing.push_back(source.key);
+  }
+  return failing;
+}
+
+}  // namespace
+
+void for_each_change(const RecordStream& previous_records, const Snapshot& next, const ChangeVisitor& visit) {
+  const auto failing = failing_sources(next);
+  const auto after = in_membership_order(next.memberships);
+  auto new_it = after.begin();
+  const auto appeared = [&](const Membership& record) {
+    if (!record.stale) visit(record, std::nullopt, record.status);
+  };
+  previous_records([&](const Membership& old) {
+    while (new_it != after.end() && membership_order(**new_it, old)) appeared(**new_it++);
+    if (new_it != after.end() && !membership_order(old, **new_it)) {  // the same key
+      if (old.status != (*new_it)->status) visit(**new_it, old.status, (*new_it)->status);
+      ++new_it;
+    } else if (std::find(failing.begin(), failing.end(), *old.source) == failing.end()) {
+      visit(old, old.status, std::nullopt);
+    }
+  });
+  while (new_it != after.end()) appeared(**new_it++);
+}
+
+void for_each_change(const std::optional<Snapshot>& previous, const Snapshot& next,
+                     const ChangeVisitor& visit) {
+  const auto before =
+      previous ? in_membership_order(previous->memberships) : std::vector<const Membership*>{};
+  for_each_change(
+      [&](const auto& each) {
+        for (const Membership* record : before) each(*record);
+      },
+      next, visit);
+}
+
+std::vector<const Membership*> in_membership_order(const std::vector<Membership>& records) {
   std::vector<const Membership*> ordered;
   ordered.reserve(records.size());
   for (const auto& record : records) ordered.push_back(&record);
   const auto less = [](const Membership* a, const Membership* b) { return membership_order(*a, *b); };
+  // The merge sorts them already; a snapshot file edited by hand may not be.
   if (!std::is_sorted(ordered.begin(), ordered.end(), less))
     std::stable_sort(ordered.begin(), ordered.end(), less);
   const auto same_key = [&](const Membership* a, const Membership* b) { return !less(a, b) && !less(b, a); };
   ordered.erase(std::unique(ordered.begin(), ordered.end(), same_key), ordered.end());
   return ordered;
-}
-
-bool source_is_failing(const Snapshot& snapshot, const SourceKey& key) {
-  for (const auto& source : snapshot.sources) {
-    if (source.key == key) return source.state == SourceState::stale || source.state == SourceState::error;
-  }
-  return false;
-}
-
-}  // namespace
-
-void for_each_change(const std::optional<Snapshot>& previous, const Snapshot& next,
-                     const ChangeVisitor& visit) {
-  const auto before = previous ? ordered_records(previous->memberships) : std::vector<const Membership*>{};
-  const auto after = ordered_records(next.memberships);
-  auto old_it = before.begin();
-  auto new_it = after.begin();
-  while (old_it != before.end() || new_it != after.end()) {
-    const bool only_old =
-        new_it == after.end() || (old_it != before.end() && membership_order(**old_it, **new_it));
-    const bool only_new =
-        old_it == before.end() || (new_it != after.end() && membership_order(**new_it, **old_it));
-    if (only_old) {
-      if (!source_is_failing(next, *(*old_it)->source)) visit(**old_it, (*old_it)->status, std::nullopt);
-      ++old_it;
-    } else if (only_new) {
-      if (!(*new_it)->stale) visit(**new_it, std::nullopt, (*new_it)->status);
-      ++new_it;
-    } else {
-      if ((*old_it)->status != (*new_it)->status) visit(**new_it, (*old_it)->status, (*new_it)->status);
-      ++old_it;
-      ++new_it;
-    }
-  }
 }
 
 MembershipChange change_of(const Membership& record, std::string_view at, std::optional<MemberStatus> from,

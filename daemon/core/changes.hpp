@@ -10,19 +10,34 @@
 namespace mw::core {
 
 // Called once per change with the record it is about (from `next`, or from
-// `previous` when the record vanished) and its status before and after.
+// the previous snapshot when the record vanished: valid during the call
+// only) and its status before and after.
 using ChangeVisitor = std::function<void(const Membership& record, std::optional<MemberStatus> from,
                                          std::optional<MemberStatus> to)>;
 
+// The previous snapshot's records as a stream: calls `each` for every
+// record, in membership order, one per (account, service, region,
+// administrator). A snapshot file streamed back from disk is one
+// (store::PreviousSnapshot), so the diff never holds its records.
+using RecordStream = std::function<void(const std::function<void(const Membership& record)>& each)>;
+
 // The status changes between two consecutive snapshots, one per (account,
 // service, region, administrator) whose status appeared, changed or
-// vanished, in membership order. A record that appears already stale is
-// carried over, not new; a record whose source is stale or in error in
-// `next` has not vanished. Without a previous snapshot every non-stale
-// record appears. Nothing is copied, so a first cycle's hundreds of
-// thousands of "appeared" changes can be written out as they come.
+// vanished, in membership order: a merge-join of the previous records
+// against `next`'s. A record that appears already stale is carried over,
+// not new; a record whose source is stale or in error in `next` has not
+// vanished. Nothing is copied, so a first cycle's hundreds of thousands of
+// "appeared" changes can be written out as they come.
+void for_each_change(const RecordStream& previous_records, const Snapshot& next, const ChangeVisitor& visit);
+// The same with the previous snapshot in memory (its records in any order;
+// of two with one key the first counts); without one every non-stale
+// record appears.
 void for_each_change(const std::optional<Snapshot>& previous, const Snapshot& next,
                      const ChangeVisitor& visit);
+
+// `records` in membership order, one per key (the first of those with one
+// key): pointers into `records`.
+std::vector<const Membership*> in_membership_order(const std::vector<Membership>& records);
 
 // The change as written to the changes log.
 MembershipChange change_of(const Membership& record, std::string_view at, std::optional<MemberStatus> from,

@@ -95,19 +95,32 @@ SourceError missing_result_error(const CycleResults& results) {
   return {std::string(kNoResultErrorCode), "the cycle produced no result for this source", 0};
 }
 
+// The configured sources that did not answer this cycle (no result, or
+// an error), region_disabled ones aside.
+using SourceSet = std::set<SourceKey, SourceLess>;
+SourceSet failing_sources(const CycleResults& results, const MergeOptions& options) {
+  std::map<SourceKey, bool, SourceLess> answered;  // the first result of a source counts, as in the merge
+  for (const auto& result : results.sources) answered.try_emplace(result.key, !result.error);
+  SourceSet failing;
+  for (const auto& configured : options.sources) {
+    const auto result = answered.find(configured.key);
+    if (!configured.region_disabled && (result == answered.end() || !result->second))
+      failing.insert(configured.key);
+  }
+  return failing;
+}
+
 // Each administrator's accounts that one of its sources failing this cycle
 // had listed (any status but NOT_MEMBER) in the previous snapshot. The
 // universe is built from the sources that answered, so the answering
 // sources were not asked about these accounts this cycle.
 using HeldAccounts = std::map<std::string, std::set<std::string>>;
 
-template <typename ResultOf, typename RecordsOf>
-HeldAccounts held_by_failed_sources(const CycleResults& results, const ResultOf& result_of,
-                                    const RecordsOf& previous_records_of) {
+template <typename RecordsOf>
+HeldAccounts held_by_failed_sources(const SourceSet& failing, const RecordsOf& previous_records_of) {
   HeldAccounts held;
   for (const auto& [key, records] : previous_records_of) {
-    const auto result = result_of.find(key);
-    if (result != result_of.end() && !results.sources[result->second].error) continue;
+    if (!failing.count(key)) continue;
     for (const Membership* record : records)
       if (record->status != MemberStatus::NOT_MEMBER) held[key.administrator_id].insert(record->account_id);
   }
@@ -429,6 +442,18 @@ Totals count_totals(const Snapshot& snapshot) {
 
 }  // namespace
 
+RecordFilter previous_records_needed(const CycleResults& results, const MergeOptions& options) {
+  SourceSet failing = failing_sources(results, options);
+  std::set<std::string> failing_administrators;
+  for (const auto& key : failing) failing_administrators.insert(key.administrator_id);
+  return [failing = std::move(failing),
+          failing_administrators = std::move(failing_administrators)](const Membership& record) {
+    if (failing.count(*record.source)) return true;
+    return record.status == MemberStatus::NOT_MEMBER &&
+           failing_administrators.count(record.source->administrator_id) > 0;
+  };
+}
+
 std::vector<OrganizationAccount> last_organization_accounts(const Snapshot& snapshot) {
   std::vector<OrganizationAccount> accounts;
   if (!snapshot.organization || snapshot.organization->state == SourceState::error) return accounts;
@@ -503,7 +528,7 @@ Snapshot merge_results(const std::optional<Snapshot>& previous, const CycleResul
     for (const auto& record : previous->memberships) previous_records_of[*record.source].push_back(&record);
   }
 
-  const auto held = held_by_failed_sources(results, result_of, previous_records_of);
+  const auto held = held_by_failed_sources(failing_sources(results, options), previous_records_of);
   static const std::set<std::string> kNoAccounts;
   static const std::vector<const Membership*> kNoRecords;
   Snapshot snapshot;

@@ -4,6 +4,7 @@
 // snapshot out. A pure function over values; the poller gathers, the store
 // writes.
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -68,6 +69,16 @@ Snapshot merge(const std::optional<Snapshot>& previous, const CycleResults& resu
 // cycle's records then exist once, not twice); `results` is left valid but
 // unspecified.
 Snapshot merge(const std::optional<Snapshot>& previous, CycleResults&& results, const MergeOptions& options);
+
+// Which of the previous snapshot's records the merge of `results` reads:
+// those of the configured sources that did not answer (carried over
+// stale) and the NOT_MEMBER records of their administrators (kept for the
+// accounts only a failing source listed). merge() gives the same snapshot
+// from a previous snapshot holding only these as from the whole one, so
+// the daemon reads the rest of the file only to diff (core/changes.hpp).
+// In a cycle where every source answers, that is none.
+using RecordFilter = std::function<bool(const Membership& record)>;
+RecordFilter previous_records_needed(const CycleResults& results, const MergeOptions& options);
 
 // The accounts a snapshot knew from Organizations (those with a name or an
 // organization status), for the cycles in which ListAccounts fails; empty

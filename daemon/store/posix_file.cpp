@@ -184,14 +184,22 @@ bool read_file_in_pieces(const std::filesystem::path& path,
                          const std::function<void(std::string_view piece)>& consume) {
   UniqueFd file = open_in_folder(path, O_RDONLY, 0);
   if (file.get() < 0) return false;  // ENOENT
+  read_open_file_in_pieces(file.get(), path, consume);
+  return true;
+}
+
+void read_open_file_in_pieces(int fd, const std::filesystem::path& path,
+                              const std::function<void(std::string_view piece)>& consume) {
   std::vector<char> buffer(256 * 1024);
+  off_t offset = 0;
   for (;;) {
-    const ssize_t count = ::read(file.get(), buffer.data(), buffer.size());
+    const ssize_t count = ::pread(fd, buffer.data(), buffer.size(), offset);
     if (count < 0) {
       if (errno == EINTR) continue;
       throw_store_error("read", path, errno);
     }
-    if (count == 0) return true;
+    if (count == 0) return;
+    offset += count;
     consume(std::string_view(buffer.data(), static_cast<std::size_t>(count)));
   }
 }

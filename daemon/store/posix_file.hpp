@@ -99,6 +99,11 @@ FileContent read_file(const std::filesystem::path& path);
 bool read_file_in_pieces(const std::filesystem::path& path,
                          const std::function<void(std::string_view piece)>& consume);
 
+// An open file (`path` names it in errors) handed to `consume` the same way,
+// from its first byte whatever its offset: it can be read again.
+void read_open_file_in_pieces(int fd, const std::filesystem::path& path,
+                              const std::function<void(std::string_view piece)>& consume);
+
 bool path_exists(const std::filesystem::path& path);
 
 // rename(2) that ignores a missing source (false) and throws otherwise.

@@ -625,24 +625,33 @@ Totals read_totals(const ObjectReader& totals) {
 }
 
 // One of the snapshot's large arrays, read element by element as the text
-// arrives, with the first element that did not read.
+// arrives, with the first element that did not read. With a sink, each
+// element read goes there instead of into `items`.
 template <typename T>
 struct StreamedArray {
   std::string_view key;
   T (*read)(const ObjectReader&, SharedSourceKeys&);
+  std::function<void(T&&)> sink;
   std::vector<T> items;
+  std::size_t count = 0;
   std::optional<std::string> error;
   SharedSourceKeys sources;
 
   void restart() {  // of a key given twice, the later wins
     items.clear();
+    count = 0;
     error.reset();
   }
 
   void add(const json::value& element) {
     if (error) return;  // reported as it was, at its turn (see read_snapshot)
     try {
-      items.push_back(read(ObjectReader(element, index_path(key, items.size())), sources));
+      T item = read(ObjectReader(element, index_path(key, count)), sources);
+      ++count;
+      if (sink)
+        sink(std::move(item));
+      else
+        items.push_back(std::move(item));
     } catch (const FormatError& failure) {
       error = failure.what();
     }
@@ -656,8 +665,8 @@ struct StreamedArray {
 };
 
 struct StreamedArrays {
-  StreamedArray<Membership> memberships{"memberships", read_membership, {}, {}, {}};
-  StreamedArray<AccountSummary> accounts{"accounts", read_account, {}, {}, {}};
+  StreamedArray<Membership> memberships{"memberships", read_membership, {}, {}, 0, {}, {}};
+  StreamedArray<AccountSummary> accounts{"accounts", read_account, {}, {}, 0, {}, {}};
 };
 
 // A boost::json::basic_parser handler. It builds the JSON tree of the
@@ -671,9 +680,10 @@ class SnapshotHandler {
   static constexpr std::size_t max_key_size = json::string::max_size();
   static constexpr std::size_t max_string_size = json::string::max_size();
 
-  SnapshotHandler() {
+  explicit SnapshotHandler(MembershipSink sink) {
     root_.reset();
     element_.reset();
+    arrays_.memberships.sink = std::move(sink);
   }
 
   bool on_document_begin(json::error_code&) { return true; }
@@ -873,7 +883,9 @@ void serialize_to(const Snapshot& snapshot, const TextSink& sink, std::size_t ch
 }
 
 struct SnapshotParser::State {
-  json::basic_parser<SnapshotHandler> parser{parse_options()};
+  explicit State(MembershipSink sink) : parser(parse_options(), std::move(sink)) {}
+
+  json::basic_parser<SnapshotHandler> parser;
   boost::system::error_code error;
   bool has_value_text = false;  // anything but whitespace so far
   std::size_t line = 1;         // of the next byte
@@ -896,7 +908,7 @@ struct SnapshotParser::State {
   }
 };
 
-SnapshotParser::SnapshotParser() : state_(std::make_unique<State>()) {}
+SnapshotParser::SnapshotParser(MembershipSink sink) : state_(std::make_unique<State>(std::move(sink))) {}
 SnapshotParser::~SnapshotParser() = default;
 
 void SnapshotParser::write(std::string_view piece) {

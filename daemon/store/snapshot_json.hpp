@@ -41,12 +41,18 @@ void serialize_to(const core::Snapshot& snapshot, const TextSink& sink, std::siz
 // enum name give an error naming the key path. Unknown keys are ignored.
 Parsed<core::Snapshot> parse_snapshot(std::string_view text);
 
+// Where SnapshotParser hands each membership as soon as it is read, in the
+// file's order, instead of keeping it.
+using MembershipSink = std::function<void(core::Membership&& record)>;
+
 // parse_snapshot() of text that arrives in pieces (a file read block by
 // block): memory holds the records read so far, never the whole text or
-// its JSON tree. Errors are parse_snapshot()'s, reported by finish().
+// its JSON tree. Errors are parse_snapshot()'s, reported by finish(). With
+// a sink, the memberships go there and the snapshot has none; a sink sees
+// the records before the error of a text that turns out bad.
 class SnapshotParser {
  public:
-  SnapshotParser();
+  explicit SnapshotParser(MembershipSink sink = {});
   ~SnapshotParser();
   SnapshotParser(const SnapshotParser&) = delete;
   SnapshotParser& operator=(const SnapshotParser&) = delete;

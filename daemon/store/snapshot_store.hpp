@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -31,6 +32,31 @@ struct SnapshotWrite : SnapshotFile {
   std::chrono::nanoseconds duration{};
 };
 
+// The previous snapshot as a cycle reads it: everything but its records,
+// plus the records a filter asked for (core::previous_records_needed). The
+// diff streams the records back from the file as it was when opened (a
+// file renamed over it since changes nothing), so they are never all in
+// memory. A file whose records are out of membership order (not written by
+// memberwatchd) is held whole instead, its records sorted.
+class PreviousSnapshot {
+ public:
+  PreviousSnapshot() = default;  // none
+
+  const std::optional<core::Snapshot>& snapshot() const { return snapshot_; }
+
+  // Every record of the snapshot in membership order, one per key (a
+  // core::RecordStream); none without a snapshot. Throws StoreError when
+  // the file cannot be read or parsed again.
+  void for_each_membership(const std::function<void(const core::Membership& record)>& each) const;
+
+ private:
+  friend class SnapshotStore;
+
+  std::filesystem::path path_;
+  UniqueFd file_;  // invalid when snapshot_ holds every record
+  std::optional<core::Snapshot> snapshot_;
+};
+
 class SnapshotStore {
  public:
   // snapshot_file and changes_file are relative to state_dir unless absolute;
@@ -51,9 +77,12 @@ class SnapshotStore {
   // nullopt when there is none. Throws StoreError when it cannot be read.
   std::optional<SnapshotFile> describe_snapshot() const;
 
-  // The snapshot written last; nullopt when there is none or it cannot be
-  // read. One that does not parse is renamed to
-  // <snapshot>.corrupt-YYYYMMDDTHHMMSSZ and logged. Never throws StoreError.
+  // The snapshot written last, with the records `needed` accepts; none when
+  // there is no snapshot or it cannot be read. One that does not parse is
+  // renamed to <snapshot>.corrupt-YYYYMMDDTHHMMSSZ and logged. Never throws
+  // StoreError.
+  PreviousSnapshot open_previous(const std::function<bool(const core::Membership&)>& needed) const;
+  // The same with every record.
   std::optional<core::Snapshot> load_previous() const;
 
   // Appends one line per change, written in pieces of about 1 MiB, and

@@ -591,3 +591,110 @@ TEST_CASE("records come out in membership order, many in reverse order or with I
   CHECK(text.memberships.front().account_id == "1000000000000");
   CHECK(text.memberships.back().account_id == "99");
 }
+
+namespace {
+
+// The previous snapshot with only the records previous_records_needed keeps,
+// as the daemon reads it back from disk.
+Snapshot with_needed_records(const Snapshot& previous, const CycleResults& results,
+                             const MergeOptions& options) {
+  const RecordFilter needed = previous_records_needed(results, options);
+  Snapshot kept = previous;
+  kept.memberships.clear();
+  for (const auto& record : previous.memberships) {
+    if (needed(record)) kept.memberships.push_back(record);
+  }
+  return kept;
+}
+
+}  // namespace
+
+TEST_CASE("the previous records the merge needs give the same snapshot as the whole previous one") {
+  // Admin A polls GuardDuty and Detective in two regions, admin B GuardDuty
+  // in one; the accounts' statuses differ per source, so that NOT_MEMBER
+  // records exist where another source lists an account.
+  std::vector<ConfiguredSource> sources;
+  for (const auto& region : {kUsEast, kEuWest}) {
+    sources.push_back(configured(kAdminA, Service::guardduty, region));
+    sources.push_back(configured(kAdminA, Service::detective, region));
+  }
+  sources.push_back(configured(kAdminB, Service::guardduty, kUsEast));
+  const auto options = options_of(sources);
+  const auto answer = [&](const ConfiguredSource& source, int at, MemberStatus acct2_status) {
+    const auto& [admin, service, region] = source.key;
+    std::vector<Membership> records{record(kAcct1, service, region, admin, MemberStatus::ENABLED),
+                                    record(kAcct2, service, region, admin, acct2_status)};
+    // kAcct3 is listed by admin A's GuardDuty in us-east-1 only; GetMembers
+    // tells its other sources NOT_MEMBER, while that source answers.
+    if (service == Service::guardduty && region == kUsEast && admin == kAdminA)
+      records.push_back(record(kAcct3, service, region, admin, MemberStatus::RESIGNED));
+    else if (admin == kAdminA && at == 1)
+      records.push_back(record(kAcct3, service, region, admin, MemberStatus::NOT_MEMBER));
+    return answered(admin, service, region, std::move(records), minute(at));
+  };
+  std::vector<SourceResult> first_results;
+  for (const auto& source : sources) {
+    const bool detective = source.key.service == Service::detective;
+    first_results.push_back(answer(source, 1, detective ? MemberStatus::NOT_MEMBER : MemberStatus::INVITED));
+  }
+  auto first_cycle = cycle(0, first_results);
+  first_cycle.organization_accounts = std::vector<OrganizationAccount>{{kAcct1, "prod", "ACTIVE"}};
+  const Snapshot previous = merge(std::nullopt, first_cycle, options);
+
+  struct Case {
+    std::string name;
+    CycleResults results;
+    MergeOptions options;
+    bool needs_records;
+  };
+  std::vector<Case> cases;
+  {
+    std::vector<SourceResult> all;
+    for (const auto& source : sources) all.push_back(answer(source, 16, MemberStatus::ENABLED));
+    cases.push_back({"every source answers", cycle(15, all), options, false});
+  }
+  {
+    // Admin A's GuardDuty in us-east-1 fails: its records stay stale, and
+    // admin A's other sources keep their NOT_MEMBER records of the
+    // accounts only it listed (kAcct3).
+    std::vector<SourceResult> some;
+    for (const auto& source : sources) {
+      if (source.key == SourceKey{kAdminA, Service::guardduty, kUsEast})
+        some.push_back(failed(kAdminA, Service::guardduty, kUsEast, minute(16)));
+      else
+        some.push_back(answer(source, 16, MemberStatus::NOT_MEMBER));
+    }
+    cases.push_back({"a failing source with accounts only it listed", cycle(15, some), options, true});
+  }
+  {
+    // Admin B's source has no result (the cycle was cancelled), admin A's
+    // eu-west-1 Detective is disabled now, Organizations fails.
+    std::vector<SourceResult> some;
+    auto changed = sources;
+    for (auto& source : changed) {
+      if (source.key == SourceKey{kAdminA, Service::detective, kEuWest}) source.region_disabled = true;
+      if (source.key.administrator_id == kAdminA && !source.region_disabled)
+        some.push_back(answer(source, 16, MemberStatus::ENABLED));
+    }
+    auto results = cycle(15, some);
+    results.cancelled = true;
+    results.organization_error = SourceError{"AccessDeniedException", "no", 403};
+    cases.push_back(
+        {"no result, a disabled region, Organizations failing", results, options_of(changed), true});
+  }
+  {
+    // Sources no longer configured (admin B's) and a new one.
+    std::vector<ConfiguredSource> changed(sources.begin(), sources.begin() + 4);
+    changed.push_back(configured(kAdminA, Service::securityhub, kUsEast));
+    std::vector<SourceResult> all;
+    for (const auto& source : changed) all.push_back(answer(source, 16, MemberStatus::ENABLED));
+    cases.push_back({"sources removed and added", cycle(15, all), options_of(changed), false});
+  }
+  for (const auto& c : cases) {
+    CAPTURE(c.name);
+    const Snapshot kept = with_needed_records(previous, c.results, c.options);
+    CHECK(!kept.memberships.empty() == c.needs_records);
+    CHECK(kept.memberships.size() < previous.memberships.size());
+    CHECK(describe(merge(kept, c.results, c.options)) == describe(merge(previous, c.results, c.options)));
+  }
+}

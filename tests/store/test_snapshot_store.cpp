@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "core/merge.hpp"
 #include "store/snapshot_json.hpp"
 #include "store/snapshot_store.hpp"
 #include "store_test_support.hpp"
@@ -483,4 +484,103 @@ TEST_CASE("a read-only state directory is a clear error for non-root users (root
   CHECK(read_text(store.snapshot_path()) == previous);
   fs::permissions(temp.path(), fs::perms::owner_all);
   CHECK(names_in(temp.path()) == std::vector<std::string>{"snapshot.json"});
+}
+
+namespace {
+
+// A record's key and status, to compare record lists.
+std::string key_of(const core::Membership& record) {
+  return record.account_id + " " + std::string(core::to_string(record.source->service)) + " " +
+         record.source->region + " " + record.source->administrator_id + " " +
+         std::string(core::to_string(record.status));
+}
+
+std::vector<std::string> streamed_keys(const store::PreviousSnapshot& previous) {
+  std::vector<std::string> keys;
+  previous.for_each_membership([&](const core::Membership& record) { keys.push_back(key_of(record)); });
+  return keys;
+}
+
+// rich_snapshot's records in membership order, one per key, as the merge
+// writes them.
+core::Snapshot ordered_snapshot() {
+  core::Snapshot snapshot = rich_snapshot();
+  auto& records = snapshot.memberships;
+  std::stable_sort(records.begin(), records.end(), core::membership_order);
+  records.erase(std::unique(records.begin(), records.end(),
+                            [](const core::Membership& a, const core::Membership& b) {
+                              return !core::membership_order(a, b) && !core::membership_order(b, a);
+                            }),
+                records.end());
+  REQUIRE(records.size() >= 3);
+  return snapshot;
+}
+
+}  // namespace
+
+TEST_CASE("open_previous holds the records asked for and streams all of them from the file as opened") {
+  TempFolder temp;
+  SnapshotStore store(temp.path(), "snapshot.json", "");
+  CHECK_FALSE(store.open_previous([](const core::Membership&) { return true; }).snapshot());
+  const core::Snapshot written = ordered_snapshot();
+  store.write_snapshot(written);
+  std::vector<std::string> all;
+  std::vector<std::string> enabled;
+  for (const auto& record : written.memberships) {
+    all.push_back(key_of(record));
+    if (record.status == core::MemberStatus::ENABLED) enabled.push_back(key_of(record));
+  }
+  REQUIRE(!enabled.empty());
+  REQUIRE(enabled.size() < all.size());
+
+  const auto previous = store.open_previous(
+      [](const core::Membership& record) { return record.status == core::MemberStatus::ENABLED; });
+  REQUIRE(previous.snapshot());
+  std::vector<std::string> held;
+  for (const auto& record : previous.snapshot()->memberships) held.push_back(key_of(record));
+  CHECK(held == enabled);
+  CHECK(previous.snapshot()->sources.size() == written.sources.size());
+  CHECK(previous.snapshot()->accounts.size() == written.accounts.size());
+
+  // The next snapshot replaces the file: the stream still reads the old one.
+  core::Snapshot next = written;
+  next.memberships.resize(1);
+  store.write_snapshot(next);
+  CHECK(streamed_keys(previous) == all);
+  CHECK(streamed_keys(previous) == all);  // as often as asked
+}
+
+TEST_CASE("a previous snapshot with records out of order is held whole and streamed in order, one per key") {
+  TempFolder temp;
+  SnapshotStore store(temp.path(), "snapshot.json", "");
+  core::Snapshot written = ordered_snapshot();
+  std::vector<std::string> ordered;
+  for (const auto& record : written.memberships) ordered.push_back(key_of(record));
+  std::reverse(written.memberships.begin(), written.memberships.end());
+  written.memberships.push_back(written.memberships.front());  // a key twice
+  store.write_snapshot(written);
+
+  const auto previous = store.open_previous([](const core::Membership&) { return false; });
+  REQUIRE(previous.snapshot());
+  CHECK(previous.snapshot()->memberships.size() == written.memberships.size());
+  CHECK(streamed_keys(previous) == ordered);
+}
+
+TEST_CASE("a previous snapshot changed in place to bad text cannot be streamed: StoreError, not records") {
+  TempFolder temp;
+  SnapshotStore store(temp.path(), "snapshot.json", "");
+  store.write_snapshot(ordered_snapshot());
+  const auto previous = store.open_previous([](const core::Membership&) { return false; });
+  REQUIRE(previous.snapshot());
+  {
+    std::ofstream in_place(store.snapshot_path(), std::ios::in | std::ios::out);  // same file, not replaced
+    in_place << "{\"schema\": 7,";
+  }
+  try {
+    streamed_keys(previous);
+    FAIL("no error");
+  } catch (const StoreError& error) {
+    CHECK(std::string(error.what())
+              .find("previous snapshot " + store.snapshot_path().string() + " read again: ") == 0);
+  }
 }
