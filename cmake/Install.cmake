@@ -3,14 +3,19 @@
 #   cmake --install build [--prefix /usr]        # default prefix /usr/local
 #   cd build && cpack                            # build/memberwatch_<version>_<arch>.deb
 #
-# memberwatchd itself is installed by daemon/app/CMakeLists.txt (bin/).
+# memberwatchd and memberwatchctl themselves are installed by
+# daemon/app/CMakeLists.txt and daemon/ctl/CMakeLists.txt (bin/).
 # Under the prefix: lib/systemd/system/memberwatch.service,
-# share/man/man8/memberwatchd.8, share/doc/memberwatch/; the configuration
+# share/man/man8/memberwatchd.8, share/man/man1/memberwatchctl.1,
+# share/bash-completion/completions/memberwatchctl (where bash-completion
+# loads it on demand), share/doc/memberwatch/; the configuration
 # goes to /etc/memberwatch for the prefix /usr, else to PREFIX/etc/memberwatch,
 # and an existing one is never overwritten.
 include(GNUInstallDirs)
 
 install(FILES docs/memberwatchd.8 DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
+install(FILES docs/memberwatchctl.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+install(FILES completions/memberwatchctl DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions)
 install(FILES README.md docs/operations.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(FILES config/memberwatch.yaml DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
 
@@ -51,7 +56,9 @@ set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
     "memberwatchd polls the administrator accounts of AWS Security Hub,
 GuardDuty and Detective in every configured region, merges their member
 lists into one JSON snapshot with coverage gaps, keeps a changes log, and
-serves health checks and Prometheus metrics. It runs as a systemd service.")
+serves health checks and Prometheus metrics. It runs as a systemd service.
+memberwatchctl asks the snapshot and the changes log about gaps, accounts
+and changes, and checks them as a Nagios plugin.")
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     "${MW_PACKAGE_DIR}/conffiles;${MW_PACKAGE_DIR}/postinst;${MW_PACKAGE_DIR}/prerm;${MW_PACKAGE_DIR}/postrm")

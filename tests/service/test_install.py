@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""`cmake --install` into a temporary DESTDIR: the tree, the unit naming the
-installed paths, and a second install keeping a modified configuration.
+"""`cmake --install` into a temporary DESTDIR: the tree (memberwatchd and
+memberwatchctl, their man pages, memberwatchctl's bash completion), the unit
+naming the installed paths, and a second install keeping a modified
+configuration.
 
 Usage: test_install.py SOURCE_DIR BINARY_DIR
 """
@@ -41,8 +43,11 @@ def check_prefix(source_dir, binary_dir, prefix, config_dir):
         config = os.path.join(config_dir.lstrip("/"), "memberwatch.yaml")
         expected = {
             f"{inside}/bin/memberwatchd",
+            f"{inside}/bin/memberwatchctl",
             f"{inside}/lib/systemd/system/memberwatch.service",
             f"{inside}/share/man/man8/memberwatchd.8",
+            f"{inside}/share/man/man1/memberwatchctl.1",
+            f"{inside}/share/bash-completion/completions/memberwatchctl",
             f"{inside}/share/doc/memberwatch/README.md",
             f"{inside}/share/doc/memberwatch/operations.md",
             f"{inside}/share/doc/memberwatch/examples/memberwatch.yaml",
@@ -52,12 +57,20 @@ def check_prefix(source_dir, binary_dir, prefix, config_dir):
         if found != expected:
             fail(f"prefix {prefix}: installed {sorted(found)}, expected {sorted(expected)}")
 
-        binary = os.path.join(destdir, inside, "bin/memberwatchd")
-        if not os.stat(binary).st_mode & stat.S_IXOTH:
-            fail(f"{binary} is not executable")
-        version = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10)
-        if version.returncode != 0 or not version.stdout.startswith("memberwatchd "):
-            fail(f"installed memberwatchd --version: {version.returncode} {version.stdout!r}")
+        for name in ("memberwatchd", "memberwatchctl"):
+            binary = os.path.join(destdir, inside, "bin", name)
+            if not os.stat(binary).st_mode & stat.S_IXOTH:
+                fail(f"{binary} is not executable")
+            version = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10)
+            if version.returncode != 0 or not version.stdout.startswith(name + " "):
+                fail(f"installed {name} --version: {version.returncode} {version.stdout!r}")
+        for installed, source in (("share/man/man1/memberwatchctl.1", "docs/memberwatchctl.1"),
+                                  ("share/bash-completion/completions/memberwatchctl", "completions/memberwatchctl")):
+            path = os.path.join(destdir, inside, installed)
+            if not filecmp.cmp(path, os.path.join(source_dir, source), shallow=False):
+                fail(f"the installed {installed} differs from {source}")
+            if os.stat(path).st_mode & 0o777 != 0o644:
+                fail(f"the installed {installed} is not mode 0644")
         if not filecmp.cmp(os.path.join(destdir, config), os.path.join(source_dir, "config/memberwatch.yaml"),
                            shallow=False):
             fail("the installed configuration differs from config/memberwatch.yaml")

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """docs/memberwatchd.8 renders without groff warnings and documents every
 flag and exit code of `memberwatchd --help`, the signals, and every
-environment variable the daemon's sources read.
+environment variable the daemon's sources read (daemon/ctl/ is
+memberwatchctl's: test_ctl_man_page.py).
 
 Usage: test_man_page.py SOURCE_DIR BINARY_DIR
 """
@@ -66,6 +67,8 @@ def main():
     environment = section(text, "ENVIRONMENT")
     read = set()
     for path in glob.glob(os.path.join(source_dir, "daemon/**/*.cpp"), recursive=True):
+        if os.path.relpath(path, source_dir).startswith("daemon/ctl/"):
+            continue  # memberwatchctl's (NO_COLOR): test_ctl_man_page.py checks memberwatchctl.1
         with open(path, encoding="utf-8") as f:
             read |= set(re.findall(r'"((?:AWS|HTTPS?|NO|JOURNAL|NOTIFY|WATCHDOG)_[A-Z_]*|https?_proxy|no_proxy|HOME)"',
                                    f.read()))

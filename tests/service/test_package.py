@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """The Debian package: cpack builds it from the build tree; dpkg-deb shows
-its files, control fields, conffiles and maintainer scripts. It is not
-installed here.
+its files (memberwatchd and memberwatchctl, their man pages, memberwatchctl's
+bash completion), control fields, conffiles and maintainer scripts. It is
+not installed here.
 
 Usage: test_package.py SOURCE_DIR BINARY_DIR
 """
 
+import filecmp
 import glob
 import os
 import re
@@ -47,7 +49,7 @@ def provided_by(package):
     return {item.strip().split(" ")[0] for item in provides.split(",") if item.strip()}
 
 
-def check_contents(deb, extracted):
+def check_contents(deb, extracted, source_dir):
     listing = run(["dpkg-deb", "-c", deb])
     files = {}
     for line in listing.splitlines():
@@ -55,6 +57,9 @@ def check_contents(deb, extracted):
         files[fields[5].lstrip(".")] = fields[0]
     expected = {
         "/usr/bin/memberwatchd": "-rwxr-xr-x",
+        "/usr/bin/memberwatchctl": "-rwxr-xr-x",
+        "/usr/share/man/man1/memberwatchctl.1": "-rw-r--r--",
+        "/usr/share/bash-completion/completions/memberwatchctl": "-rw-r--r--",
         "/usr/lib/systemd/system/memberwatch.service": "-rw-r--r--",
         "/etc/memberwatch/memberwatch.yaml": "-rw-r--r--",
         "/usr/share/man/man8/memberwatchd.8": "-rw-r--r--",
@@ -72,16 +77,21 @@ def check_contents(deb, extracted):
         unit = f.read()
     if "ExecStart=/usr/bin/memberwatchd --config /etc/memberwatch/memberwatch.yaml\n" not in unit:
         fail(f"the packaged unit does not start /usr/bin/memberwatchd:\n{unit}")
-    binary = os.path.join(extracted, "usr/bin/memberwatchd")
-    sections = run(["readelf", "-S", "-W", binary])
-    if ".debug_info" in sections or ".symtab" in sections:
-        fail("the packaged binary is not stripped")
-    version = run([binary, "--version"])
-    if not version.startswith("memberwatchd "):
-        fail(f"packaged memberwatchd --version: {version!r}")
+    for name in ("memberwatchd", "memberwatchctl"):
+        binary = os.path.join(extracted, "usr/bin", name)
+        sections = run(["readelf", "-S", "-W", binary])
+        if ".debug_info" in sections or ".symtab" in sections:
+            fail(f"the packaged {name} is not stripped")
+        version = run([binary, "--version"])
+        if not version.startswith(name + " "):
+            fail(f"packaged {name} --version: {version!r}")
+    for packaged, source in (("usr/share/man/man1/memberwatchctl.1", "docs/memberwatchctl.1"),
+                             ("usr/share/bash-completion/completions/memberwatchctl", "completions/memberwatchctl")):
+        if not filecmp.cmp(os.path.join(extracted, packaged), os.path.join(source_dir, source), shallow=False):
+            fail(f"the packaged /{packaged} differs from {source}")
 
 
-def check_control(deb, binary):
+def check_control(deb, binaries):
     info = run(["dpkg-deb", "-I", deb])
     fields = dict(re.findall(r"^ ([A-Za-z-]+): (.*)$", info, re.MULTILINE))
     if fields.get("Package") != "memberwatch":
@@ -89,10 +99,12 @@ def check_control(deb, binary):
     if fields.get("Architecture") != run(["dpkg", "--print-architecture"]).strip():
         fail(f"Architecture: {fields.get('Architecture')}")
     depends = {d.strip().split(" ")[0] for d in fields.get("Depends", "").split(",") if d.strip()}
-    for soname in linked_libraries(binary):
-        package = owning_package(soname, binary)
-        if package and not ({package.split(":")[0]} | provided_by(package)) & depends:
-            fail(f"Depends ({fields.get('Depends')}) lacks {package}, which provides {soname}")
+    for binary in binaries:
+        for soname in linked_libraries(binary):
+            package = owning_package(soname, binary)
+            if package and not ({package.split(":")[0]} | provided_by(package)) & depends:
+                fail(f"Depends ({fields.get('Depends')}) lacks {package}, which provides {soname} "
+                     f"to {os.path.basename(binary)}")
     for required in ("libc6", "libssl3"):
         if required not in depends:
             fail(f"Depends lacks {required}: {fields.get('Depends')}")
@@ -120,7 +132,7 @@ def main():
     if len(sys.argv) != 3:
         print(__doc__, file=sys.stderr)
         return 64
-    binary_dir = sys.argv[2]
+    source_dir, binary_dir = sys.argv[1:]
     with tempfile.TemporaryDirectory(prefix="mw-cpack-") as output:
         run(["cpack", "-G", "DEB", "-B", output, "--config", os.path.join(binary_dir, "CPackConfig.cmake")],
             cwd=binary_dir)
@@ -132,8 +144,8 @@ def main():
             fail(f"package file name {os.path.basename(debs[0])}")
         extracted = os.path.join(output, "extracted")
         run(["dpkg-deb", "-x", debs[0], extracted])
-        check_contents(debs[0], extracted)
-        check_control(debs[0], os.path.join(extracted, "usr/bin/memberwatchd"))
+        check_contents(debs[0], extracted, source_dir)
+        check_control(debs[0], [os.path.join(extracted, "usr/bin", name) for name in ("memberwatchd", "memberwatchctl")])
     print("ok package")
     return 0
 
