@@ -3,6 +3,7 @@
 #include <malloc.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -13,6 +14,7 @@
 
 #include "app/logging.hpp"
 #include "app/version.hpp"
+#include "aws/protocols.hpp"
 
 namespace mw::app {
 namespace asio = boost::asio;
@@ -24,10 +26,12 @@ Service::Service(asio::io_context& io, ServiceOptions options, config::Config co
       config_(std::move(config)),
       metrics_(health::declare_memberwatch_metrics(registry_, kVersion)),
       health_(io, {[this] { return readiness(); }, [this] { return registry_.render(); },
-                   [this] { return snapshot_document_; }}),
+                   [this] { return snapshot_document_; }, [this] { return lifecycle_; },
+                   [this] { return refresh(); }, [this] { return reload("http"); }}),
       notifier_(health::SystemdNotifier::from_environment()),
       signals_(io, SIGTERM, SIGINT, SIGHUP),
-      wake_(io) {
+      wake_(io),
+      lifecycle_(config_.health.lifecycle) {
   signals_.add(SIGUSR1);
 }
 
@@ -49,8 +53,8 @@ int Service::run() {
   notifier_.ready();
   watchdog_ = health::make_watchdog_pinger(io_, notifier_);
   if (watchdog_) watchdog_->start();
-  spdlog::info("memberwatchd ready version={} health={} {}", kVersion,
-               health_.listening() ? health_.local_address() : "off", config::summarize(config_));
+  spdlog::info("memberwatchd ready version={} health={} lifecycle={} {}", kVersion,
+               health_.listening() ? health_.local_address() : "off", lifecycle_, config::summarize(config_));
 
   int exit_code = 0;
   bool scheduler_done = false;
@@ -122,15 +126,63 @@ health::Readiness Service::readiness() const {
 asio::awaitable<void> Service::schedule() {
   while (!stopping_) {
     const auto started = std::chrono::steady_clock::now();
+    cycle_started_at_ = started;
+    cycle_started_wall_ = std::chrono::system_clock::now();
+    cycle_requested_at_.reset();  // this cycle answers every request made before it
     co_await run_one_cycle();
     // The cycle's records and both snapshots are freed by now: hand their
     // pages back to the system instead of idling at the cycle's peak
     // (glibc keeps a fragmented heap's free pages otherwise).
     ::malloc_trim(0);
     if (stopping_) break;
-    wake_.expires_after(next_delay(started));
-    co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));  // SIGUSR1 and stop cancel it
+    co_await wait_for_next_cycle(next_start(started));
   }
+}
+
+asio::awaitable<void> Service::wait_for_next_cycle(std::chrono::steady_clock::time_point next_start) {
+  while (!stopping_) {
+    const auto due = cycle_requested_at_ ? std::min(next_start, *cycle_requested_at_) : next_start;
+    // A cycle longer than the interval delays the next instead of overlapping.
+    if (std::chrono::steady_clock::now() >= due) break;
+    wake_.expires_at(due);
+    // A cycle request and stop cancel the wait; the loop then looks again.
+    co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+}
+
+void Service::request_cycle_at(std::chrono::steady_clock::time_point at) {
+  if (cycle_requested_at_ && *cycle_requested_at_ <= at) return;
+  cycle_requested_at_ = at;
+  wake_.cancel();
+}
+
+health::RefreshOutcome Service::refresh() {
+  using Kind = health::RefreshOutcome::Kind;
+  if (cycle_running_) {
+    spdlog::info("cycle requested but one is running source=http");
+    return {Kind::running, {}};
+  }
+  const auto now = std::chrono::steady_clock::now();
+  auto at = cycle_started_at_ ? std::max(now, *cycle_started_at_ + options_.refresh_min_gap) : now;
+  // A cycle requested sooner (SIGUSR1, an earlier refresh) serves this one too.
+  if (cycle_requested_at_) at = std::min(at, *cycle_requested_at_);
+  if (at <= now) {
+    spdlog::info("cycle requested source=http");
+    request_cycle_at(now);
+    return {Kind::started, {}};
+  }
+  const bool joined = cycle_requested_at_ == at;
+  request_cycle_at(at);
+  // From the wall-clock start, so that every request joining it is told the same time.
+  const auto at_text = aws::protocol::format_rfc3339(cycle_started_wall_ + options_.refresh_min_gap, true);
+  const auto delay_ms = std::chrono::ceil<std::chrono::milliseconds>(at - now).count();
+  if (joined) {
+    spdlog::info("cycle requested, joins the scheduled one source=http at={} in_ms={}", at_text, delay_ms);
+  } else {
+    spdlog::info("cycle scheduled source=http at={} in_ms={} reason=last_start_less_than_{}s_ago", at_text,
+                 delay_ms, std::chrono::ceil<std::chrono::seconds>(options_.refresh_min_gap).count());
+  }
+  return {Kind::scheduled, at_text};
 }
 
 asio::awaitable<void> Service::run_one_cycle() {
@@ -170,14 +222,11 @@ asio::awaitable<void> Service::run_one_cycle() {
   notifier_.status(outcome.summary.empty() ? "last cycle failed" : "last cycle: " + outcome.summary);
 }
 
-std::chrono::steady_clock::duration Service::next_delay(std::chrono::steady_clock::time_point started) {
+std::chrono::steady_clock::time_point Service::next_start(std::chrono::steady_clock::time_point started) {
   const auto jitter_ms = config_.jitter.count() * 1000;
   const auto jitter = std::chrono::milliseconds(
       jitter_ms > 0 ? std::uniform_int_distribution<long long>(0, jitter_ms)(random_) : 0);
-  const auto next_start = started + config_.interval + jitter;
-  // A cycle longer than the interval delays the next instead of overlapping.
-  return std::max<std::chrono::steady_clock::duration>(next_start - std::chrono::steady_clock::now(),
-                                                       std::chrono::steady_clock::duration::zero());
+  return started + config_.interval + jitter;
 }
 
 void Service::handle_signals() {
@@ -196,14 +245,16 @@ void Service::on_signal(int signal_number) {
       stop();
       break;
     case SIGHUP:
-      reload();
+      reload("SIGHUP");
       break;
     case SIGUSR1:
+      // At once, without POST /-/refresh's 30 s spacing: only the daemon's
+      // own user (or root) can send it.
       if (cycle_running_) {
         spdlog::info("cycle requested but one is running signal=SIGUSR1");
       } else {
         spdlog::info("cycle requested signal=SIGUSR1");
-        wake_.cancel();
+        request_cycle_at(std::chrono::steady_clock::now());
       }
       break;
     default:
@@ -222,14 +273,19 @@ void Service::stop() {
   health_.stop();
 }
 
-void Service::reload() {
+health::ReloadOutcome Service::reload(std::string_view source) {
+  spdlog::info("reload requested source={}", source);
   notifier_.reloading();
   auto loaded = config::load_config_file(options_.config_path);
   if (!loaded.config) {
-    for (const auto& error : loaded.errors) spdlog::error("reload rejected error={}", error.to_string());
+    std::string errors;
+    for (const auto& error : loaded.errors) {
+      spdlog::error("reload rejected error={}", error.to_string());
+      errors += (errors.empty() ? "" : "; ") + error.to_string();
+    }
     spdlog::error("reload rejected; the running configuration stays errors={}", loaded.errors.size());
     notifier_.ready();
-    return;
+    return {false, errors};
   }
   auto& config = *loaded.config;
   if (config.health.listen != config_.health.listen) {
@@ -239,11 +295,16 @@ void Service::reload() {
       spdlog::error("health endpoint not moved address={} error={}", config.health.listen, e.what());
     }
   }
+  if (config.health.lifecycle != lifecycle_) {
+    lifecycle_ = config.health.lifecycle;
+    spdlog::info("lifecycle endpoints {} lifecycle={}", lifecycle_ ? "on" : "off", lifecycle_);
+  }
   const auto level = parse_log_level(options_.log_level_override.value_or(config.log_level));
   if (level) spdlog::set_level(*level);
   spdlog::info("configuration reloaded; applies from the next cycle {}", config::summarize(config));
   pending_ = std::move(config);
   notifier_.ready();
+  return {true, {}};
 }
 
 }  // namespace mw::app

@@ -216,6 +216,11 @@ std::optional<double> Parser::number(const YAML::Node& node, const std::string& 
 }
 
 std::optional<bool> Parser::boolean(const YAML::Node& node, const std::string& path) {
+  // Not string_value: "expected a string" would mislead for a boolean.
+  if (!node.IsScalar()) {
+    error(node, path, node.IsNull() ? "has no value; expected true or false" : "expected true or false");
+    return std::nullopt;
+  }
   auto text = string_value(node, path);
   if (!text) return std::nullopt;
   const auto lowered = to_lower(*text);
@@ -444,9 +449,14 @@ void Parser::parse_snapshot(const YAML::Node& node, Config::Snapshot& snapshot) 
 }
 
 void Parser::parse_health(const YAML::Node& node, Config::Health& health) {
-  for_each_key(node, "health", {"listen"},
-               [&](const std::string&, const YAML::Node&, const YAML::Node& value) {
-                 if (auto text = listen(value, "health.listen")) health.listen = *text;
+  for_each_key(node, "health", {"listen", "lifecycle"},
+               [&](const std::string& key, const YAML::Node&, const YAML::Node& value) {
+                 const auto path = key_path("health", key);
+                 if (key == "listen") {
+                   if (auto text = listen(value, path)) health.listen = *text;
+                 } else {
+                   if (auto on = boolean(value, path)) health.lifecycle = *on;
+                 }
                });
 }
 

@@ -42,6 +42,7 @@ struct Config {
 
   struct Health {
     std::string listen = "127.0.0.1:9746";
+    bool lifecycle = false;  // POST /-/refresh and /-/reload are served (else 403)
   } health;
 
   struct Aws {

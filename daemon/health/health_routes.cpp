@@ -1,5 +1,7 @@
 #include "health/health_routes.hpp"
 
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 #include <stdexcept>
 
 #include "common/strings.hpp"
@@ -17,6 +19,43 @@ HealthReply reply(int status, std::string_view content_type, std::string body) {
   result.content_type = std::string(content_type);
   result.body = std::make_shared<const std::string>(std::move(body));
   return result;
+}
+
+HealthReply json_reply(int status, std::string_view name, std::string_view value) {
+  boost::json::object body;
+  body[name] = value;
+  return reply(status, kJson, boost::json::serialize(body) + "\n");
+}
+
+// POST /-/refresh and /-/reload, as Prometheus serves them with
+// --web.enable-lifecycle.
+HealthReply lifecycle_reply(std::string_view method, std::string_view path, const HealthHandlers& handlers) {
+  if (method != "POST") {
+    auto result = reply(405, kText, "method not allowed\n");
+    result.headers = {{"Allow", "POST"}};
+    return result;
+  }
+  const bool enabled =
+      handlers.lifecycle_enabled && handlers.refresh && handlers.reload && handlers.lifecycle_enabled();
+  if (!enabled) return json_reply(403, "error", "lifecycle endpoints are off (health.lifecycle: false)");
+  if (path == "/-/reload") {
+    const auto outcome = handlers.reload();
+    return outcome.reloaded ? json_reply(200, "status", "reloaded") : json_reply(500, "error", outcome.error);
+  }
+  const auto outcome = handlers.refresh();
+  switch (outcome.kind) {
+    case RefreshOutcome::Kind::started:
+      return json_reply(202, "status", "started");
+    case RefreshOutcome::Kind::scheduled: {
+      boost::json::object body;
+      body["status"] = "scheduled";
+      body["at"] = outcome.at;
+      return reply(202, kJson, boost::json::serialize(body) + "\n");
+    }
+    case RefreshOutcome::Kind::running:
+      break;
+  }
+  return json_reply(409, "error", "a cycle is running");
 }
 
 HealthReply readiness_reply(const Readiness& readiness) {
@@ -79,6 +118,7 @@ std::string_view request_path(std::string_view target) {
 HealthReply route_health_request(std::string_view method, std::string_view target,
                                  std::string_view if_none_match, const HealthHandlers& handlers) {
   const auto path = request_path(target);
+  if (path == "/-/refresh" || path == "/-/reload") return lifecycle_reply(method, path, handlers);
   if (path != "/healthz" && path != "/readyz" && path != "/metrics" && path != "/snapshot") {
     return reply(404, kText, "not found\n");
   }

@@ -28,6 +28,24 @@ struct SnapshotDocument {
 // tags compared weakly, as RFC 9110 section 13.1.2 asks).
 bool if_none_match_matches(std::string_view header_value, std::string_view etag);
 
+// What POST /-/refresh did.
+struct RefreshOutcome {
+  enum class Kind {
+    started,    // a cycle starts now: 202
+    scheduled,  // within 30 s of the last cycle's start: one cycle starts at `at`: 202
+    running,    // a cycle is running: 409
+  };
+  Kind kind = Kind::started;
+  std::string at;  // scheduled: RFC 3339 UTC
+};
+
+// What POST /-/reload did: 200, or 500 with why the new configuration was
+// refused (the running one stays).
+struct ReloadOutcome {
+  bool reloaded = false;
+  std::string error;
+};
+
 // Where the endpoint's answers come from. Called on the event loop; they
 // must be quick and must not block.
 struct HealthHandlers {
@@ -35,6 +53,11 @@ struct HealthHandlers {
   std::function<std::string()> metrics;  // the exposition, e.g. Registry::render
   // The current snapshot, or nullptr before the first one was written.
   std::function<std::shared_ptr<const SnapshotDocument>()> snapshot;
+  // health.lifecycle: POST /-/refresh and /-/reload are served only while
+  // this says true and both callbacks are set; else they are 403.
+  std::function<bool()> lifecycle_enabled = {};
+  std::function<RefreshOutcome()> refresh = {};
+  std::function<ReloadOutcome()> reload = {};
 };
 
 struct HealthReply {
@@ -52,6 +75,8 @@ std::string_view request_path(std::string_view target);
 
 // The reply to a request with this method, target (query ignored) and
 // If-None-Match value ("" when absent). Exceptions from handlers propagate.
+// The request's body is never looked at: a POST to /-/refresh or /-/reload
+// asks for the action whatever it carries.
 HealthReply route_health_request(std::string_view method, std::string_view target,
                                  std::string_view if_none_match, const HealthHandlers& handlers);
 

@@ -1,7 +1,8 @@
 #pragma once
 
 // The health endpoint: HTTP/1.1 on the daemon's event loop (Boost.Beast,
-// C++20 coroutines), serving /healthz, /readyz, /metrics and /snapshot.
+// C++20 coroutines), serving /healthz, /readyz, /metrics, /snapshot and,
+// with health.lifecycle, POST /-/refresh and /-/reload.
 
 #include <chrono>
 #include <cstddef>

@@ -57,6 +57,7 @@ TEST_CASE("every default is filled in") {
   CHECK(config.snapshot.path == "snapshot.json");
   CHECK(config.snapshot.changes == "changes.jsonl");
   CHECK(config.health.listen == "127.0.0.1:9746");
+  CHECK_FALSE(config.health.lifecycle);
   CHECK(config.aws.regions == std::vector<std::string>{"us-east-1"});
   CHECK(config.aws.services ==
         std::vector<Service>{Service::securityhub, Service::guardduty, Service::detective});
@@ -94,6 +95,7 @@ snapshot:
   changes: ""
 health:
   listen: "[::1]:9000"
+  lifecycle: true
 aws:
   regions: [eu-west-1, us-west-2]
   services: [guardduty]
@@ -134,6 +136,7 @@ administrators:
   CHECK(config.snapshot.path == "snap.json");
   CHECK(config.snapshot.changes.empty());
   CHECK(config.health.listen == "[::1]:9000");
+  CHECK(config.health.lifecycle);
   CHECK(config.aws.regions == std::vector<std::string>{"eu-west-1", "us-west-2"});
   CHECK(config.aws.services == std::vector<Service>{Service::guardduty});
   CHECK(config.aws.sts_region == "eu-west-1");
@@ -308,6 +311,24 @@ TEST_CASE("listen addresses") {
   CHECK(parse_ok("health: {listen: \"\"}" + kAdmin).health.listen.empty());
   CHECK(contains(single_error("health: {listen: \"nowhere\"}" + kAdmin),
                  "health.listen: 'nowhere' is not host:port"));
+}
+
+TEST_CASE("health.lifecycle is a boolean, false unless given, and anything else an error at its position") {
+  CHECK(parse_ok("health: {lifecycle: true}" + kAdmin).health.lifecycle);
+  CHECK(parse_ok("health: {lifecycle: True}" + kAdmin).health.lifecycle);
+  CHECK_FALSE(parse_ok("health: {lifecycle: false}" + kAdmin).health.lifecycle);
+  CHECK_FALSE(parse_ok("health: {listen: \"\"}" + kAdmin).health.lifecycle);
+  CHECK(single_error("health:\n  listen: 127.0.0.1:9746\n  lifecycle: yes" + kAdmin) ==
+        "/etc/mw/test.yaml:3:14: health.lifecycle: 'yes' is not a boolean (true or false)");
+  CHECK(single_error("health:\n  lifecycle: 1" + kAdmin) ==
+        "/etc/mw/test.yaml:2:14: health.lifecycle: '1' is not a boolean (true or false)");
+  CHECK(single_error("health:\n  lifecycle: [true]" + kAdmin) ==
+        "/etc/mw/test.yaml:2:14: health.lifecycle: expected true or false");
+  // yaml-cpp places a missing value at the next token, as for every key.
+  CHECK(contains(single_error("health:\n  lifecycle:\n  listen: 127.0.0.1:1" + kAdmin),
+                 ": health.lifecycle: has no value; expected true or false"));
+  CHECK(single_error("health: {lifecycel: true}" + kAdmin) ==
+        "/etc/mw/test.yaml:1:10: health.lifecycel: unknown key (did you mean 'lifecycle'?)");
 }
 
 TEST_CASE("endpoint URLs") {

@@ -140,6 +140,110 @@ TEST_CASE("handler exceptions propagate to the server, which turns them into 500
   CHECK(error_reply(500, "internal error").status == 500);
 }
 
+namespace {
+
+// The lifecycle callbacks of a daemon with health.lifecycle as `enabled`,
+// counting what they were asked to do.
+struct LifecycleFixture : Fixture {
+  bool enabled = true;
+  RefreshOutcome refresh_outcome;
+  ReloadOutcome reload_outcome{true, ""};
+  int refreshes = 0;
+  int reloads = 0;
+  LifecycleFixture() {
+    handlers.lifecycle_enabled = [this] { return enabled; };
+    handlers.refresh = [this] {
+      ++refreshes;
+      return refresh_outcome;
+    };
+    handlers.reload = [this] {
+      ++reloads;
+      return reload_outcome;
+    };
+  }
+  HealthReply post(std::string_view target) { return route_health_request("POST", target, "", handlers); }
+};
+
+}  // namespace
+
+TEST_CASE("POST /-/refresh and /-/reload are 403 with health.lifecycle off, and do nothing") {
+  LifecycleFixture fixture;
+  fixture.enabled = false;
+  for (const char* path : {"/-/refresh", "/-/reload", "http://127.0.0.1:9746/-/reload?now"}) {
+    CAPTURE(path);
+    const auto reply = fixture.post(path);
+    CHECK(reply.status == 403);
+    CHECK(reply.content_type == "application/json");
+    CHECK(*reply.body == "{\"error\":\"lifecycle endpoints are off (health.lifecycle: false)\"}\n");
+  }
+  CHECK(fixture.refreshes == 0);
+  CHECK(fixture.reloads == 0);
+  // Handlers without lifecycle callbacks (the default) are off too.
+  Fixture plain;
+  CHECK(route_health_request("POST", "/-/refresh", "", plain.handlers).status == 403);
+  CHECK(route_health_request("POST", "/-/reload", "", plain.handlers).status == 403);
+}
+
+TEST_CASE("POST /-/refresh: 202 started, 202 scheduled with the time, 409 while a cycle runs") {
+  LifecycleFixture fixture;
+  auto started = fixture.post("/-/refresh");
+  CHECK(started.status == 202);
+  CHECK(started.content_type == "application/json");
+  CHECK(*started.body == "{\"status\":\"started\"}\n");
+  CHECK(fixture.refreshes == 1);
+  CHECK(fixture.reloads == 0);
+
+  fixture.refresh_outcome = {RefreshOutcome::Kind::scheduled, "2026-12-06T09:30:00.250Z"};
+  auto scheduled = fixture.post("/-/refresh?x=1");
+  CHECK(scheduled.status == 202);
+  CHECK(*scheduled.body == "{\"status\":\"scheduled\",\"at\":\"2026-12-06T09:30:00.250Z\"}\n");
+
+  fixture.refresh_outcome = {RefreshOutcome::Kind::running, ""};
+  auto running = fixture.post("/-/refresh");
+  CHECK(running.status == 409);
+  CHECK(running.content_type == "application/json");
+  CHECK(*running.body == "{\"error\":\"a cycle is running\"}\n");
+  CHECK(fixture.refreshes == 3);
+}
+
+TEST_CASE("POST /-/reload: 200 reloaded, or 500 with why the configuration was refused") {
+  LifecycleFixture fixture;
+  auto reloaded = fixture.post("/-/reload");
+  CHECK(reloaded.status == 200);
+  CHECK(*reloaded.body == "{\"status\":\"reloaded\"}\n");
+  CHECK(fixture.reloads == 1);
+  CHECK(fixture.refreshes == 0);
+  fixture.reload_outcome = {false, "/etc/mw.yaml:3:5: health.lifecycle: 'yes' is not a boolean \"quoted\""};
+  auto refused = fixture.post("/-/reload");
+  CHECK(refused.status == 500);
+  CHECK(refused.content_type == "application/json");
+  CHECK(*refused.body ==
+        "{\"error\":\"/etc/mw.yaml:3:5: health.lifecycle: 'yes' is not a boolean \\\"quoted\\\"\"}\n");
+}
+
+TEST_CASE("/-/refresh and /-/reload answer other methods 405 with Allow: POST, whether on or off") {
+  for (bool enabled : {true, false}) {
+    LifecycleFixture fixture;
+    fixture.enabled = enabled;
+    for (const char* path : {"/-/refresh", "/-/reload"}) {
+      for (const char* method : {"GET", "HEAD", "PUT", "DELETE"}) {
+        CAPTURE(path);
+        CAPTURE(method);
+        const auto reply = route_health_request(method, path, "", fixture.handlers);
+        CHECK(reply.status == 405);
+        CHECK(header(reply, "Allow") == "POST");
+      }
+    }
+    CHECK(fixture.refreshes == 0);
+    CHECK(fixture.reloads == 0);
+  }
+  // The other paths still do not take POST, and /-/ is no prefix match.
+  LifecycleFixture fixture;
+  CHECK(fixture.post("/healthz").status == 405);
+  CHECK(fixture.post("/-/refresh/").status == 404);
+  CHECK(fixture.post("/-/quit").status == 404);
+}
+
 TEST_CASE("listen addresses: IPv4, bracketed IPv6, localhost, with a port") {
   auto v4 = parse_listen_address("127.0.0.1:9746");
   CHECK(v4.host == "127.0.0.1");
