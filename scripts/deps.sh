@@ -20,7 +20,7 @@ MW_DEMO_PACKAGES=(
 # libclang-rt-14-dev (the fuzzers); libbenchmark-dev (the microbenchmark).
 MW_TEST_PACKAGES=(
   doctest-dev python3-botocore python3-boto3 python3-yaml openssl ca-certificates clang-format
-  dpkg-dev file groff-base man-db systemd prometheus clang libclang-rt-14-dev libbenchmark-dev
+  dpkg-dev file groff-base man-db systemd prometheus clang libclang-rt-14-dev libbenchmark-dev jq
 )
 
 # mw_install_missing_packages PACKAGE...: installs those not installed yet.

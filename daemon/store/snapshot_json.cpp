@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/stream_parser.hpp>
 #include <boost/json/value_stack.hpp>
 #include <cmath>
@@ -632,6 +633,7 @@ struct StreamedArray {
   std::string_view key;
   T (*read)(const ObjectReader&, SharedSourceKeys&);
   std::function<void(T&&)> sink;
+  std::function<bool(std::string_view account_id)> wanted;  // empty: every element
   std::vector<T> items;
   std::size_t count = 0;
   std::optional<std::string> error;
@@ -645,6 +647,10 @@ struct StreamedArray {
 
   void add(const json::value& element) {
     if (error) return;  // reported as it was, at its turn (see read_snapshot)
+    if (wanted && !wanted(account_id_of(element))) {
+      ++count;
+      return;
+    }
     try {
       T item = read(ObjectReader(element, index_path(key, count)), sources);
       ++count;
@@ -657,6 +663,14 @@ struct StreamedArray {
     }
   }
 
+  // An element's account ID, or "" when it has none to read (an element
+  // without one is read, so that its error is reported).
+  static std::string_view account_id_of(const json::value& element) {
+    const auto* object = element.if_object();
+    const auto* id = object ? object->if_contains("account_id") : nullptr;
+    return id && id->is_string() ? std::string_view(id->get_string()) : std::string_view();
+  }
+
   std::vector<T> take(const ObjectReader& snapshot) {
     snapshot.array(key);  // present, and an array
     if (error) throw FormatError(*error);
@@ -665,8 +679,8 @@ struct StreamedArray {
 };
 
 struct StreamedArrays {
-  StreamedArray<Membership> memberships{"memberships", read_membership, {}, {}, 0, {}, {}};
-  StreamedArray<AccountSummary> accounts{"accounts", read_account, {}, {}, 0, {}, {}};
+  StreamedArray<Membership> memberships{"memberships", read_membership, {}, {}, {}, 0, {}, {}};
+  StreamedArray<AccountSummary> accounts{"accounts", read_account, {}, {}, {}, 0, {}, {}};
 };
 
 // A boost::json::basic_parser handler. It builds the JSON tree of the
@@ -680,10 +694,13 @@ class SnapshotHandler {
   static constexpr std::size_t max_key_size = json::string::max_size();
   static constexpr std::size_t max_string_size = json::string::max_size();
 
-  explicit SnapshotHandler(MembershipSink sink) {
+  SnapshotHandler(MembershipSink memberships, AccountSink accounts, MembershipSelection selection)
+      : skip_memberships_(selection.none) {
     root_.reset();
     element_.reset();
-    arrays_.memberships.sink = std::move(sink);
+    arrays_.memberships.sink = std::move(memberships);
+    arrays_.memberships.wanted = std::move(selection.accounts);
+    arrays_.accounts.sink = std::move(accounts);
   }
 
   bool on_document_begin(json::error_code&) { return true; }
@@ -698,6 +715,7 @@ class SnapshotHandler {
   }
   bool on_object_end(std::size_t size, json::error_code&) {
     --depth_;
+    if (skipping()) return true;
     stack().push_object(size);
     return value_done();
   }
@@ -719,11 +737,13 @@ class SnapshotHandler {
       root_.push_array(0);  // the placeholder
       return true;
     }
+    if (skipping()) return true;
     stack().push_array(size);
     return value_done();
   }
   bool on_key_part(json::string_view part, std::size_t, json::error_code&) {
     if (depth_ == 1) root_key_.append(part);
+    if (skipping()) return true;
     stack().push_chars(part);
     return true;
   }
@@ -733,34 +753,42 @@ class SnapshotHandler {
       key_ = std::move(root_key_);
       root_key_.clear();
     }
+    if (skipping()) return true;
     stack().push_key(last);
     return true;
   }
   bool on_string_part(json::string_view part, std::size_t, json::error_code&) {
+    if (skipping()) return true;
     stack().push_chars(part);
     return true;
   }
   bool on_string(json::string_view last, std::size_t, json::error_code&) {
+    if (skipping()) return true;
     stack().push_string(last);
     return value_done();
   }
   bool on_int64(std::int64_t value, json::string_view, json::error_code&) {
+    if (skipping()) return true;
     stack().push_int64(value);
     return value_done();
   }
   bool on_uint64(std::uint64_t value, json::string_view, json::error_code&) {
+    if (skipping()) return true;
     stack().push_uint64(value);
     return value_done();
   }
   bool on_double(double value, json::string_view, json::error_code&) {
+    if (skipping()) return true;
     stack().push_double(value);
     return value_done();
   }
   bool on_bool(bool value, json::error_code&) {
+    if (skipping()) return true;
     stack().push_bool(value);
     return value_done();
   }
   bool on_null(json::error_code&) {
+    if (skipping()) return true;
     stack().push_null();
     return value_done();
   }
@@ -770,6 +798,10 @@ class SnapshotHandler {
 
  private:
   enum class Streaming { none, memberships, accounts };
+
+  // Inside an element of the memberships array, which the reader does not
+  // want read: nothing is built.
+  bool skipping() const { return skip_memberships_ && streaming_ == Streaming::memberships && depth_ >= 2; }
 
   // Inside a streamed array: its element's own stack.
   json::value_stack& stack() { return in_element() ? element_ : root_; }
@@ -793,6 +825,7 @@ class SnapshotHandler {
   std::string root_key_;   // a key of the root object, as its parts arrive
   std::string key_;        // the root object's latest key
   Streaming streaming_ = Streaming::none;
+  bool skip_memberships_ = false;
   StreamedArrays arrays_;
 };
 
@@ -883,7 +916,8 @@ void serialize_to(const Snapshot& snapshot, const TextSink& sink, std::size_t ch
 }
 
 struct SnapshotParser::State {
-  explicit State(MembershipSink sink) : parser(parse_options(), std::move(sink)) {}
+  State(MembershipSink memberships, AccountSink accounts, MembershipSelection selection)
+      : parser(parse_options(), std::move(memberships), std::move(accounts), std::move(selection)) {}
 
   json::basic_parser<SnapshotHandler> parser;
   boost::system::error_code error;
@@ -908,7 +942,9 @@ struct SnapshotParser::State {
   }
 };
 
-SnapshotParser::SnapshotParser(MembershipSink sink) : state_(std::make_unique<State>(std::move(sink))) {}
+SnapshotParser::SnapshotParser(MembershipSink memberships, AccountSink accounts,
+                               MembershipSelection selection)
+    : state_(std::make_unique<State>(std::move(memberships), std::move(accounts), std::move(selection))) {}
 SnapshotParser::~SnapshotParser() = default;
 
 void SnapshotParser::write(std::string_view piece) {
@@ -985,6 +1021,47 @@ std::string change_kind(std::string_view line) {
   if (!root || !root.value->is_object()) return "";
   const auto* kind = root.value->get_object().if_contains("kind");
   return kind && kind->is_string() ? std::string(kind->get_string()) : std::string("membership");
+}
+
+json::value to_json(const Membership& record) {
+  json::value detail = json::parse(record.detail);  // canonical JSON text, written by the parsers
+  return json::object{
+      {"account_id", record.account_id},
+      {"administrator_id", record.source ? record.source->administrator_id : std::string()},
+      {"detail", std::move(detail)},
+      {"email", string_or_null(record.email)},
+      {"invited_at",
+       record.invited_at ? json::value(record.invited_at.chars().view()) : json::value(nullptr)},
+      {"raw_status", record.raw_status},
+      {"region", record.source ? record.source->region : std::string()},
+      {"service", record.source ? core::to_string(record.source->service) : std::string_view()},
+      {"stale", record.stale},
+      {"status", core::to_string(record.status)},
+      {"updated_at",
+       record.updated_at ? json::value(record.updated_at.chars().view()) : json::value(nullptr)},
+  };
+}
+
+json::value to_json(const AccountSummary& account) {
+  return account_to_json(account);
+}
+json::value to_json(const SourceSummary& source) {
+  return source_to_json(source);
+}
+json::value to_json(const core::AdministratorSummary& administrator) {
+  return administrator_to_json(administrator);
+}
+json::value to_json(const CycleSummary& cycle) {
+  return cycle_to_json(cycle);
+}
+json::value to_json(const std::optional<core::OrganizationSummary>& organization) {
+  return organization_to_json(organization);
+}
+json::value to_json(const Totals& totals) {
+  return totals_to_json(totals);
+}
+json::value to_json(const std::optional<SourceError>& error) {
+  return error_to_json(error);
 }
 
 }  // namespace mw::store

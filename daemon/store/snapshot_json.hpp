@@ -3,6 +3,7 @@
 // The snapshot and the changes log as JSON text (CONTRACT.md, "Snapshot"):
 // pure functions, no files.
 
+#include <boost/json/value.hpp>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -44,15 +45,25 @@ Parsed<core::Snapshot> parse_snapshot(std::string_view text);
 // Where SnapshotParser hands each membership as soon as it is read, in the
 // file's order, instead of keeping it.
 using MembershipSink = std::function<void(core::Membership&& record)>;
+using AccountSink = std::function<void(core::AccountSummary&& account)>;
+
+// Which memberships a SnapshotParser reads. Reading a record (every field
+// checked, its detail made canonical) is most of the work of parsing a
+// large snapshot: a reader that needs few records, or none, says so.
+struct MembershipSelection {
+  bool none = false;  // every element skipped unread (the text is still checked to be JSON)
+  std::function<bool(std::string_view account_id)> accounts;  // only these read; empty: all
+};
 
 // parse_snapshot() of text that arrives in pieces (a file read block by
 // block): memory holds the records read so far, never the whole text or
 // its JSON tree. Errors are parse_snapshot()'s, reported by finish(). With
-// a sink, the memberships go there and the snapshot has none; a sink sees
-// the records before the error of a text that turns out bad.
+// a sink, the memberships (or accounts) go there and the snapshot has none;
+// a sink sees the records before the error of a text that turns out bad.
 class SnapshotParser {
  public:
-  explicit SnapshotParser(MembershipSink sink = {});
+  explicit SnapshotParser(MembershipSink memberships = {}, AccountSink accounts = {},
+                          MembershipSelection selection = {});
   ~SnapshotParser();
   SnapshotParser(const SnapshotParser&) = delete;
   SnapshotParser& operator=(const SnapshotParser&) = delete;
@@ -80,5 +91,16 @@ Parsed<core::AccountChange> parse_account_change_line(std::string_view line);
 // A line's "kind": "membership" (also for lines written before kinds
 // existed), "account", or "" when the line is not a JSON object.
 std::string change_kind(std::string_view line);
+
+// The parts of a snapshot as JSON values, with the keys and values the
+// snapshot file has (for memberwatchctl's --json output).
+boost::json::value to_json(const core::Membership& record);
+boost::json::value to_json(const core::AccountSummary& account);
+boost::json::value to_json(const core::SourceSummary& source);
+boost::json::value to_json(const core::AdministratorSummary& administrator);
+boost::json::value to_json(const core::CycleSummary& cycle);
+boost::json::value to_json(const std::optional<core::OrganizationSummary>& organization);
+boost::json::value to_json(const core::Totals& totals);
+boost::json::value to_json(const std::optional<core::SourceError>& error);
 
 }  // namespace mw::store

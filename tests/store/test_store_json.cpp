@@ -533,3 +533,45 @@ TEST_CASE("parse_change_line rejects broken lines with the key named") {
             .error == R"(from: unknown status "nope")");
   CHECK(store::parse_change_line(R"({"at":"x","acc)").error.find("not valid JSON at line 1 column 15") == 0);
 }
+
+TEST_CASE("a parser reads only the memberships it is asked for, and none when asked for none") {
+  const core::Snapshot rich = rich_snapshot();
+  const std::string text = store::serialize(rich);
+  const auto parse_with = [&](store::MembershipSelection selection, const std::string& input) {
+    std::vector<core::Membership> seen;
+    std::vector<core::AccountSummary> accounts;
+    store::SnapshotParser parser([&](core::Membership&& record) { seen.push_back(std::move(record)); },
+                                 [&](core::AccountSummary&& account) { accounts.push_back(std::move(account)); },
+                                 std::move(selection));
+    for (std::size_t at = 0; at < input.size(); at += 5) parser.write(std::string_view(input).substr(at, 5));
+    auto parsed = parser.finish();
+    return std::make_tuple(std::move(parsed), seen, accounts);
+  };
+
+  auto [some, seen, accounts] = parse_with({false, [](std::string_view id) { return id == "222222222222"; }}, text);
+  REQUIRE(some);
+  REQUIRE(seen.size() == 2);
+  CHECK(seen[0].account_id == "222222222222");
+  CHECK(seen[1].account_id == "222222222222");
+  CHECK(seen[1].detail == rich.memberships[1].detail);
+  CHECK(accounts.size() == rich.accounts.size());
+
+  auto [none, unseen, all_accounts] = parse_with({true, {}}, text);
+  REQUIRE(none);
+  CHECK(unseen.empty());
+  CHECK(none.value->memberships.empty());
+  CHECK(all_accounts.size() == rich.accounts.size());
+  CHECK(none.value->sources.size() == rich.sources.size());
+
+  // Skipped records are not checked, but the text still has to be JSON.
+  json::object bad_record = rich_as_json();
+  bad_record["memberships"].as_array()[2].as_object()["status"] = "ENABLD";
+  CHECK(std::get<0>(parse_with({true, {}}, json::serialize(bad_record))));
+  CHECK(std::get<0>(parse_with({false, [](std::string_view id) { return id == "222222222222"; }},
+                               json::serialize(bad_record))));
+  CHECK(std::get<0>(parse_with({false, {}}, json::serialize(bad_record))).error ==
+        R"(memberships[2].status: unknown status "ENABLD")");
+  const auto truncated = std::get<0>(parse_with({true, {}}, text.substr(0, text.size() * 2 / 3)));
+  CHECK_FALSE(truncated);
+  CHECK(truncated.error.starts_with("not valid JSON at line "));
+}
