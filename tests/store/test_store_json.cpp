@@ -540,15 +540,17 @@ TEST_CASE("a parser reads only the memberships it is asked for, and none when as
   const auto parse_with = [&](store::MembershipSelection selection, const std::string& input) {
     std::vector<core::Membership> seen;
     std::vector<core::AccountSummary> accounts;
-    store::SnapshotParser parser([&](core::Membership&& record) { seen.push_back(std::move(record)); },
-                                 [&](core::AccountSummary&& account) { accounts.push_back(std::move(account)); },
-                                 std::move(selection));
+    store::SnapshotParser parser(
+        [&](core::Membership&& record) { seen.push_back(std::move(record)); },
+        [&](core::AccountSummary&& account) { accounts.push_back(std::move(account)); },
+        std::move(selection));
     for (std::size_t at = 0; at < input.size(); at += 5) parser.write(std::string_view(input).substr(at, 5));
     auto parsed = parser.finish();
     return std::make_tuple(std::move(parsed), seen, accounts);
   };
 
-  auto [some, seen, accounts] = parse_with({false, [](std::string_view id) { return id == "222222222222"; }}, text);
+  auto [some, seen, accounts] =
+      parse_with({false, [](std::string_view id) { return id == "222222222222"; }}, text);
   REQUIRE(some);
   REQUIRE(seen.size() == 2);
   CHECK(seen[0].account_id == "222222222222");
