@@ -533,10 +533,11 @@ Snapshot merge_results(const std::optional<Snapshot>& previous, const CycleResul
   static const std::vector<const Membership*> kNoRecords;
   Snapshot snapshot;
   snapshot.generated_at = format_rfc3339(results.finished_at);
-  // Room for every record that can come, so that they are never moved to a
-  // bigger vector.
+  // Room for every record that can come (the previous ones held, the
+  // fresh ones, each source's administrator record), so that they are
+  // never moved to a bigger vector: one move would double the peak.
   std::size_t at_most = previous ? previous->memberships.size() : 0;
-  for (const auto& result : results.sources) at_most += result.memberships.size();
+  for (const auto& result : results.sources) at_most += result.memberships.size() + 1;
   snapshot.memberships.reserve(at_most);
   for (const auto& configured : sorted_configuration(options)) {
     const auto held_here = held.find(configured.key.administrator_id);

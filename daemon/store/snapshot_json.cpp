@@ -363,11 +363,6 @@ std::uint64_t to_count(const json::value& value, std::string_view path) {
   fail_type(path, "a non-negative integer", value);
 }
 
-const json::array& to_array(const json::value& value, std::string_view path) {
-  if (!value.is_array()) fail_type(path, "an array", value);
-  return value.get_array();
-}
-
 std::string to_string_value(const json::value& value, std::string_view path) {
   if (!value.is_string()) fail_type(path, "a string", value);
   return std::string(value.get_string());
@@ -391,16 +386,35 @@ class ObjectReader {
     return *value;
   }
 
+  // The accessors build a key's path only for an error: a snapshot has
+  // millions of fields, and a path string for each was most of the reading.
   ObjectReader object(std::string_view key) const { return {at(key), path_of(key)}; }
-  const json::object& raw_object(std::string_view key) const { return object(key).get(); }
-  const json::array& array(std::string_view key) const { return to_array(at(key), path_of(key)); }
-  std::string string(std::string_view key) const { return to_string_value(at(key), path_of(key)); }
-  std::uint64_t count(std::string_view key) const { return to_count(at(key), path_of(key)); }
+  const json::object& raw_object(std::string_view key) const {
+    const json::value& value = at(key);
+    if (!value.is_object()) fail_type(path_of(key), "an object", value);
+    return value.get_object();
+  }
+  const json::array& array(std::string_view key) const {
+    const json::value& value = at(key);
+    if (!value.is_array()) fail_type(path_of(key), "an array", value);
+    return value.get_array();
+  }
+  std::string_view text(std::string_view key) const {
+    const json::value& value = at(key);
+    if (!value.is_string()) fail_type(path_of(key), "a string", value);
+    return value.get_string();
+  }
+  std::string string(std::string_view key) const { return std::string(text(key)); }
+  std::uint64_t count(std::string_view key) const {
+    const json::value& value = at(key);
+    if (value.is_uint64()) return value.get_uint64();
+    return to_count(value, path_of(key));
+  }
 
   std::optional<std::string> optional_string(std::string_view key) const {
     const json::value& value = at(key);
     if (value.is_null()) return std::nullopt;
-    return to_string_value(value, path_of(key));
+    return string(key);
   }
 
   // An RFC 3339 date-time as the writer wrote it, or null.
@@ -429,14 +443,14 @@ class ObjectReader {
   }
 
   Service service(std::string_view key) const {
-    const std::string name = string(key);
+    const std::string_view name = text(key);
     const auto service = core::parse_service(name);
     if (!service) fail(path_of(key), "unknown service " + quoted(name));
     return *service;
   }
 
   MemberStatus status(std::string_view key) const {
-    const std::string name = string(key);
+    const std::string_view name = text(key);
     const auto status = core::parse_member_status(name);
     if (!status) fail(path_of(key), "unknown status " + quoted(name));
     return *status;
@@ -448,7 +462,7 @@ class ObjectReader {
   }
 
   SourceState state(std::string_view key) const {
-    const std::string name = string(key);
+    const std::string_view name = text(key);
     const auto state = core::parse_source_state(name);
     if (!state) fail(path_of(key), "unknown source state " + quoted(name));
     return *state;

@@ -295,10 +295,47 @@ def scenario_stop_during_slow_cycle(workspace):
     check(not [m for m in notify.messages if "STATUS" in m], "a cancelled cycle reported a STATUS")
 
 
+def ctl(workspace, *args):
+    done = subprocess.run([os.path.join(workspace.binary_dir, "bin/memberwatchctl"), *args], capture_output=True,
+                          text=True, timeout=30)
+    return done.returncode, done.stdout, done.stderr
+
+
+def scenario_ctl_refresh(workspace):
+    """memberwatchctl refresh against the running daemon: refused (exit 1,
+    409) while the first cycle runs; accepted once it finished (scheduled
+    for 30 s after that cycle's start) and the cycle it asked for reaches
+    fake-aws; refused (exit 1, 403) with health.lifecycle off."""
+    fake = FakeAws(workspace, faults=["*:latency_ms=300"])
+    config = workspace.write_config(
+        "memberwatch.yaml", workspace.demo_config(health={"listen": "127.0.0.1:0", "lifecycle": True}))
+    daemon = Daemon(workspace, config, fake.url)
+    url = "http://" + health_address(daemon)
+    finished = lambda: daemon.log().count("cycle finished")  # noqa: E731
+    wait_until(fake.requests, 10, "the first cycle to reach fake-aws")
+    code, out, err = ctl(workspace, "--url", url, "refresh")
+    check(code == 1 and err.startswith("memberwatchctl: refresh refused: a cycle is running"),
+          f"refresh during the first cycle: exit {code}, {out!r} {err!r}")
+    wait_until(finished, 60, "the first cycle to finish")
+    before = len(fake.requests())
+    code, out, err = ctl(workspace, "--url", url, "refresh")
+    check(code == 0 and out.startswith("refresh accepted: "), f"refresh after the cycle: exit {code}, {out!r} {err!r}")
+    wait_until(lambda: finished() >= 2, 60, "the cycle memberwatchctl asked for")
+    check(len(fake.requests()) > before, "the refreshed cycle made no request")
+    check("cycle requested source=http" in daemon.log() or "cycle scheduled source=http" in daemon.log(),
+          "the daemon did not log the request")
+
+    off_config = workspace.write_config("off.yaml", workspace.demo_config(state_dir=workspace.file("state-off")))
+    off = Daemon(workspace, off_config, fake.url, name="memberwatchd-off")
+    code, out, err = ctl(workspace, "--url", "http://" + health_address(off), "refresh")
+    check(code == 1 and "lifecycle endpoints are off" in err, f"refresh with lifecycle off: exit {code}, {err!r}")
+
+
 SCENARIOS = {
     "ready_and_metrics": scenario_ready_and_metrics,
     "reload": scenario_reload,
     "stop_during_slow_cycle": scenario_stop_during_slow_cycle,
+    "ctl_refresh": scenario_ctl_refresh,
 }
 
 
