@@ -729,7 +729,13 @@ class SnapshotHandler {
   }
   bool on_object_end(std::size_t size, json::error_code&) {
     --depth_;
-    if (skipping()) return true;
+    if (skipping()) {
+      if (depth_ == 2) {  // the skipped element ended
+        skip_element_ = false;
+        ++arrays_.memberships.count;
+      }
+      return true;
+    }
     stack().push_object(size);
     return value_done();
   }
@@ -758,6 +764,7 @@ class SnapshotHandler {
   bool on_key_part(json::string_view part, std::size_t, json::error_code&) {
     if (depth_ == 1) root_key_.append(part);
     if (skipping()) return true;
+    if (at_membership_top()) element_key_.append(part);
     stack().push_chars(part);
     return true;
   }
@@ -768,16 +775,35 @@ class SnapshotHandler {
       root_key_.clear();
     }
     if (skipping()) return true;
+    if (at_membership_top()) {
+      element_key_.append(last);
+      reading_account_id_ = element_key_ == "account_id" && arrays_.memberships.wanted;
+      element_key_.clear();
+    }
     stack().push_key(last);
     return true;
   }
   bool on_string_part(json::string_view part, std::size_t, json::error_code&) {
     if (skipping()) return true;
+    if (reading_account_id_ && at_membership_top()) account_id_.append(part);
     stack().push_chars(part);
     return true;
   }
   bool on_string(json::string_view last, std::size_t, json::error_code&) {
     if (skipping()) return true;
+    if (reading_account_id_ && at_membership_top()) {
+      // A membership of an account the reader does not want: the rest of
+      // it is skipped unbuilt (the writer puts account_id first).
+      account_id_.append(last);
+      const bool wanted = arrays_.memberships.wanted(account_id_);
+      account_id_.clear();
+      reading_account_id_ = false;
+      if (!wanted) {
+        skip_element_ = true;
+        element_.reset();
+        return true;
+      }
+    }
     stack().push_string(last);
     return value_done();
   }
@@ -813,9 +839,13 @@ class SnapshotHandler {
  private:
   enum class Streaming { none, memberships, accounts };
 
-  // Inside an element of the memberships array, which the reader does not
+  // Inside an element of the memberships array that the reader does not
   // want read: nothing is built.
-  bool skipping() const { return skip_memberships_ && streaming_ == Streaming::memberships && depth_ >= 2; }
+  bool skipping() const {
+    return (skip_memberships_ || skip_element_) && streaming_ == Streaming::memberships && depth_ >= 2;
+  }
+  // At the top level of a membership object, where its keys are.
+  bool at_membership_top() const { return streaming_ == Streaming::memberships && depth_ == 3; }
 
   // Inside a streamed array: its element's own stack.
   json::value_stack& stack() { return in_element() ? element_ : root_; }
@@ -839,7 +869,11 @@ class SnapshotHandler {
   std::string root_key_;   // a key of the root object, as its parts arrive
   std::string key_;        // the root object's latest key
   Streaming streaming_ = Streaming::none;
-  bool skip_memberships_ = false;
+  bool skip_memberships_ = false;    // MembershipSelection::none
+  bool skip_element_ = false;        // this membership's account is not wanted
+  std::string element_key_;          // a key of a membership, as its parts arrive
+  bool reading_account_id_ = false;  // the value under way is a membership's account_id
+  std::string account_id_;           // which arrives in parts
   StreamedArrays arrays_;
 };
 

@@ -389,12 +389,43 @@ def test_bad_input(snapshot, tmp):
     check(code == 0 and out.startswith("Usage: memberwatchctl"), "--help")
 
 
+def test_colour(snapshot, snap):
+    """Colour on a terminal only, and never with NO_COLOR set."""
+    import pty
+
+    def on_terminal(env):
+        leader, follower = pty.openpty()
+        run_env = dict(os.environ, **env)
+        if "NO_COLOR" not in env:
+            run_env.pop("NO_COLOR", None)
+        done = subprocess.run([CTL, "--snapshot", snap, "gaps"], stdout=follower, stderr=subprocess.PIPE,
+                              env=run_env, timeout=60)
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the terminal's other end is closed
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        os.close(leader)
+        return done.returncode, b"".join(chunks).decode()
+
+    code, out = on_terminal({})
+    check(code == 0 and "\033[31mNOT_MEMBER\033[0m" in out, "gaps on a terminal: statuses in colour")
+    code, out = on_terminal({"NO_COLOR": "1"})
+    check(code == 0 and "\033[" not in out and "NOT_MEMBER" in out, "gaps on a terminal with NO_COLOR: no colour")
+
+
 def main():
     snapshot = load_golden()
     with tempfile.TemporaryDirectory(prefix="mw-ctl-") as tmp:
         snap = os.path.join(tmp, "snapshot.json")
         write_json(snap, snapshot)
         test_gaps(snapshot, snap)
+        test_colour(snapshot, snap)
         test_account(snapshot, snap)
         test_export_and_status(snapshot, snap)
         test_check(snapshot, tmp)

@@ -13,6 +13,9 @@ import os
 import re
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from doc_checks import fail, ctl_usage  # noqa: E402
 import tempfile
 
 # Calls the completion function with the words given as arguments, the last
@@ -31,11 +34,6 @@ printf '%s\n' "${COMPREPLY[@]}"
 '''
 
 failures = []
-
-
-def fail(message):
-    print("FAIL " + message, file=sys.stderr)
-    sys.exit(1)
 
 
 def complete(script, words, cwd=None):
@@ -61,14 +59,6 @@ def expect(script, words, wanted, exact=True, absent=(), cwd=None):
         failures.append(f"'memberwatchctl {shown}' offers {sorted(set(absent) & set(got))}")
 
 
-def usage_of(binary_dir):
-    binary = os.path.join(binary_dir, "bin/memberwatchctl")
-    result = subprocess.run([binary, "--help"], capture_output=True, text=True, timeout=10)
-    if result.returncode != 0 or "Commands:" not in result.stdout:
-        fail(f"{binary} --help exited {result.returncode}:\n{result.stdout}{result.stderr}")
-    return result.stdout
-
-
 def main():
     if len(sys.argv) != 3:
         print(__doc__, file=sys.stderr)
@@ -81,7 +71,7 @@ def main():
 
     # What memberwatchctl takes, from --help: the commands with the options
     # of their usage lines; the global options are the rest.
-    usage = usage_of(binary_dir)
+    usage = ctl_usage(binary_dir)
     commands = {}
     for line in usage.split("Commands:", 1)[1].split("\n\n", 1)[0].splitlines():
         match = re.match(r"^  ([a-z]+)\b(.*)$", line)

@@ -15,17 +15,8 @@ import re
 import subprocess
 import sys
 
-
-def fail(message):
-    print("FAIL " + message, file=sys.stderr)
-    sys.exit(1)
-
-
-def section(text, title):
-    match = re.search(rf'^\.SH "?{title}"?\n(.*?)(?=^\.SH |\Z)', text, re.MULTILINE | re.DOTALL)
-    if not match:
-        fail(f"no {title} section")
-    return match.group(1)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from doc_checks import fail, section, ctl_usage  # noqa: E402
 
 
 def plain(roff):
@@ -43,14 +34,6 @@ def tags(block):
 
 def words(text):
     return set(re.findall(r"(?<![\w-])(--?[a-z][a-z-]*|[a-z_]+)(?![\w-])", text))
-
-
-def usage_of(binary_dir):
-    binary = os.path.join(binary_dir, "bin/memberwatchctl")
-    result = subprocess.run([binary, "--help"], capture_output=True, text=True, timeout=10)
-    if result.returncode != 0 or "Commands:" not in result.stdout:
-        fail(f"{binary} --help exited {result.returncode}:\n{result.stdout}{result.stderr}")
-    return result.stdout
 
 
 def commands_of(usage):
@@ -109,7 +92,7 @@ def main():
                   "FILES", "EXAMPLES", "SEE ALSO"):
         section(source, title)
 
-    usage = usage_of(binary_dir)
+    usage = ctl_usage(binary_dir)
     commands = commands_of(usage)
     if not {"status", "gaps", "check"} <= set(commands) or "--service" not in commands.get("gaps", []):
         fail(f"unexpected Commands: in --help: {commands}\n{usage}")

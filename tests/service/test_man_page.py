@@ -13,17 +13,8 @@ import re
 import subprocess
 import sys
 
-
-def fail(message):
-    print("FAIL " + message, file=sys.stderr)
-    sys.exit(1)
-
-
-def section(text, title):
-    match = re.search(rf'^\.SH "?{title}"?\n(.*?)(?=^\.SH )', text, re.MULTILINE | re.DOTALL)
-    if not match:
-        fail(f"no {title} section")
-    return match.group(1)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from doc_checks import fail, section  # noqa: E402
 
 
 def main():

@@ -573,6 +573,22 @@ TEST_CASE("a parser reads only the memberships it is asked for, and none when as
                                json::serialize(bad_record))));
   CHECK(std::get<0>(parse_with({false, {}}, json::serialize(bad_record))).error ==
         R"(memberships[2].status: unknown status "ENABLD")");
+  // A file whose records do not start with account_id (not written by
+  // memberwatchd) is filtered all the same, after each record is built.
+  json::object reordered = rich_as_json();
+  for (auto& element : reordered["memberships"].as_array()) {
+    json::object& record = element.as_object();
+    const json::value account_id = record["account_id"];
+    record.erase("account_id");
+    record["account_id"] = account_id;
+  }
+  auto [filtered, late, ignored] = parse_with(
+      {false, [](std::string_view id) { return id == "333333333333"; }}, json::serialize(reordered));
+  REQUIRE(filtered);
+  REQUIRE(late.size() == 1);
+  CHECK(late[0].account_id == "333333333333");
+  CHECK(late[0].raw_status == "Paused");
+
   const auto truncated = std::get<0>(parse_with({true, {}}, text.substr(0, text.size() * 2 / 3)));
   CHECK_FALSE(truncated);
   CHECK(truncated.error.starts_with("not valid JSON at line "));
