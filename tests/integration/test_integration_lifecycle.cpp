@@ -142,13 +142,18 @@ TEST_CASE("POST /-/refresh runs cycles, spaced and never piled up, /-/reload app
   RunningService daemon(config_path, aws.endpoint_url());
   const auto cycles = [&] { return count(log.text(), "cycle finished "); };
 
-  std::smatch ready;
+  // The port, copied out while the log text it was found in still lives
+  // (a match refers into that text).
+  std::string port_text;
   const std::regex ready_line(R"(memberwatchd ready .* health=127\.0\.0\.1:(\d+) lifecycle=true)");
   REQUIRE(wait_until([&] {
     const auto text = log.text();
-    return std::regex_search(text, ready, ready_line);
+    std::smatch ready;
+    if (!std::regex_search(text, ready, ready_line)) return false;
+    port_text = ready[1].str();
+    return true;
   }));
-  const auto port = static_cast<std::uint16_t>(std::stoi(ready[1].str()));
+  const auto port = static_cast<std::uint16_t>(std::stoi(port_text));
 
   // The first cycle starts with the daemon and waits on fake-aws.
   const auto running = post(port, "/-/refresh");
