@@ -5,7 +5,6 @@
 
 #include "core/changes.hpp"
 #include "core/merge.hpp"
-#include "core/timestamps.hpp"
 #include "ctl/output.hpp"
 #include "ctl/reading.hpp"
 #include "store/snapshot_json.hpp"
@@ -17,9 +16,7 @@ namespace json = boost::json;
 using std::chrono::seconds;
 
 std::optional<core::TimePoint> time_of(std::string_view text) {
-  const auto time = core::parse_iso8601_time(text);
-  if (!time) return std::nullopt;
-  return core::TimePoint(std::chrono::milliseconds(time->epoch_millis()));
+  return time_point_of(text);
 }
 
 json::value age_seconds(const std::optional<std::string>& text, core::TimePoint now) {

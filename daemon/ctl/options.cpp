@@ -223,17 +223,30 @@ class Parser {
 
 }  // namespace
 
+std::optional<core::TimePoint> time_point_of(std::string_view rfc3339_text) {
+  const auto time = core::parse_iso8601_time(rfc3339_text);
+  if (!time) return std::nullopt;
+  const auto millis = std::chrono::milliseconds(time->epoch_millis());
+  const auto limit = std::chrono::duration_cast<std::chrono::milliseconds>(core::TimePoint::duration::max());
+  if (millis >= limit || millis <= -limit) return std::nullopt;
+  return core::TimePoint(millis);
+}
+
 std::optional<core::TimePoint> parse_since(std::string_view text, core::TimePoint now) {
-  if (text.size() >= 2 && text.back() == 'd' && is_digits(text.substr(0, text.size() - 1)) &&
-      text.size() <= 7) {
-    const auto days = std::stoll(std::string(text.substr(0, text.size() - 1)));
-    return now - std::chrono::hours(24 * days);
+  // Beyond 100 years no changes log exists, and `now - duration` would overflow.
+  constexpr auto kMaxBack = std::chrono::hours(24 * 366 * 100);
+  std::optional<std::chrono::seconds> back;
+  if (text.size() >= 2 && text.size() <= 7 && text.back() == 'd' &&
+      is_digits(text.substr(0, text.size() - 1))) {
+    back = std::chrono::hours(24 * std::stoll(std::string(text.substr(0, text.size() - 1))));
+  } else {
+    back = config::parse_duration(text);
   }
-  if (const auto duration = config::parse_duration(text)) return now - *duration;
-  if (const auto time = core::parse_iso8601_time(text)) {
-    return core::TimePoint(std::chrono::milliseconds(time->epoch_millis()));
+  if (back) {
+    if (*back > kMaxBack) return std::nullopt;
+    return now - *back;
   }
-  return std::nullopt;
+  return time_point_of(text);
 }
 
 OptionsResult parse_options(const std::vector<std::string>& args, core::TimePoint now) {

@@ -71,9 +71,14 @@ struct OptionsResult {
 // argv without the program name; `now` resolves `--since 24h`.
 OptionsResult parse_options(const std::vector<std::string>& args, core::TimePoint now);
 
-// `--since`'s value: a duration back from `now` (90s, 15m, 24h, 7d) or an
-// RFC 3339 time; nullopt when it is neither.
+// `--since`'s value: a duration back from `now` (90s, 15m, 24h, 7d; at
+// most 100 years) or an RFC 3339 time; nullopt when it is neither.
 std::optional<core::TimePoint> parse_since(std::string_view text, core::TimePoint now);
+
+// An RFC 3339 time (core/timestamps.hpp) as a clock time; nullopt outside
+// the years the clock holds (about 1678 to 2262: it counts nanoseconds in
+// 64 bits), where the conversion would overflow.
+std::optional<core::TimePoint> time_point_of(std::string_view rfc3339_text);
 
 std::string usage_text();
 

@@ -106,6 +106,14 @@ TEST_CASE("memberwatchctl options: --since is a duration back from now or an RFC
   CHECK_FALSE(parse_since("yesterday", kNow));
   CHECK_FALSE(parse_since("99999999d", kNow));
   CHECK_FALSE(parse_since("2026-02-30T00:00:00Z", kNow));
+  // Beyond what the clock holds: refused, not overflowed.
+  CHECK(parse_since("36600d", kNow) == kNow - std::chrono::hours(24 * 36600));
+  CHECK_FALSE(parse_since("999999d", kNow));
+  CHECK_FALSE(parse_since("999999999h", kNow));
+  CHECK_FALSE(parse_since("999999999m", kNow));
+  CHECK_FALSE(parse_since("9999-12-31T23:59:59Z", kNow));
+  CHECK_FALSE(parse_since("0001-01-01T00:00:00Z", kNow));
+  CHECK(parse_since("2200-01-01T00:00:00Z", kNow));
 
   auto parsed = parse({"changes", "--since", "7d", "--account", "222222222222", "--service", "detective"});
   REQUIRE(parsed.options);
