@@ -47,7 +47,7 @@ std::string table_text(const std::vector<std::string>& columns, const std::vecto
                        bool colour);
 
 // A JSON document as memberwatchctl prints it: two-space indentation, keys
-// in the order given, a final newline.
+// sorted (stable for scripts and diffs), a final newline.
 std::string pretty_json(const boost::json::value& value);
 
 }  // namespace mw::ctl
