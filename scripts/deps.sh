@@ -8,7 +8,7 @@
 MW_DEMO_PACKAGES=(
   g++ cmake ninja-build pkg-config git python3
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libssl-dev libspdlog-dev libyaml-cpp-dev
+  libssl-dev libspdlog-dev libyaml-cpp-dev libcrypt-dev
 )
 
 # What the tests run besides: doctest; boto3 and botocore (fake-aws's
