@@ -8,7 +8,8 @@
 # Under the prefix: lib/systemd/system/memberwatch.service,
 # share/man/man8/memberwatchd.8, share/man/man1/memberwatchctl.1,
 # share/bash-completion/completions/memberwatchctl (where bash-completion
-# loads it on demand), share/doc/memberwatch/; the configuration
+# loads it on demand), share/doc/memberwatch/, the Prometheus alerting rules
+# share/memberwatch/memberwatch.rules.yml; the configuration
 # goes to /etc/memberwatch for the prefix /usr, else to PREFIX/etc/memberwatch,
 # and an existing one is never overwritten.
 include(GNUInstallDirs)
@@ -18,6 +19,7 @@ install(FILES docs/memberwatchctl.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 install(FILES completions/memberwatchctl DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions)
 install(FILES README.md docs/operations.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(FILES config/memberwatch.yaml DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
+install(FILES monitoring/memberwatch.rules.yml DESTINATION ${CMAKE_INSTALL_DATADIR}/memberwatch)
 
 # The unit and the configuration depend on the prefix chosen at install time
 # (cmake --install --prefix, CPack's /usr), so a script decides then.

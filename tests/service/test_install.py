@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """`cmake --install` into a temporary DESTDIR: the tree (memberwatchd and
-memberwatchctl, their man pages, memberwatchctl's bash completion), the unit
+memberwatchctl, their man pages, memberwatchctl's bash completion, the
+Prometheus alerting rules), the unit
 naming the installed paths, and a second install keeping a modified
 configuration.
 
@@ -51,6 +52,7 @@ def check_prefix(source_dir, binary_dir, prefix, config_dir):
             f"{inside}/share/doc/memberwatch/README.md",
             f"{inside}/share/doc/memberwatch/operations.md",
             f"{inside}/share/doc/memberwatch/examples/memberwatch.yaml",
+            f"{inside}/share/memberwatch/memberwatch.rules.yml",
             config,
         }
         found = tree(destdir)
@@ -65,7 +67,8 @@ def check_prefix(source_dir, binary_dir, prefix, config_dir):
             if version.returncode != 0 or not version.stdout.startswith(name + " "):
                 fail(f"installed {name} --version: {version.returncode} {version.stdout!r}")
         for installed, source in (("share/man/man1/memberwatchctl.1", "docs/memberwatchctl.1"),
-                                  ("share/bash-completion/completions/memberwatchctl", "completions/memberwatchctl")):
+                                  ("share/bash-completion/completions/memberwatchctl", "completions/memberwatchctl"),
+                                  ("share/memberwatch/memberwatch.rules.yml", "monitoring/memberwatch.rules.yml")):
             path = os.path.join(destdir, inside, installed)
             if not filecmp.cmp(path, os.path.join(source_dir, source), shallow=False):
                 fail(f"the installed {installed} differs from {source}")

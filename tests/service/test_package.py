@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """The Debian package: cpack builds it from the build tree; dpkg-deb shows
 its files (memberwatchd and memberwatchctl, their man pages, memberwatchctl's
-bash completion), control fields, conffiles and maintainer scripts. It is
-not installed here.
+bash completion, the Prometheus alerting rules), control fields, conffiles
+and maintainer scripts. It is not installed here.
 
 Usage: test_package.py SOURCE_DIR BINARY_DIR
 """
@@ -66,6 +66,7 @@ def check_contents(deb, extracted, source_dir):
         "/usr/share/doc/memberwatch/README.md": "-rw-r--r--",
         "/usr/share/doc/memberwatch/operations.md": "-rw-r--r--",
         "/usr/share/doc/memberwatch/examples/memberwatch.yaml": "-rw-r--r--",
+        "/usr/share/memberwatch/memberwatch.rules.yml": "-rw-r--r--",
     }
     regular = {path: mode for path, mode in files.items() if not mode.startswith("d")}
     if regular != expected:
@@ -86,7 +87,8 @@ def check_contents(deb, extracted, source_dir):
         if not version.startswith(name + " "):
             fail(f"packaged {name} --version: {version!r}")
     for packaged, source in (("usr/share/man/man1/memberwatchctl.1", "docs/memberwatchctl.1"),
-                             ("usr/share/bash-completion/completions/memberwatchctl", "completions/memberwatchctl")):
+                             ("usr/share/bash-completion/completions/memberwatchctl", "completions/memberwatchctl"),
+                             ("usr/share/memberwatch/memberwatch.rules.yml", "monitoring/memberwatch.rules.yml")):
         if not filecmp.cmp(os.path.join(extracted, packaged), os.path.join(source_dir, source), shallow=False):
             fail(f"the packaged /{packaged} differs from {source}")
 
