@@ -72,7 +72,8 @@ def main():
         fail(f"environment variables the daemon reads but ENVIRONMENT does not list: {undocumented}")
 
     files = section(text, "FILES")
-    for path in ("/etc/memberwatch/memberwatch.yaml", "snapshot.json", "changes.jsonl", "memberwatch.service"):
+    for path in ("/etc/memberwatch/memberwatch.yaml", "snapshot.json", "changes.jsonl", "memberwatch.service",
+                 "/usr/share/memberwatch/memberwatch.rules.yml"):
         if path not in files:
             fail(f"{path} missing from FILES")
     print("ok man page")
