@@ -1,7 +1,9 @@
 #include "health/health_server.hpp"
 
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -10,19 +12,27 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/file.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <optional>
 #include <system_error>
+#include <type_traits>
 #include <unordered_set>
 #include <vector>
 
+#include "common/strings.hpp"
+#include "health/basic_auth.hpp"
 #include "health/listen_address.hpp"
+#include "health/web_config.hpp"
 
 namespace mw::health {
 
@@ -47,7 +57,14 @@ constexpr std::size_t kMaxDrainBytes = 64 * 1024;
 constexpr std::chrono::milliseconds kMaxDrainTime{2000};
 constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
 
-using Stream = beast::tcp_stream;
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+constexpr std::chrono::milliseconds kTlsShutdownTime{2000};
+
+template <typename Stream>
+beast::tcp_stream& lowest(Stream& stream) {
+  return beast::get_lowest_layer(stream);
+}
 
 // The status of the reply to a request that could not be read, or nullopt
 // when the connection just ends (peer gone, timeout, cancelled).
@@ -79,12 +96,12 @@ void set_headers(http::response<Body>& response, const HealthReply& reply, bool 
 
 // Writes a response piece by piece, each with a fresh timeout: a client
 // reading a snapshot of hundreds of MB slowly is not cut off while it reads.
-template <typename Body>
+template <typename Stream, typename Body>
 asio::awaitable<bool> write_response(Stream& stream, http::response<Body>& response,
                                      std::chrono::milliseconds timeout) {
   http::response_serializer<Body> serializer(response);
   while (!serializer.is_done()) {
-    stream.expires_after(timeout);
+    lowest(stream).expires_after(timeout);
     auto [error, written] = co_await http::async_write_some(stream, serializer, kTuple);
     if (error) co_return false;
   }
@@ -96,6 +113,7 @@ asio::awaitable<bool> write_response(Stream& stream, http::response<Body>& respo
 // which held /snapshot of a large organization to a few hundred MB/s.) The
 // descriptor keeps the bytes described even when the next cycle replaces
 // the file while they are sent.
+template <typename Stream>
 asio::awaitable<bool> send_file_reply(Stream& stream, const HealthReply& reply, bool keep_alive,
                                       unsigned version, std::chrono::milliseconds timeout) {
   const SnapshotDocument& document = *reply.file;
@@ -139,7 +157,7 @@ asio::awaitable<bool> send_file_reply(Stream& stream, const HealthReply& reply, 
                     document.path.string(), sent, error ? error.message() : "end of file");
       co_return false;
     }
-    stream.expires_after(timeout);
+    lowest(stream).expires_after(timeout);
     auto [write_error, written] =
         co_await asio::async_write(stream, asio::buffer(piece.data(), read), kTuple);
     if (write_error) co_return false;
@@ -148,6 +166,7 @@ asio::awaitable<bool> send_file_reply(Stream& stream, const HealthReply& reply, 
   co_return true;
 }
 
+template <typename Stream>
 asio::awaitable<bool> send_reply(Stream& stream, const HealthReply& reply, bool keep_alive, unsigned version,
                                  std::chrono::milliseconds timeout) {
   if (reply.file && !reply.headers_only)
@@ -164,15 +183,17 @@ asio::awaitable<bool> send_reply(Stream& stream, const HealthReply& reply, bool 
 }
 
 // Waits up to `timeout` for the first bytes of the next request.
+template <typename Stream>
 asio::awaitable<bool> wait_for_request(Stream& stream, beast::flat_buffer& buffer,
                                        std::chrono::milliseconds timeout) {
-  stream.expires_after(timeout);
+  lowest(stream).expires_after(timeout);
   auto [error, bytes] = co_await stream.async_read_some(buffer.prepare(kReadChunk), kTuple);
   buffer.commit(bytes);
   co_return !error && bytes > 0;
 }
 
-asio::awaitable<void> drain_and_close(Stream& stream, std::chrono::milliseconds timeout) {
+// (Under TLS, what is drained is the raw bytes: they are dropped unread.)
+asio::awaitable<void> drain_and_close(beast::tcp_stream& stream, std::chrono::milliseconds timeout) {
   beast::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   stream.expires_after(std::min(timeout, kMaxDrainTime));
@@ -183,6 +204,45 @@ asio::awaitable<void> drain_and_close(Stream& stream, std::chrono::milliseconds 
     drained += bytes;
   }
   stream.close();
+}
+
+// Ends a connection after a response with Connection: close; under TLS
+// with close_notify, waiting briefly for the peer's.
+template <typename Stream>
+asio::awaitable<void> end_connection(Stream& stream) {
+  if constexpr (std::is_same_v<Stream, TlsStream>) {
+    lowest(stream).expires_after(kTlsShutdownTime);
+    co_await stream.async_shutdown(kTuple);
+  } else {
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+}
+
+// A user name as the log shows it: attacker-chosen text, so only printable
+// ASCII and at most 64 characters.
+std::string loggable_user(std::string_view user) {
+  const bool printable = user.size() <= 64 && std::all_of(user.begin(), user.end(), [](char c) {
+                           return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+                         });
+  return printable ? std::string(user) : std::string("(unprintable)");
+}
+
+// http_server_config.headers on a reply; the reply's own headers win (the
+// coverage page's Content-Security-Policy), as in exporter-toolkit.
+void add_web_headers(HealthReply& reply, const WebConfig& web) {
+  for (const auto& [name, value] : web.headers) {
+    const bool own = std::any_of(reply.headers.begin(), reply.headers.end(), [&](const auto& header) {
+      return to_lower(header.first) == to_lower(name);
+    });
+    if (!own) reply.headers.emplace_back(name, value);
+  }
+}
+
+asio::awaitable<bool> run_bcrypt(std::string password, std::string hash) {
+  const bool matches = bcrypt_matches(password, hash);
+  if (!password.empty()) OPENSSL_cleanse(password.data(), password.size());
+  co_return matches;
 }
 
 HealthReply answer(const HealthHandlers& handlers, const http::request<http::string_body>& request) {
@@ -202,8 +262,17 @@ HealthReply answer(const HealthHandlers& handlers, const http::request<http::str
 // request (accepted, or its last response written).
 namespace detail {
 struct HealthConnection {
-  explicit HealthConnection(tcp::socket socket) : stream(std::move(socket)) {}
-  Stream stream;
+  HealthConnection(tcp::socket socket, std::shared_ptr<const LoadedWebConfig> web)
+      : stream(std::move(socket)), web(std::move(web)) {}
+  // The TCP stream; under TLS it moves into `tls`, which then owns it.
+  PlainStream stream;
+  std::unique_ptr<TlsStream> tls;
+  // The web configuration in force when it was accepted: its TLS context
+  // serves the whole connection (authentication and headers follow the
+  // configuration in force at each request).
+  std::shared_ptr<const LoadedWebConfig> web;
+  beast::tcp_stream& transport() { return tls ? lowest(*tls) : stream; }
+  void close() { transport().close(); }
   std::chrono::steady_clock::time_point waiting_since = std::chrono::steady_clock::now();
   bool answering = false;  // a request was read and its response is being written
 };
@@ -219,6 +288,13 @@ struct detail::HealthServerState {
   HealthLimits limits;
   std::shared_ptr<tcp::acceptor> acceptor;
   std::unordered_set<std::shared_ptr<Connection>> connections;
+  // health.web_config_file, nullptr when none; `refused`: the stamps of a
+  // version of its files that did not load (logged once, not retried).
+  std::shared_ptr<const LoadedWebConfig> web;
+  std::vector<FileStamp> refused;
+  CredentialCache credentials;
+  // bcrypt runs here, one check at a time, never on the event loop.
+  std::unique_ptr<asio::thread_pool> bcrypt_pool;
 };
 
 namespace {
@@ -230,14 +306,42 @@ struct ConnectionSlot {
   std::shared_ptr<State> state;
   std::shared_ptr<Connection> connection;
   ~ConnectionSlot() {
-    connection->stream.close();
+    connection->close();
     state->connections.erase(connection);
   }
 };
 
-asio::awaitable<void> serve_requests(State& state, Connection& connection) {
+// Whether the request may be answered: basic_auth_users of the web
+// configuration in force, with bcrypt on its own thread when the verdict is
+// not cached.
+asio::awaitable<bool> authorized(State& state, const std::shared_ptr<const LoadedWebConfig>& web,
+                                 std::string_view authorization, const std::string& peer) {
+  if (!web || web->config.basic_auth_users.empty()) co_return true;
+  AuthCheck check = begin_auth_check(web->config.basic_auth_users, authorization, state.credentials);
+  bool verdict = false;
+  if (check.verdict) {
+    verdict = *check.verdict;
+  } else {
+    if (!state.bcrypt_pool) state.bcrypt_pool = std::make_unique<asio::thread_pool>(1);
+    const bool matches =
+        co_await asio::co_spawn(state.bcrypt_pool->get_executor(),
+                                run_bcrypt(std::move(check.password), check.hash), asio::use_awaitable);
+    verdict = matches && check.known_user;
+    state.credentials.store(check.key, verdict);
+  }
+  if (!verdict && !authorization.empty()) {
+    spdlog::info("health request unauthorized reason=wrong_credentials user=\"{}\" peer={}",
+                 loggable_user(check.user), peer);
+  }
+  co_return verdict;
+}
+
+template <typename Stream>
+asio::awaitable<void> serve_requests(State& state, Connection& connection, Stream& stream) {
   const HealthLimits& limits = state.limits;
-  Stream& stream = connection.stream;
+  beast::error_code peer_error;
+  const auto remote = connection.transport().socket().remote_endpoint(peer_error);
+  const std::string peer = peer_error ? std::string("unknown") : remote.address().to_string();
   beast::flat_buffer buffer(limits.max_header_bytes + limits.max_body_bytes + kBufferSlack);
   for (bool first = true;; first = false) {
     connection.answering = false;
@@ -247,29 +351,38 @@ asio::awaitable<void> serve_requests(State& state, Connection& connection) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
     parser.body_limit(limits.max_body_bytes);
-    stream.expires_after(limits.request_timeout);
+    lowest(stream).expires_after(limits.request_timeout);
     auto [read_error, read_bytes] = co_await http::async_read(stream, buffer, parser, kTuple);
-    if (!stream.socket().is_open()) break;  // stop() closed it
+    if (!lowest(stream).socket().is_open()) break;  // stop() closed it
+    // Authentication and headers follow the web configuration in force now.
+    const std::shared_ptr<const LoadedWebConfig> web = state.web;
     if (read_error) {
       if (auto status = failed_read_status(read_error)) {
         spdlog::debug("health request rejected status={} error={}", *status, read_error.message());
-        if (co_await send_reply(stream, error_reply(*status, failed_read_message(*status)), false, 11,
-                                limits.write_timeout)) {
-          co_await drain_and_close(stream, limits.request_timeout);
+        HealthReply rejected = error_reply(*status, failed_read_message(*status));
+        if (web) add_web_headers(rejected, web->config);
+        if (co_await send_reply(stream, rejected, false, 11, limits.write_timeout)) {
+          co_await drain_and_close(lowest(stream), limits.request_timeout);
         }
       }
       break;
     }
     connection.answering = true;
     const auto& request = parser.get();
-    HealthReply reply = answer(state.handlers, request);
+    HealthReply reply;
+    if (co_await authorized(state, web, request[http::field::authorization], peer)) {
+      reply = answer(state.handlers, request);
+    } else {
+      reply = error_reply(401, "unauthorized");
+      reply.headers.emplace_back("WWW-Authenticate", std::string(kBasicChallenge));
+    }
+    if (web) add_web_headers(reply, web->config);
     spdlog::debug("health request method={} target={} status={}", std::string_view(request.method_string()),
                   std::string_view(request.target()), reply.status);
     bool keep_alive = request.keep_alive();
     if (!co_await send_reply(stream, reply, keep_alive, request.version(), limits.write_timeout)) break;
     if (!keep_alive) {
-      beast::error_code ignored;
-      stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      co_await end_connection(stream);
       break;
     }
   }
@@ -278,7 +391,21 @@ asio::awaitable<void> serve_requests(State& state, Connection& connection) {
 asio::awaitable<void> serve_connection(std::shared_ptr<State> state, std::shared_ptr<Connection> connection) {
   ConnectionSlot slot{state, connection};
   try {
-    co_await serve_requests(*state, *connection);
+    const auto& web = connection->web;
+    if (!web || !web->tls) {
+      co_await serve_requests(*state, *connection, connection->stream);
+      co_return;
+    }
+    // Under TLS the whole connection is encrypted; a client speaking plain
+    // HTTP fails the handshake and is closed.
+    connection->tls = std::make_unique<TlsStream>(std::move(connection->stream), *web->tls);
+    lowest(*connection->tls).expires_after(state->limits.request_timeout);
+    auto [error] = co_await connection->tls->async_handshake(asio::ssl::stream_base::server, kTuple);
+    if (error) {
+      spdlog::debug("health TLS handshake failed error=\"{}\"", error.message());
+      co_return;
+    }
+    co_await serve_requests(*state, *connection, *connection->tls);
   } catch (const std::exception& error) {
     spdlog::warn("health connection failed error={}", error.what());
   }
@@ -299,9 +426,31 @@ bool evict_longest_waiting(State& state) {
   }
   spdlog::debug("health connection evicted reason=waited_too_long_while_full limit={}",
                 state.limits.max_connections);
-  longest->stream.close();
+  longest->close();
   state.connections.erase(longest);
   return true;
+}
+
+// Loads the web configuration again when its file or a file it names has
+// changed (as exporter-toolkit reads it per connection); one that does not
+// load is logged once per version and the one in force stays.
+void refresh_web_config(State& state) {
+  if (!state.web) return;
+  const auto stamps = state.web->current_stamps();
+  if (stamps == state.web->stamps || stamps == state.refused) return;
+  auto load = load_web_config(state.web->path, ::geteuid());
+  if (!load.loaded) {
+    for (const auto& error : load.errors) {
+      spdlog::error("health web config change refused; the one in force stays error=\"{}\"",
+                    error.to_string());
+    }
+    state.refused = stamps;
+    return;
+  }
+  state.web = std::move(load.loaded);
+  state.refused.clear();
+  spdlog::info("health web config reloaded path={} tls={} users={}", state.web->path,
+               state.web->tls != nullptr, state.web->config.basic_auth_users.size());
 }
 
 asio::awaitable<void> accept_connections(std::shared_ptr<State> state,
@@ -324,7 +473,8 @@ asio::awaitable<void> accept_connections(std::shared_ptr<State> state,
       continue;
     }
     try {
-      auto connection = std::make_shared<Connection>(std::move(socket));
+      refresh_web_config(*state);
+      auto connection = std::make_shared<Connection>(std::move(socket), state->web);
       state->connections.insert(connection);
       asio::co_spawn(acceptor->get_executor(), serve_connection(state, std::move(connection)),
                      asio::detached);
@@ -423,7 +573,20 @@ std::size_t HealthServer::connection_count() const {
 void HealthServer::stop() {
   if (state_->acceptor) state_->acceptor->close();
   state_->acceptor.reset();
-  for (const auto& connection : state_->connections) connection->stream.close();
+  for (const auto& connection : state_->connections) connection->close();
+}
+
+void HealthServer::use_web_config(std::shared_ptr<const LoadedWebConfig> web) {
+  state_->web = std::move(web);
+  state_->refused.clear();
+  if (state_->web) {
+    spdlog::info("health web config in force path={} tls={} users={}", state_->web->path,
+                 state_->web->tls != nullptr, state_->web->config.basic_auth_users.size());
+  }
+}
+
+std::shared_ptr<const LoadedWebConfig> HealthServer::web_config() const {
+  return state_->web;
 }
 
 }  // namespace mw::health

@@ -1,7 +1,8 @@
 #pragma once
 
-// The health endpoint: HTTP/1.1 on the daemon's event loop (Boost.Beast,
-// C++20 coroutines), serving /healthz, /readyz, /metrics, /snapshot and,
+// The health endpoint: HTTP/1.1 (over TLS with a web configuration that
+// asks for it) on the daemon's event loop (Boost.Beast, C++20 coroutines),
+// serving /healthz, /readyz, /metrics, /snapshot and,
 // with health.lifecycle, POST /-/refresh and /-/reload.
 
 #include <chrono>
@@ -22,6 +23,7 @@ namespace mw::health {
 namespace detail {
 struct HealthServerState;
 }
+struct LoadedWebConfig;
 
 struct HealthLimits {
   // When every slot is taken, a new connection takes the slot of the one
@@ -62,6 +64,16 @@ class HealthServer {
   // "127.0.0.1:9746" / "[::1]:9746", "" when not listening.
   std::string local_address() const;
   std::size_t connection_count() const;
+
+  // health.web_config_file (health/web_config.hpp) for the connections
+  // accepted from now on: TLS, basic auth (every path, /healthz included,
+  // as exporter-toolkit protects everything) and extra headers; nullptr:
+  // plain HTTP, no authentication. Before each new connection the server
+  // looks whether the file, or a certificate, key or CA it names, changed
+  // (stat) and loads it again; a version that does not load is logged once
+  // and the configuration in force stays.
+  void use_web_config(std::shared_ptr<const LoadedWebConfig> web);
+  std::shared_ptr<const LoadedWebConfig> web_config() const;
 
   // Stops listening and closes every connection; their coroutines end
   // through cancellation. listen() may be called again afterwards.

@@ -103,7 +103,9 @@ void add_leaf_extensions(X509* certificate, X509* issuer, const CertificateReque
   X509V3_set_ctx(&context, issuer ? issuer : certificate, certificate, nullptr, nullptr, 0);
   add_extension(certificate, &context, NID_basic_constraints, "critical,CA:FALSE");
   add_extension(certificate, &context, NID_key_usage, "critical,digitalSignature,keyEncipherment");
-  add_extension(certificate, &context, NID_ext_key_usage, "serverAuth");
+  // clientAuth too: the same leaves serve as client certificates in the
+  // health endpoint's client_auth_type tests.
+  add_extension(certificate, &context, NID_ext_key_usage, "serverAuth,clientAuth");
   add_extension(certificate, &context, NID_subject_key_identifier, "hash");
   add_extension(certificate, &context, NID_authority_key_identifier, "keyid:always");
   auto names = subject_alt_names(request);

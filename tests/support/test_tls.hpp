@@ -32,7 +32,7 @@ class TestCertificateAuthority {
   TestCertificateAuthority& operator=(const TestCertificateAuthority&) = delete;
 
   const std::string& certificate_pem() const { return certificate_pem_; }
-  // A leaf certificate for a TLS server (serverAuth), signed by this CA.
+  // A leaf certificate for a TLS server or client (serverAuth, clientAuth), signed by this CA.
   KeyAndCertificate issue(const CertificateRequest& request) const;
   // Writes the CA certificate as a PEM bundle file (for a ca_bundle option).
   void write_certificate(const std::filesystem::path& path) const;
