@@ -47,10 +47,13 @@ int run_once(const config::Config& config) {
   return exit_code;
 }
 
-int run_service(const CliOptions& options, const config::Config& config) {
+int run_service(const CliOptions& options, const config::Config& config,
+                std::shared_ptr<const health::LoadedWebConfig> web_config) {
   boost::asio::io_context io;
   try {
-    Service service(io, {options.config_path, options.log_level}, config, aws::process_env());
+    ServiceOptions service_options{options.config_path, options.log_level};
+    service_options.web_config = std::move(web_config);
+    Service service(io, std::move(service_options), config, aws::process_env());
     return service.run();
   } catch (const std::exception& e) {
     spdlog::error("cannot start error={}", e.what());
@@ -72,6 +75,9 @@ int run(const CliOptions& options) {
   const auto loaded = config::load_config_file(options.config_path);
   if (!loaded.config) return report_config_errors(loaded.errors);
   const auto& config = *loaded.config;
+  // health.web_config_file, its certificates and keys: a configuration error at start too.
+  auto web = load_web_config_of(config);
+  if (!web.errors.empty()) return report_config_errors(web.errors);
   if (options.check_config) {
     std::printf("%s: configuration ok: %s\n", options.config_path.c_str(), config::summarize(config).c_str());
     return kExitOk;
@@ -80,7 +86,7 @@ int run(const CliOptions& options) {
   setup_logging(std::getenv("JOURNAL_STREAM") != nullptr, level.value_or(spdlog::level::info));
   spdlog::info("memberwatchd starting version={} config={} {}", kVersion, options.config_path,
                config::summarize(config));
-  return options.once ? run_once(config) : run_service(options, config);
+  return options.once ? run_once(config) : run_service(options, config, std::move(web.loaded));
 }
 
 }  // namespace mw::app

@@ -2,6 +2,7 @@
 
 #include <malloc.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <boost/asio/as_tuple.hpp>
@@ -18,6 +19,18 @@
 
 namespace mw::app {
 namespace asio = boost::asio;
+
+WebConfigResult load_web_config_of(const config::Config& config) {
+  WebConfigResult result;
+  if (config.health.web_config_file.empty()) return result;
+  auto load = health::load_web_config(config.health.web_config_file, ::geteuid());
+  result.loaded = std::move(load.loaded);
+  for (auto& error : load.errors) {
+    result.errors.push_back({std::move(error.file), error.line, error.column, std::move(error.key_path),
+                             std::move(error.message)});
+  }
+  return result;
+}
 
 Service::Service(asio::io_context& io, ServiceOptions options, config::Config config, aws::EnvLookup env)
     : io_(io),
@@ -48,6 +61,7 @@ std::unique_ptr<Runtime> Service::make_runtime(const config::Config& config) {
 int Service::run() {
   runtime_ = make_runtime(config_);
   describe_snapshot_file();
+  health_.use_web_config(options_.web_config);
   start_health(config_.health.listen);
   handle_signals();
   notifier_.ready();
@@ -277,6 +291,16 @@ health::ReloadOutcome Service::reload(std::string_view source) {
   spdlog::info("reload requested source={}", source);
   notifier_.reloading();
   auto loaded = config::load_config_file(options_.config_path);
+  // The web configuration is part of the configuration: one that does not
+  // load refuses the reload, and the one in force stays.
+  WebConfigResult web;
+  if (loaded.config) {
+    web = load_web_config_of(*loaded.config);
+    if (!web.errors.empty()) {
+      loaded.errors = std::move(web.errors);
+      loaded.config.reset();
+    }
+  }
   if (!loaded.config) {
     std::string errors;
     for (const auto& error : loaded.errors) {
@@ -288,6 +312,9 @@ health::ReloadOutcome Service::reload(std::string_view source) {
     return {false, errors};
   }
   auto& config = *loaded.config;
+  // Read again even when unchanged: SIGHUP after editing the file applies it
+  // at once.
+  health_.use_web_config(web.loaded);
   if (config.health.listen != config_.health.listen) {
     try {
       start_health(config.health.listen);

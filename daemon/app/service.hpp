@@ -23,6 +23,7 @@
 #include "health/metrics.hpp"
 #include "health/sd_notify.hpp"
 #include "health/watchdog.hpp"
+#include "health/web_config.hpp"
 
 namespace mw::app {
 
@@ -34,7 +35,17 @@ struct ServiceOptions {
   // looping on the endpoint cannot keep every source busy. (Shorter only in
   // tests.)
   std::chrono::steady_clock::duration refresh_min_gap = std::chrono::seconds(30);
+  // health.web_config_file as loaded at start (nullptr when unset).
+  std::shared_ptr<const health::LoadedWebConfig> web_config = {};
 };
+
+// health.web_config_file of `config` loaded (nullptr when unset), or why it
+// cannot be, as configuration errors (FILE:LINE:COLUMN: key: what).
+struct WebConfigResult {
+  std::shared_ptr<const health::LoadedWebConfig> loaded;
+  std::vector<config::ConfigError> errors;
+};
+WebConfigResult load_web_config_of(const config::Config& config);
 
 class Service {
  public:

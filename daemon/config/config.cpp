@@ -449,11 +449,19 @@ void Parser::parse_snapshot(const YAML::Node& node, Config::Snapshot& snapshot) 
 }
 
 void Parser::parse_health(const YAML::Node& node, Config::Health& health) {
-  for_each_key(node, "health", {"listen", "lifecycle"},
+  for_each_key(node, "health", {"listen", "lifecycle", "max_gap_series", "web_config_file"},
                [&](const std::string& key, const YAML::Node&, const YAML::Node& value) {
                  const auto path = key_path("health", key);
                  if (key == "listen") {
                    if (auto text = listen(value, path)) health.listen = *text;
+                 } else if (key == "web_config_file") {
+                   // Read by the health layer (health/web_config.hpp); trusted
+                   // as the configuration itself (named_paths).
+                   if (auto text = string_value(value, path); text && !text->empty())
+                     health.web_config_file = named_path(value, path, *text, false);
+                 } else if (key == "max_gap_series") {
+                   if (auto n = integer(value, path, 0, 10'000'000))
+                     health.max_gap_series = static_cast<std::size_t>(*n);
                  } else {
                    if (auto on = boolean(value, path)) health.lifecycle = *on;
                  }

@@ -12,7 +12,7 @@
 namespace mw::config {
 
 // The configuration of CONTRACT.md with every default filled in. Relative
-// paths (state_dir, accounts.file, aws.ca_bundle) are resolved against the
+// paths (state_dir, accounts.file, aws.ca_bundle, health.web_config_file) are resolved against the
 // folder of the configuration file.
 struct Administrator {
   std::string name;
@@ -43,6 +43,13 @@ struct Config {
   struct Health {
     std::string listen = "127.0.0.1:9746";
     bool lifecycle = false;  // POST /-/refresh and /-/reload are served (else 403)
+    // TLS, basic auth and headers in the exporter-toolkit web config format
+    // (health/web_config.hpp); "" = plain HTTP, no authentication. Resolved
+    // against the configuration's folder.
+    std::string web_config_file;
+    // memberwatch_gap series at most; the gaps beyond are counted in
+    // memberwatch_gap_series_truncated, not listed (bounded cardinality).
+    std::size_t max_gap_series = 10'000;
   } health;
 
   struct Aws {

@@ -90,6 +90,17 @@ class Parser {
         if (flag == "--config") config_given_ = true, options_.origin.config_path = *value;
         if (flag == "--snapshot") options_.origin.snapshot_path = *value;
         if (flag == "--url") options_.origin.url = *value;
+      } else if (flag == "--user" || flag == "--password-file" || flag == "--ca-file" ||
+                 flag == "--cert-file" || flag == "--key-file") {
+        auto value = take_value(flag);
+        if (!value) return fail(error_);
+        auto& access = options_.origin.access;
+        if (flag == "--user") access.user = *value;
+        if (flag == "--password-file") access.password_file = *value;
+        if (flag == "--ca-file") access.ca_file = *value;
+        if (flag == "--cert-file") access.cert_file = *value;
+        if (flag == "--key-file") access.key_file = *value;
+        access_flag_ = flag;
       } else if (flag == "--json" || flag == "--csv" || flag == "--help" || flag == "--version") {
         if (inline_value_) return fail(flag + " takes no value");
         if (flag == "--json") set_format(Format::json);
@@ -111,6 +122,17 @@ class Parser {
     const int origins =
         (config_given_ ? 1 : 0) + (options_.origin.snapshot_path ? 1 : 0) + (options_.origin.url ? 1 : 0);
     if (origins > 1) return fail("give one of --config, --snapshot and --url");
+    if (!access_flag_.empty() && options_.origin.snapshot_path) {
+      return fail(access_flag_ +
+                  " is for the daemon's endpoint (--url, or the one --config names), not --snapshot");
+    }
+    const auto& access = options_.origin.access;
+    if (access.cert_file.has_value() != access.key_file.has_value()) {
+      return fail("--cert-file and --key-file go together (the client certificate and its key)");
+    }
+    if (access.user && access.user->find(':') != std::string::npos) {
+      return fail("--user: a user name cannot hold ':' (basic auth)");
+    }
 
     if (operands.empty())
       return fail("a command is needed (status, gaps, account, changes, diff, export, check, refresh)");
@@ -217,6 +239,7 @@ class Parser {
   std::size_t i_ = 0;
   std::optional<std::string> inline_value_;
   bool config_given_ = false;
+  std::string access_flag_;  // the last of --user, --password-file, --ca-file, --cert-file, --key-file
   std::string error_;
   Options options_;
 };
@@ -276,13 +299,22 @@ Where the snapshot comes from:
   --config FILE     the daemon's configuration (default /etc/memberwatch/memberwatch.yaml):
                     its state_dir, snapshot and changes files, and health.listen
   --snapshot FILE   a snapshot file (the changes log beside it, as the default name)
-  --url URL         the daemon's health endpoint, e.g. http://127.0.0.1:9746
+  --url URL         the daemon's health endpoint, e.g. http://127.0.0.1:9746 or https://HOST:PORT
+
+The health endpoint behind health.web_config_file (TLS, basic auth):
+  --user USER            the basic auth user; with --config, the web config's only user by default
+  --password-file FILE   the password on its first line; else $MEMBERWATCH_PASSWORD
+  --ca-file FILE         verify the daemon's certificate and name with these CAs; with --config
+                         the daemon's own certificate (cert_file) is trusted by default
+  --cert-file FILE --key-file FILE
+                         a client certificate, for client_auth_type RequireAndVerifyClientCert
 
 Output: aligned tables (colour on a terminal, unless NO_COLOR is set),
 --json (one JSON document) or --csv (RFC 4180, a header line).
 Exit codes: 0 ok, 1 not found or refused, 64 usage error, 65 a file that does
-not parse, 66 no snapshot, 69 the daemon cannot be reached, 78 a bad
-configuration; check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+not parse, 66 no snapshot, 69 the daemon cannot be reached, 77 a wrong or
+missing user or password (HTTP 401), 78 a bad configuration; check: 0 OK,
+1 WARNING, 2 CRITICAL, 3 UNKNOWN.
 )";
 }
 

@@ -19,7 +19,9 @@ inline constexpr int kExitUsage = 64;        // EX_USAGE
 inline constexpr int kExitData = 65;         // EX_DATAERR: a snapshot or changes log that does not parse
 inline constexpr int kExitNoInput = 66;      // EX_NOINPUT: no snapshot
 inline constexpr int kExitUnavailable = 69;  // EX_UNAVAILABLE: the daemon cannot be reached
-inline constexpr int kExitConfig = 78;       // EX_CONFIG: the configuration named by --config is invalid
+inline constexpr int kExitNoPermission =
+    77;                                 // EX_NOPERM: the daemon wants another user or password (HTTP 401)
+inline constexpr int kExitConfig = 78;  // EX_CONFIG: the configuration named by --config is invalid
 
 // `check`'s exit codes: the Nagios plugin convention.
 inline constexpr int kCheckOk = 0;
@@ -33,11 +35,24 @@ enum class Format { table, json, csv };
 enum class Command { status, gaps, account, changes, diff, export_rows, check, refresh };
 enum class ExportWhat { memberships, accounts, sources };
 
+// How to reach the health endpoint when its web configuration
+// (health.web_config_file) asks for basic auth or client certificates. The
+// password is never an argument (others see those in ps): it comes from
+// --password-file or the MEMBERWATCH_PASSWORD environment variable.
+struct EndpointAccess {
+  std::optional<std::string> user;           // --user
+  std::optional<std::string> password_file;  // --password-file: its first line
+  std::optional<std::string> ca_file;        // --ca-file: verify the daemon's certificate (and name) with it
+  std::optional<std::string> cert_file;      // --cert-file and --key-file: a client certificate
+  std::optional<std::string> key_file;
+};
+
 // Where the snapshot comes from: exactly one of the three.
 struct Origin {
   std::string config_path = kDefaultConfigPath;  // used when neither of the others is set
   std::optional<std::string> snapshot_path;
-  std::optional<std::string> url;  // the health endpoint, e.g. http://127.0.0.1:9746
+  std::optional<std::string> url;  // the health endpoint, e.g. http://127.0.0.1:9746 or https://...
+  EndpointAccess access;           // with --url or --config (the endpoint it names)
 };
 
 // The filters of gaps and changes; an unset filter keeps everything.

@@ -121,3 +121,23 @@ TEST_CASE("memberwatchctl options: --since is a duration back from now or an RFC
   CHECK(parse({"changes", "--since", "last week"}).error ==
         "--since: 'last week' is neither a duration (90s, 15m, 24h, 7d) nor an RFC 3339 time");
 }
+
+TEST_CASE("memberwatchctl options: the health endpoint's credentials and TLS files") {
+  auto parsed = parse({"--url", "https://127.0.0.1:9746", "--user", "prometheus", "--password-file=/run/pw",
+                       "--ca-file", "/etc/ca.pem", "status", "--cert-file", "c.pem", "--key-file", "k.pem"});
+  REQUIRE(parsed.options);
+  const auto& access = parsed.options->origin.access;
+  CHECK(access.user == "prometheus");
+  CHECK(access.password_file == "/run/pw");
+  CHECK(access.ca_file == "/etc/ca.pem");
+  CHECK(access.cert_file == "c.pem");
+  CHECK(access.key_file == "k.pem");
+  CHECK(parse({"--config", "m.yaml", "--user", "prometheus", "refresh"}).options);
+  CHECK(parse({"--snapshot", "s.json", "--user", "prometheus", "status"}).error ==
+        "--user is for the daemon's endpoint (--url, or the one --config names), not --snapshot");
+  CHECK(parse({"--url", "https://h", "--cert-file", "c.pem", "status"}).error ==
+        "--cert-file and --key-file go together (the client certificate and its key)");
+  CHECK(parse({"--url", "https://h", "--user", "a:b", "status"}).error ==
+        "--user: a user name cannot hold ':' (basic auth)");
+  CHECK(parse({"--url", "https://h", "--password-file=", "status"}).error == "--password-file needs a value");
+}
