@@ -388,6 +388,7 @@ int refresh(const Location& location, std::FILE* out) {
     throw CtlError(kExitUsage,
                    "refresh needs the daemon's health endpoint: health.listen is off in the configuration");
   }
+  if (location.endpoint_error) throw *location.endpoint_error;
   const auto answer = post_to_daemon(*location.health_url, "/-/refresh", location.client);
   std::string body = answer.body;
   while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();

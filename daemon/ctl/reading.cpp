@@ -344,7 +344,12 @@ Location locate(const Origin& origin, const EnvironmentLookup& environment) {
   location.snapshot = state_dir / config.snapshot.path;
   if (!config.snapshot.changes.empty()) location.changes = state_dir / config.snapshot.changes;
   std::optional<DaemonWebConfig> web;
-  if (!config.health.web_config_file.empty()) web = read_daemon_web_config(config.health.web_config_file);
+  try {
+    if (!config.health.web_config_file.empty()) web = read_daemon_web_config(config.health.web_config_file);
+    set_client(location, origin.access, environment, web);
+  } catch (const CtlError& error) {
+    location.endpoint_error = error;
+  }
   if (const auto listen = config::parse_listen_address(config.health.listen)) {
     const bool ipv6 = listen->host.find(':') != std::string::npos;
     // The daemon listening on every address is reached on loopback.
@@ -352,7 +357,6 @@ Location locate(const Origin& origin, const EnvironmentLookup& environment) {
     location.health_url = std::string(web && web->tls ? "https://" : "http://") +
                           (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(listen->port);
   }
-  set_client(location, origin.access, environment, web);
   return location;
 }
 

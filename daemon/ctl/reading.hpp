@@ -47,6 +47,10 @@ struct Location {
   std::optional<std::filesystem::path> changes;   // the changes log; none when off or unknown (--url)
   std::optional<std::string> health_url;          // where `refresh` goes; none when the endpoint is off
   EndpointClient client;                          // for snapshot_url and health_url
+  // With --config: why the endpoint's access (its web configuration, the
+  // password) could not be set up, raised only when health_url is used,
+  // so commands that read the files do not need the web configuration.
+  std::optional<CtlError> endpoint_error;
 };
 
 // From --config (the daemon's configuration: state_dir, snapshot.path,
@@ -54,9 +58,10 @@ struct Location {
 // has tls_server_config, its certificate trusted, its only user the default
 // --user), --snapshot FILE (changes.jsonl beside it) or --url. The password
 // comes from --password-file or MEMBERWATCH_PASSWORD (`environment` looks
-// it up). Throws CtlError: 78 for a configuration or web configuration that
-// does not load, 64 for a URL that is not http(s)://HOST[:PORT], a user
-// without a password, or an unreadable password file.
+// it up). Throws CtlError: 78 for a configuration that does not load, 64 for
+// a URL that is not http(s)://HOST[:PORT], and with --url for a user without
+// a password or an unreadable password file (with --config these, and a web
+// configuration that does not load, go to endpoint_error).
 using EnvironmentLookup = std::function<std::optional<std::string>(const char* name)>;
 Location locate(const Origin& origin, const EnvironmentLookup& environment);
 Location locate(const Origin& origin);  // with the process's environment

@@ -93,15 +93,28 @@ TEST_CASE("memberwatchctl --config: the daemon's web configuration makes the end
   CHECK_FALSE(location.client.user);
   CHECK_FALSE(location.client.pinned_cert_pem);
 
-  // Two users: --user is needed.
+  // Two users: --user is needed (for the endpoint only: the files are still read).
   mw::test::write_file(dir / "web.yml", "basic_auth_users:\n  a: " + kHash + "\n  b: " + kHash + "\n");
-  CHECK(exit_code_of(origin, environment({{"MEMBERWATCH_PASSWORD", "x"}})) == kExitUsage);
+  location = locate(origin, environment({{"MEMBERWATCH_PASSWORD", "x"}}));
+  REQUIRE(location.endpoint_error);
+  CHECK(location.endpoint_error->exit_code() == kExitUsage);
+  CHECK(location.snapshot);
   origin.access.user = "b";
   location = locate(origin, environment({{"MEMBERWATCH_PASSWORD", "x"}}));
   CHECK(location.health_url == "http://127.0.0.1:9999");
   CHECK(location.client.user == "b");
 
-  // A web configuration that does not parse: the configuration error, 78.
+  // A web configuration that does not parse, or cannot be read: the
+  // configuration error (78) for the endpoint; the snapshot file still serves.
   mw::test::write_file(dir / "web.yml", "basic_auth_users:\n  a: not-bcrypt\n");
-  CHECK(exit_code_of(origin, environment({})) == kExitConfig);
+  location = locate(origin, environment({}));
+  REQUIRE(location.endpoint_error);
+  CHECK(location.endpoint_error->exit_code() == kExitConfig);
+  CHECK(std::string(location.endpoint_error->what()).find("web.yml:2:6: basic_auth_users.a") !=
+        std::string::npos);
+  std::filesystem::remove(dir / "web.yml");
+  location = locate(origin, environment({}));
+  REQUIRE(location.endpoint_error);
+  CHECK(location.endpoint_error->exit_code() == kExitConfig);
+  CHECK(location.snapshot == dir / "state" / "snapshot.json");
 }
