@@ -134,7 +134,7 @@ int status_of(const std::string& response) {
 // certificate from the same CA.
 class TlsFixture {
  public:
-  TlsFixture() : server_(io_, handlers()) {
+  explicit TlsFixture(HealthLimits limits = {}) : server_(io_, handlers(), limits) {
     mw::test::CertificateRequest request;
     request.ip_addresses = {"127.0.0.1"};
     const auto server = ca_.issue(request);
@@ -315,4 +315,36 @@ TEST_CASE("a changed web configuration is loaded again at the next connection bu
   // TLS turned off by the file: plain HTTP from the next connection.
   mw::test::write_file(fixture.web_path(), "basic_auth_users:\n  prometheus: " + bcrypt_hash("third") + "\n");
   CHECK(status_of(plain_request(fixture.port(), get("/metrics", basic("prometheus:third")))) == 200);
+}
+
+TEST_CASE("the endpoint's limits hold under TLS: header size, handshake and request time, connections") {
+  HealthLimits limits;
+  limits.max_header_bytes = 1024;
+  limits.request_timeout = 300ms;
+  limits.max_connections = 2;
+  limits.evict_waiting_after = 100ms;
+  TlsFixture fixture(limits);
+  fixture.use(kTls + "basic_auth_users:\n  prometheus: " + bcrypt_hash("s3cret") + "\n");
+  const auto& ca = fixture.ca_pem();
+  // 431 before any authentication.
+  const auto large =
+      tls_request(fixture.port(), ca, get("/metrics", "X-Padding: " + std::string(2000, 'a') + "\r\n"));
+  CHECK(status_of(large) == 431);
+
+  // A client that never starts the handshake is closed after request_timeout.
+  const int silent = connect_to(fixture.port());
+  const auto started = std::chrono::steady_clock::now();
+  char byte;
+  CHECK(::recv(silent, &byte, 1, 0) == 0);
+  CHECK(std::chrono::steady_clock::now() - started < 3s);
+  ::close(silent);
+
+  // Two silent connections fill the slots; a third client still gets in by
+  // evicting the one waiting longest.
+  const int first = connect_to(fixture.port());
+  const int second = connect_to(fixture.port());
+  std::this_thread::sleep_for(150ms);
+  CHECK(status_of(tls_request(fixture.port(), ca, get("/healthz", basic("prometheus:s3cret")))) == 200);
+  ::close(first);
+  ::close(second);
 }
