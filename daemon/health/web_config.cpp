@@ -377,7 +377,12 @@ class Parser {
             "verifies client certificates but no client_ca_file says which CA issues them");
     }
     if (tls.min_version > tls.max_version) {
-      error(seen["min_version"], key_path(section, "min_version"), "is above max_version");
+      // One of them may be the default (TLS12 and TLS13).
+      if (seen.count("min_version")) {
+        error(seen["min_version"], key_path(section, "min_version"), "is above max_version");
+      } else {
+        error(seen["max_version"], key_path(section, "max_version"), "is below min_version (default TLS12)");
+      }
     }
     if (errors_.size() == errors_before) config.tls = std::move(tls);
   }

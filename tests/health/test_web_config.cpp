@@ -175,6 +175,8 @@ TEST_CASE("web configuration errors carry the file, line, column and key") {
        "is above max_version"},
       {tls + "  cipher_suites: [TLS_RSA_WITH_AES_128_CBC_SHA]\n", 4, 19, "tls_server_config.cipher_suites[0]",
        "is not a cipher suite Go's crypto/tls accepts"},
+      {tls + "  max_version: TLS11\n", 4, 3, "tls_server_config.max_version",
+       "is below min_version (default TLS12)"},
       {tls + "  curve_preferences: [P-256]\n", 4, 23, "tls_server_config.curve_preferences[0]",
        "'P-256' is not a curve"},
       {tls + "  prefer_server_cipher_suites: yes please\n", 4, 32,
