@@ -33,9 +33,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string bcrypt_hash(const std::string& password) {
+std::string bcrypt_hash(const std::string& password, unsigned long cost = 4) {
   char setting[CRYPT_GENSALT_OUTPUT_SIZE];
-  REQUIRE(crypt_gensalt_rn("$2b$", 4, nullptr, 0, setting, sizeof setting) != nullptr);
+  REQUIRE(crypt_gensalt_rn("$2b$", cost, nullptr, 0, setting, sizeof setting) != nullptr);
   crypt_data data{};
   const char* hash = crypt_rn(password.c_str(), setting, &data, sizeof data);
   REQUIRE(hash != nullptr);
@@ -347,4 +347,25 @@ TEST_CASE("the endpoint's limits hold under TLS: header size, handshake and requ
   CHECK(status_of(tls_request(fixture.port(), ca, get("/healthz", basic("prometheus:s3cret")))) == 200);
   ::close(first);
   ::close(second);
+}
+
+TEST_CASE("bcrypt does not hold up the event loop") {
+  TlsFixture fixture;
+  // Cost 13: a check takes hundreds of milliseconds.
+  fixture.use("basic_auth_users:\n  prometheus: " + bcrypt_hash("s3cret", 13) + "\n");
+  const auto started = std::chrono::steady_clock::now();
+  auto slow = std::async(std::launch::async, [&] {
+    return status_of(plain_request(fixture.port(), get("/metrics", basic("prometheus:s3cret"))));
+  });
+  std::this_thread::sleep_for(20ms);
+  // Meanwhile another client is answered at once (no credentials: 401).
+  const auto quick_start = std::chrono::steady_clock::now();
+  CHECK(status_of(plain_request(fixture.port(), get("/metrics"))) == 401);
+  const auto quick = std::chrono::steady_clock::now() - quick_start;
+  CHECK(slow.get() == 200);
+  const auto slow_time = std::chrono::steady_clock::now() - started;
+  MESSAGE("bcrypt took " << std::chrono::duration_cast<std::chrono::milliseconds>(slow_time).count()
+                         << " ms, the other request "
+                         << std::chrono::duration_cast<std::chrono::milliseconds>(quick).count() << " ms");
+  CHECK(quick * 3 < slow_time);
 }
