@@ -499,6 +499,18 @@ std::string endpoint_text(const tcp::endpoint& endpoint) {
       {endpoint.address().to_string(), endpoint.port(), endpoint.address().is_loopback()});
 }
 
+// Basic auth without TLS on an address other hosts reach sends passwords
+// across the network in clear.
+void warn_if_passwords_in_clear(const State& state) {
+  if (!state.web || state.web->tls || state.web->config.basic_auth_users.empty()) return;
+  if (!state.acceptor || !state.acceptor->is_open()) return;
+  beast::error_code error;
+  const auto endpoint = state.acceptor->local_endpoint(error);
+  if (error || endpoint.address().is_loopback()) return;
+  spdlog::warn("health endpoint asks for passwords without TLS on a non-loopback address address={} path={}",
+               endpoint_text(endpoint), state.web->path);
+}
+
 }  // namespace
 
 HealthServer::HealthServer(asio::io_context& io, HealthHandlers handlers, HealthLimits limits)
@@ -552,6 +564,7 @@ void HealthServer::listen(std::string_view address) {
   current = fresh;
   asio::co_spawn(state_->io, accept_connections(state_, current), asio::detached);
   spdlog::info("health endpoint listening address={}", local_address());
+  warn_if_passwords_in_clear(*state_);
 }
 
 bool HealthServer::listening() const {
@@ -583,6 +596,7 @@ void HealthServer::use_web_config(std::shared_ptr<const LoadedWebConfig> web) {
     spdlog::info("health web config in force path={} tls={} users={}", state_->web->path,
                  state_->web->tls != nullptr, state_->web->config.basic_auth_users.size());
   }
+  warn_if_passwords_in_clear(*state_);
 }
 
 std::shared_ptr<const LoadedWebConfig> HealthServer::web_config() const {
