@@ -31,6 +31,22 @@ void publish_deltas(const std::map<Key, std::uint64_t>& current, std::map<Key, s
 
 }  // namespace
 
+GapSeries gap_series(const core::Snapshot& snapshot, std::size_t max_series) {
+  GapSeries result;
+  for (const auto& account : snapshot.accounts) {
+    if (account.inactive) continue;  // the merge gives them no gaps; said again for the reader
+    for (const auto& gap : account.gaps) {
+      ++result.total;
+      if (result.series.size() == max_series) continue;
+      result.series.emplace_back(
+          health::LabelValues{account.account_id, std::string(core::to_string(gap.service)), gap.region,
+                              std::string(core::to_string(gap.status))},
+          1.0);
+    }
+  }
+  return result;
+}
+
 void MetricsPublisher::publish_requests(const aws::RequestStats& stats) {
   if (stats_source_ != &stats) {
     stats_source_ = &stats;
@@ -49,7 +65,7 @@ void MetricsPublisher::observe_request(std::string_view service, std::string_vie
   metrics_.request_duration_seconds.observe({std::string(service), std::string(operation)}, seconds);
 }
 
-void MetricsPublisher::publish_cycle(const CycleOutcome& outcome) {
+void MetricsPublisher::publish_cycle(const CycleOutcome& outcome, std::size_t max_gap_series) {
   const auto now = unix_seconds(core::Clock::now());
   const char* result = !outcome.written ? "failed" : outcome.complete ? "complete" : "partial";
   metrics_.cycles_total.increment({result});
@@ -101,6 +117,10 @@ void MetricsPublisher::publish_cycle(const CycleOutcome& outcome) {
   metrics_.accounts.set({"gaps"}, static_cast<double>(counts.gaps));
   metrics_.accounts.set({"unknown"}, static_cast<double>(counts.unknown));
   metrics_.accounts.set({"inactive"}, static_cast<double>(snapshot.totals.inactive));
+  const auto gaps = gap_series(snapshot, max_gap_series);
+  metrics_.gap.replace(gaps.series);
+  metrics_.gaps.set(static_cast<double>(gaps.total));
+  metrics_.gap_series_truncated.set(gaps.series.size() < gaps.total ? 1 : 0);
   if (snapshot.organization) {
     metrics_.organization_up.set(snapshot.organization->state == core::SourceState::ok ? 1 : 0);
     if (snapshot.organization->last_success_at)

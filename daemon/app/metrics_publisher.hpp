@@ -14,6 +14,14 @@
 
 namespace mw::app {
 
+// The memberwatch_gap series of a snapshot: one per gap of an active
+// account, in account order, at most `max_series`; `total` counts them all.
+struct GapSeries {
+  std::vector<std::pair<health::LabelValues, double>> series;
+  std::size_t total = 0;
+};
+GapSeries gap_series(const core::Snapshot& snapshot, std::size_t max_series);
+
 class MetricsPublisher {
  public:
   explicit MetricsPublisher(health::MemberwatchMetrics metrics) : metrics_(metrics) {}
@@ -25,7 +33,8 @@ class MetricsPublisher {
   // Called with the attempt of every AWS request, for the latency histogram.
   void observe_request(std::string_view service, std::string_view operation, double seconds);
 
-  void publish_cycle(const CycleOutcome& outcome);
+  // `max_gap_series` is health.max_gap_series of the running configuration.
+  void publish_cycle(const CycleOutcome& outcome, std::size_t max_gap_series);
 
  private:
   health::MemberwatchMetrics metrics_;

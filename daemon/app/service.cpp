@@ -225,7 +225,7 @@ asio::awaitable<void> Service::run_one_cycle() {
     }
     outcome = CycleOutcome{};
   }
-  metrics_.publish_cycle(outcome);
+  metrics_.publish_cycle(outcome, config_.health.max_gap_series);
   state_write_error_ = outcome.state_write_file.empty()
                            ? std::string()
                            : outcome.state_write_file + ": " + outcome.state_write_error;

@@ -63,6 +63,18 @@ MemberwatchMetrics declare_memberwatch_metrics(Registry& registry, std::string_v
                                      "answering source says not enabled), unknown (only failed sources) "
                                      "or inactive (closed, closing or not yet active in Organizations).",
                                      {"coverage"}),
+      .gap = registry.add_gauge("memberwatch_gap",
+                                "1 for each current gap: an active account that an answering source "
+                                "(service, region) does not cover, with its normalized status. At most "
+                                "health.max_gap_series series, in account order; the rest are counted in "
+                                "memberwatch_gaps.",
+                                {"account_id", "service", "region", "status"}),
+      .gaps = registry.add_gauge("memberwatch_gaps",
+                                 "Current gaps (account, service, region) in the last snapshot, whether "
+                                 "memberwatch_gap lists them or not."),
+      .gap_series_truncated = registry.add_gauge(
+          "memberwatch_gap_series_truncated",
+          "1 when memberwatch_gap lists fewer gaps than memberwatch_gaps counts (health.max_gap_series)."),
       .state_write_failures_total =
           registry.add_counter("memberwatch_state_write_failures_total",
                                "Cycles whose state could not be written, by the file that failed: changes "
@@ -83,6 +95,8 @@ MemberwatchMetrics declare_memberwatch_metrics(Registry& registry, std::string_v
   for (const char* file : {"changes", "snapshot"}) metrics.state_write_failures_total.increment({file}, 0.0);
   for (const char* coverage : {"covered", "gaps", "unknown", "inactive"})
     metrics.accounts.set({coverage}, 0.0);
+  metrics.gaps.set(0.0);
+  metrics.gap_series_truncated.set(0.0);
   return metrics;
 }
 

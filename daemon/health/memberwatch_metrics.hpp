@@ -25,12 +25,15 @@ struct MemberwatchMetrics {
   Gauge& source_last_success_timestamp_seconds;  // {administrator_id,service,region}
   Gauge& organization_up;                        // no labels; unset without Organizations
   Gauge& organization_last_success_timestamp_seconds;
-  Counter& requests_total;                          // {service,operation,code}
-  Histogram& request_duration_seconds;              // {service,operation}
-  Counter& retries_total;                           // {service,reason}
-  Gauge& members;                                   // {service,region,status}; replace() each cycle
-  Gauge& accounts;                                  // {coverage=covered|gaps|unknown|inactive}
-  Counter& state_write_failures_total;              // {file=changes|snapshot}
+  Counter& requests_total;              // {service,operation,code}
+  Histogram& request_duration_seconds;  // {service,operation}
+  Counter& retries_total;               // {service,reason}
+  Gauge& members;                       // {service,region,status}; replace() each cycle
+  Gauge& accounts;                      // {coverage=covered|gaps|unknown|inactive}
+  Gauge& gap;                           // {account_id,service,region,status}; replace() each cycle
+  Gauge& gaps;                          // every current gap, listed in `gap` or not
+  Gauge& gap_series_truncated;          // 1 when `gap` lists fewer than `gaps`
+  Counter& state_write_failures_total;  // {file=changes|snapshot}
   Gauge& last_state_write_error_timestamp_seconds;  // Unix time a state file last failed to be written
   Gauge& snapshot_write_timestamp_seconds;
   Gauge& snapshot_bytes;
@@ -38,7 +41,7 @@ struct MemberwatchMetrics {
 
 // Declares the metrics in `registry` (which must not hold them yet), sets
 // build_info{version} to 1 and starts cycles_total and accounts at 0 for
-// each of their known label values.
+// each of their known label values, and gaps and gap_series_truncated at 0.
 MemberwatchMetrics declare_memberwatch_metrics(Registry& registry, std::string_view version);
 
 }  // namespace mw::health

@@ -313,6 +313,16 @@ TEST_CASE("listen addresses") {
                  "health.listen: 'nowhere' is not host:port"));
 }
 
+TEST_CASE("health.max_gap_series bounds the memberwatch_gap series: 10000 unless given, 0 allowed") {
+  CHECK(parse_ok(kAdmin).health.max_gap_series == 10000);
+  CHECK(parse_ok("health: {max_gap_series: 25}" + kAdmin).health.max_gap_series == 25);
+  CHECK(parse_ok("health: {max_gap_series: 0}" + kAdmin).health.max_gap_series == 0);
+  CHECK(single_error("health:\n  max_gap_series: -1" + kAdmin) ==
+        "/etc/mw/test.yaml:2:19: health.max_gap_series: must be between 0 and 10000000");
+  CHECK(single_error("health:\n  max_gap_series: lots" + kAdmin) ==
+        "/etc/mw/test.yaml:2:19: health.max_gap_series: 'lots' is not a whole number");
+}
+
 TEST_CASE("health.lifecycle is a boolean, false unless given, and anything else an error at its position") {
   CHECK(parse_ok("health: {lifecycle: true}" + kAdmin).health.lifecycle);
   CHECK(parse_ok("health: {lifecycle: True}" + kAdmin).health.lifecycle);

@@ -65,7 +65,7 @@ CycleResult CycleHarness::cycle(aws::EnvLookup env) {
     }
   }
   publisher_.publish_requests(runtime->client().stats());
-  publisher_.publish_cycle(*outcome);
+  publisher_.publish_cycle(*outcome, config_.health.max_gap_series);
   runtime.reset();
   io_.restart();
   io_.poll();
