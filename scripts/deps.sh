@@ -18,10 +18,12 @@ MW_DEMO_PACKAGES=(
 # page test); systemd (systemd-analyze); prometheus (promtool check
 # metrics; Debian enables its service when it installs it); clang and
 # libclang-rt-14-dev (the fuzzers); libbenchmark-dev (the microbenchmark);
-# curl (a client of the TLS and basic auth health endpoint test).
+# curl (a client of the TLS and basic auth health endpoint test); chromium,
+# chromium-driver and python3-selenium (the coverage page in a real browser).
 MW_TEST_PACKAGES=(
   doctest-dev python3-botocore python3-boto3 python3-yaml openssl ca-certificates clang-format
   dpkg-dev file groff-base man-db systemd prometheus clang libclang-rt-14-dev libbenchmark-dev jq curl
+  chromium chromium-driver python3-selenium
 )
 
 # mw_install_missing_packages PACKAGE...: installs those not installed yet.

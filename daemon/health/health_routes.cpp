@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "common/strings.hpp"
+#include "health/coverage_page.hpp"
 #include "health/metrics.hpp"
 
 namespace mw::health {
@@ -56,6 +57,20 @@ HealthReply lifecycle_reply(std::string_view method, std::string_view path, cons
       break;
   }
   return json_reply(409, "error", "a cycle is running");
+}
+
+// GET /: the document is constant; its script fetches /snapshot.
+HealthReply coverage_page_reply() {
+  const auto& page = coverage_page();
+  HealthReply result;
+  result.content_type = "text/html; charset=utf-8";
+  result.body = page.html;
+  result.headers = {{"Content-Security-Policy", page.content_security_policy},
+                    {"X-Content-Type-Options", "nosniff"},
+                    {"Referrer-Policy", "no-referrer"},
+                    {"X-Frame-Options", "DENY"},
+                    {"Cache-Control", "no-cache"}};
+  return result;
 }
 
 HealthReply readiness_reply(const Readiness& readiness) {
@@ -119,7 +134,7 @@ HealthReply route_health_request(std::string_view method, std::string_view targe
                                  std::string_view if_none_match, const HealthHandlers& handlers) {
   const auto path = request_path(target);
   if (path == "/-/refresh" || path == "/-/reload") return lifecycle_reply(method, path, handlers);
-  if (path != "/healthz" && path != "/readyz" && path != "/metrics" && path != "/snapshot") {
+  if (path != "/" && path != "/healthz" && path != "/readyz" && path != "/metrics" && path != "/snapshot") {
     return reply(404, kText, "not found\n");
   }
   if (method != "GET" && method != "HEAD") {
@@ -128,7 +143,9 @@ HealthReply route_health_request(std::string_view method, std::string_view targe
     return result;
   }
   HealthReply result;
-  if (path == "/healthz") {
+  if (path == "/") {
+    result = coverage_page_reply();
+  } else if (path == "/healthz") {
     result = reply(200, kText, "ok\n");
   } else if (path == "/readyz") {
     result = readiness_reply(handlers.readiness ? handlers.readiness()

@@ -115,11 +115,12 @@ class Process:
 
 
 class FakeAws(Process):
-    def __init__(self, workspace, name="fake-aws", faults=(), seed=None):
+    def __init__(self, workspace, name="fake-aws", faults=(), seed=None, world=None):
+        """`world` is a world file; the demo's unless given."""
         self.port_file = workspace.file(name + ".port")
         self.request_log = workspace.file(name + ".requests.jsonl")
         args = [os.path.join(workspace.binary_dir, "bin/fake-aws"),
-                "--world", os.path.join(workspace.source_dir, "config/demo/world.yaml"),
+                "--world", world or os.path.join(workspace.source_dir, "config/demo/world.yaml"),
                 "--port", "0", "--port-file", self.port_file, "--request-log", self.request_log]
         for fault in faults:
             args += ["--fault", fault]

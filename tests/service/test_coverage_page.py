@@ -1,0 +1,246 @@
+#!/usr/bin/python3
+"""The coverage page (GET /) in a real browser: Debian's chromium, headless,
+driven by python3-selenium through chromium-driver, against memberwatchd
+serving the demo world from fake-aws. One account's name in the world is
+markup (a <script> element and a <b>), as an attacker who names an account
+would write it.
+
+Checks: the page renders with no console error (a Content-Security-Policy
+that did not match the inline script would leave it blank and log one);
+every cell of the matrix shows the status the snapshot gives its (account,
+service, region), computed here from the snapshot's JSON; the known cells
+of the demo world; a filter by service, region and status narrows the rows
+to the accounts with a gap there and lands in the location's fragment; the
+hostile name shows as text; the failing and region_disabled sources and
+the inactive accounts are listed; an account's link opens its memberships.
+
+usage: test_coverage_page.py --source-dir DIR --binary-dir DIR [--screenshot FILE.png]
+"""
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Daemon, FakeAws, TestFailure, Workspace, check, http_request, wait_until  # noqa: E402
+
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import Select  # noqa: E402
+
+HOSTILE_ACCOUNT = "200000000005"
+HOSTILE_NAME = "<script>document.title='pwned'</script><b>bold</b> & \"quoted\""
+
+# Cells of the demo world whose status is known (config/demo/world.yaml).
+KNOWN_CELLS = {
+    ("200000000041", "guardduty us-east-1"): "CREATED",
+    ("200000000041", "detective eu-west-1"): "INVITED",
+    ("200000000042", "detective us-east-1"): "VERIFICATION_IN_PROGRESS",
+    ("200000000042", "guardduty eu-west-1"): "INVITED",
+    ("200000000030", "securityhub eu-west-1"): "NOT_MEMBER",
+    ("200000000061", "securityhub us-east-1"): "NOT_MEMBER",
+    ("200000000049", "guardduty us-east-1"): "UNKNOWN",  # raw "Monitored"
+}
+
+
+def hostile_world(workspace):
+    """The demo world with HOSTILE_ACCOUNT renamed to HOSTILE_NAME."""
+    with open(os.path.join(workspace.source_dir, "config/demo/world.yaml"), encoding="utf-8") as f:
+        text = f.read()
+    original = 'name: "workload-05"'
+    check(text.count(original) == 1, "the demo world no longer names account 200000000005 workload-05")
+    path = workspace.file("world.yaml")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text.replace(original, "name: " + json.dumps(HOSTILE_NAME)))
+    return path
+
+
+def expected_cells(snapshot):
+    """{(account_id, "service region"): status} for every active account and
+    polled pair, from the contract's rules: a gap as the account lists it,
+    NO_ANSWER for its unknown pairs, else ADMINISTRATOR when it is the administrator's own
+    record there, else ENABLED."""
+    pairs = {(s["service"], s["region"]) for s in snapshot["sources"] if s["state"] != "region_disabled"}
+    records = {}
+    for m in snapshot["memberships"]:
+        records.setdefault((m["account_id"], m["service"], m["region"]), set()).add(m["status"])
+    cells = {}
+    for account in snapshot["accounts"]:
+        if account["inactive"]:
+            continue
+        gaps = {(g["service"], g["region"]): g["status"] for g in account["gaps"]}
+        unknown = {(u["service"], u["region"]) for u in account["unknown"]}
+        for service, region in pairs:
+            if (service, region) in gaps:
+                status = gaps[(service, region)]
+            elif (service, region) in unknown:
+                status = "NO_ANSWER"  # every source failed; not the status UNKNOWN
+            else:
+                here = records.get((account["account_id"], service, region), set())
+                check(here & {"ADMINISTRATOR", "ENABLED"}, f"{account['account_id']} {service} {region} "
+                      "is neither a gap nor unknown, yet has no covering record")
+                status = "ADMINISTRATOR" if "ADMINISTRATOR" in here else "ENABLED"
+            cells[(account["account_id"], f"{service} {region}")] = status
+    return cells
+
+
+MATRIX_SCRIPT = """
+const cells = [];
+for (const td of document.querySelectorAll('#matrix tbody td.cell'))
+  cells.push([td.parentElement.dataset.account, td.dataset.pair, td.dataset.status, td.textContent]);
+return cells;
+"""
+
+
+def shown_cells(driver):
+    return {(account, pair): (status, symbol) for account, pair, status, symbol in driver.execute_script(MATRIX_SCRIPT)}
+
+
+def shown_accounts(driver, table):
+    return [tr.get_attribute("data-account") for tr in driver.find_elements(By.CSS_SELECTOR, f"#{table} tbody tr")]
+
+
+def console_errors(driver):
+    return [entry for entry in driver.get_log("browser") if entry["level"] in ("SEVERE", "ERROR")]
+
+
+def start_browser(workspace):
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--window-size=1400,1000", "--no-first-run", "--disable-extensions",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--disable-default-apps", "--no-proxy-server", f"--user-data-dir={workspace.file('chromium')}"):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    service = Service("/usr/bin/chromedriver", log_output=workspace.file("chromedriver.log"))
+    return webdriver.Chrome(service=service, options=options)
+
+
+def wait_rendered(driver, timeout=30):
+    return wait_until(lambda: driver.execute_script("return document.body.dataset.rendered || ''"), timeout,
+                      "the page to render the snapshot")
+
+
+def check_page(driver, url, snapshot_path, screenshot):
+    with open(snapshot_path, encoding="utf-8") as f:
+        snapshot = json.load(f)
+    driver.get(url)
+    check(wait_rendered(driver) == snapshot["generated_at"], "the page rendered another snapshot")
+    check(console_errors(driver) == [], f"console errors: {console_errors(driver)}")
+    check(driver.title == "memberwatch coverage", f"the page's title is {driver.title!r}")
+
+    # Every cell, against the snapshot; every symbol is the status's own.
+    expected = expected_cells(snapshot)
+    shown = shown_cells(driver)
+    check(set(shown) == set(expected), f"cells differ: missing {sorted(set(expected) - set(shown))[:5]}, "
+          f"extra {sorted(set(shown) - set(expected))[:5]}")
+    wrong = {key: (shown[key][0], status) for key, status in expected.items() if shown[key][0] != status}
+    check(not wrong, f"cells with the wrong status (shown, expected): {sorted(wrong.items())[:5]}")
+    symbols = {}
+    for status, symbol in shown.values():
+        symbols.setdefault(status, set()).add(symbol)
+    check(all(len(s) == 1 for s in symbols.values()), f"a status shown with several symbols: {symbols}")
+    check(len({next(iter(s)) for s in symbols.values()}) == len(symbols), f"two statuses share a symbol: {symbols}")
+    for key, status in KNOWN_CELLS.items():
+        check(shown.get(key, (None,))[0] == status, f"{key} shows {shown.get(key)}, the world says {status}")
+
+    # The hostile name is text: no element made of it, the title untouched.
+    name_cell = driver.find_element(By.CSS_SELECTOR, f'#matrix tr[data-account="{HOSTILE_ACCOUNT}"] td:nth-child(2)')
+    check(name_cell.get_attribute("textContent") == HOSTILE_NAME,
+          f"the hostile name shows as {name_cell.get_attribute('textContent')!r}")
+    check(name_cell.find_elements(By.CSS_SELECTOR, "*") == [], "the hostile name became markup")
+    check(driver.title == "memberwatch coverage", "a script in an account name ran")
+
+    # The sources that are not ok, and the inactive accounts, apart.
+    rows = driver.find_elements(By.CSS_SELECTOR, "#sources tbody tr")
+    shown_sources = sorted((r.get_attribute("data-state"),) + tuple(c.text for c in
+                           r.find_elements(By.TAG_NAME, "td")[1:3]) for r in rows)
+    expected_sources = sorted((s["state"], s["service"], s["region"]) for s in snapshot["sources"] if s["state"] != "ok")
+    check(shown_sources == expected_sources, f"sources shown {shown_sources}, expected {expected_sources}")
+    check({"error", "region_disabled"} <= {s[0] for s in expected_sources}, "the demo lost its failing sources")
+    inactive = [a["account_id"] for a in snapshot["accounts"] if a["inactive"]]
+    check(shown_accounts(driver, "inactive") == inactive, f"inactive accounts shown {shown_accounts(driver, 'inactive')}")
+    check(not set(inactive) & set(shown_accounts(driver, "matrix")), "an inactive account is in the matrix")
+    cycle_text = driver.find_element(By.ID, "cycle").text
+    check(cycle_text.startswith("Last cycle finished ") and " ago " in cycle_text, f"cycle line: {cycle_text!r}")
+
+    # A filter by service, region and status: the rows with a gap there.
+    all_rows = shown_accounts(driver, "matrix")
+    Select(driver.find_element(By.ID, "filter-service")).select_by_value("guardduty")
+    Select(driver.find_element(By.ID, "filter-region")).select_by_value("us-east-1")
+    Select(driver.find_element(By.ID, "filter-status")).select_by_value("gap")
+    wanted = [a["account_id"] for a in snapshot["accounts"] if not a["inactive"] and
+              any(g["service"] == "guardduty" and g["region"] == "us-east-1" for g in a["gaps"])]
+    try:
+        narrowed = wait_until(lambda: shown_accounts(driver, "matrix") if len(shown_accounts(driver, "matrix")) ==
+                              len(wanted) else None, 10, "the filter to narrow the rows")
+    except TestFailure:
+        raise TestFailure(f"the filter shows {shown_accounts(driver, 'matrix')}, expected {wanted}; fragment "
+                          f"{driver.execute_script('return location.hash')!r}") from None
+    check(narrowed == wanted, f"filtered rows {narrowed}, expected {wanted}")
+    check(0 < len(wanted) < len(all_rows), f"the filter narrowed nothing ({len(wanted)} of {len(all_rows)})")
+    check({pair for _, pair in shown_cells(driver)} == {"guardduty us-east-1"}, "other columns stayed")
+    fragment = driver.execute_script("return location.hash")
+    check(fragment == "#service=guardduty&region=us-east-1&status=gap", f"fragment {fragment!r}")
+
+    # The filtered view is a link: opened anew, it shows the same rows.
+    driver.get(url + fragment)
+    wait_rendered(driver)
+    check(shown_accounts(driver, "matrix") == wanted, "the filtered link shows other rows")
+
+    # An account's link opens its memberships.
+    account = wanted[0]
+    driver.find_element(By.CSS_SELECTOR, f'#matrix tr[data-account="{account}"] a').click()
+    wait_until(lambda: driver.find_element(By.ID, "account-panel").is_displayed(), 10, "the account panel")
+    memberships = driver.find_elements(By.CSS_SELECTOR, "#account-memberships tbody tr")
+    check(len(memberships) == sum(1 for m in snapshot["memberships"] if m["account_id"] == account),
+          f"{account}: {len(memberships)} memberships shown")
+    check(console_errors(driver) == [], f"console errors: {console_errors(driver)}")
+
+    if screenshot:  # the view an operator opens first: what is not covered
+        driver.get(url + "#status=not-covered")
+        wait_rendered(driver)
+        driver.save_screenshot(screenshot)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--source-dir", required=True)
+    parser.add_argument("--binary-dir", required=True)
+    parser.add_argument("--screenshot", help="also save a screenshot of the rendered page here")
+    options = parser.parse_args()
+    workspace = Workspace(options.source_dir, options.binary_dir)
+    driver = None
+    try:
+        fake = FakeAws(workspace, world=hostile_world(workspace))
+        config = workspace.write_config("memberwatch.yaml", workspace.demo_config())
+        daemon = Daemon(workspace, config, fake.url)
+        address = wait_until(lambda: (daemon.health_addresses() or [None])[-1], 20, "the health endpoint")
+        wait_until(lambda: http_request(address, "GET", "/readyz")[0] == 200, 60, "the first snapshot")
+        status, headers, body = http_request(address, "GET", "/")
+        check(status == 200 and "script-src 'sha256-" in headers.get("Content-Security-Policy", ""),
+              f"GET / answered {status} {headers}")
+        driver = start_browser(workspace)
+        check_page(driver, f"http://{address}/", os.path.join(workspace.path, "state/snapshot.json"),
+                   options.screenshot)
+    except TestFailure as failure:
+        print(f"FAIL: {failure}", file=sys.stderr)
+        for process in workspace.processes:
+            print(f"--- {process.name} log (last 20 lines)\n" + "\n".join(process.log().splitlines()[-20:]),
+                  file=sys.stderr)
+        return 1
+    finally:
+        if driver is not None:
+            driver.quit()
+        workspace.cleanup()
+    print("coverage page: ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
