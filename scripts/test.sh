@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, checks formatting, then builds
 # and runs every test through ctest three times: in build/ (RelWithDebInfo,
-# as users and scripts/demo.sh build it), in build-tsan/ (the same with
+# as users and scripts/demo.sh build it, with -g1), in build-tsan/ (-O1 -g1 with
 # ThreadSanitizer: memberwatchd runs Asio's resolver thread beside its event
 # loop, the tests run loopback servers on threads) and in build-asan/
 # (Debug, ASan+UBSan); last it builds the libFuzzer targets (build-fuzz/,
-# Clang) and runs each for MW_FUZZ_SECONDS (15 here; the `fuzz` label's own
+# Clang) and runs each for MW_FUZZ_SECONDS (10 here; the `fuzz` label's own
 # default is 60). Slow labels stay out (soak, the full fault matrix, the
 # full crash run, fuzz); set MW_TEST_LABEL_EXCLUDE to change that.
 set -euo pipefail
@@ -22,8 +22,10 @@ step "clang-format check"
 mapfile -t sources < <(git ls-files '*.cpp' '*.hpp' '*.h' 2>/dev/null || find daemon tests bench -name '*.[ch]pp')
 clang-format --dry-run -Werror "${sources[@]}"
 
-step "build/ (RelWithDebInfo)"
-mw_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=ON
+# -g1 (line tables) rather than -g: the same optimized code as users build,
+# with backtraces, in about 30 % less time (health_server.cpp: 81 s against 57 s).
+step "build/ (RelWithDebInfo, -O2 -g1)"
+mw_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG" -DBUILD_TESTING=ON
 step "tests in build/"
 mw_test build
 
@@ -41,7 +43,7 @@ step "tests in build-asan/"
 mw_test build-asan "${MW_ASAN_ENV[@]}"
 
 step "build-fuzz/ (libFuzzer, Clang, ASan+UBSan)"
-MW_FUZZ_SECONDS=${MW_FUZZ_SECONDS:-15} bash scripts/fuzz.sh
+MW_FUZZ_SECONDS=${MW_FUZZ_SECONDS:-10} bash scripts/fuzz.sh
 step "skipped tests"
 mw_report_skipped build build-tsan build-asan
 step "done"

@@ -689,21 +689,6 @@ std::size_t Config::source_count() const {
   return count;
 }
 
-std::string ConfigError::to_string() const {
-  std::string out = file;
-  if (line > 0) {
-    // Appended piece by piece: `":" + std::to_string(...)` trips GCC 12's
-    // false -Wrestrict at -O3.
-    out += ':';
-    out += std::to_string(line);
-    out += ':';
-    out += std::to_string(column);
-  }
-  out += ": ";
-  if (!key_path.empty()) out += key_path + ": ";
-  return out + message;
-}
-
 ParseResult parse_config(std::string_view text, const std::string& file_name) {
   return Parser(file_name).parse(text);
 }

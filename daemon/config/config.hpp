@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/file_error.hpp"
 #include "core/model.hpp"
 
 namespace mw::config {
@@ -80,16 +81,7 @@ struct Config {
   std::size_t source_count() const;  // (administrator, service, region) triples
 };
 
-struct ConfigError {
-  std::string file;
-  int line = 0;    // 1-based; 0 when the error has no position
-  int column = 0;  // 1-based
-  std::string key_path;
-  std::string message;
-
-  // "FILE:LINE:COLUMN: key.path: message"
-  std::string to_string() const;
-};
+using ConfigError = FileError;  // common/file_error.hpp
 
 // A file or folder the configuration names, and where it names it.
 struct NamedPath {

@@ -24,6 +24,22 @@ std::string sha256_source(std::string_view text) {
          std::string(reinterpret_cast<const char*>(base64.data()), static_cast<std::size_t>(length)) + "'";
 }
 
+// The text as the browser's HTML parser hands it on: CR LF and lone CR
+// become LF (a checkout with CRLF endings must not break the hashes).
+std::string normalized_newlines(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '\r') {
+      out += text[i];
+    } else {
+      out += '\n';
+      if (i + 1 < text.size() && text[i + 1] == '\n') ++i;
+    }
+  }
+  return out;
+}
+
 // The hash sources of every `<tag>...</tag>` element's text in html.
 std::string hash_sources(std::string_view html, std::string_view tag) {
   const std::string open = "<" + std::string(tag) + ">";
@@ -34,7 +50,8 @@ std::string hash_sources(std::string_view html, std::string_view tag) {
     const auto end = html.find(close, start);
     if (end == std::string_view::npos)
       throw std::runtime_error("<" + std::string(tag) + "> without its end tag");
-    sources += (sources.empty() ? "" : " ") + sha256_source(html.substr(start, end - start));
+    sources +=
+        (sources.empty() ? "" : " ") + sha256_source(normalized_newlines(html.substr(start, end - start)));
     start = end + close.size();
   }
   return sources.empty() ? "'none'" : sources;
@@ -45,7 +62,8 @@ std::string hash_sources(std::string_view html, std::string_view tag) {
 std::string content_security_policy_for(std::string_view html) {
   return "default-src 'none'; script-src " + hash_sources(html, "script") + "; style-src " +
          hash_sources(html, "style") +
-         "; connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+         "; connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; "
+         "require-trusted-types-for 'script'";
 }
 
 const CoveragePage& coverage_page() {

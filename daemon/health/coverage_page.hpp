@@ -22,7 +22,9 @@ const CoveragePage& coverage_page();
 
 // The Content-Security-Policy for a document: 'sha256-...' sources for the
 // text of each inline <script> and <style> element (written exactly so,
-// without attributes), connect-src 'self', and 'none' for everything else.
+// without attributes; newlines hashed as LF, as browsers do), connect-src
+// 'self', 'none' for everything else, and Trusted Types required, so the
+// browser itself refuses any string written as markup.
 std::string content_security_policy_for(std::string_view html);
 
 }  // namespace mw::health

@@ -652,19 +652,6 @@ std::int64_t nanoseconds(const timespec& time) {
 
 }  // namespace
 
-std::string WebConfigError::to_string() const {
-  std::string out = file;
-  if (line > 0) {
-    out += ':';
-    out += std::to_string(line);
-    out += ':';
-    out += std::to_string(column);
-  }
-  out += ": ";
-  if (!key_path.empty()) out += key_path + ": ";
-  return out + message;
-}
-
 WebConfigParse parse_web_config(std::string_view text, const std::string& file_name) {
   return Parser(file_name).parse(text);
 }

@@ -21,6 +21,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/file_error.hpp"
+
 namespace boost::asio::ssl {
 class context;
 }
@@ -38,16 +40,7 @@ enum class ClientAuth {
 
 enum class TlsVersion { tls10, tls11, tls12, tls13 };
 
-struct WebConfigError {
-  std::string file;
-  int line = 0;    // 1-based; 0 when the error has no position
-  int column = 0;  // 1-based
-  std::string key_path;
-  std::string message;
-
-  // "FILE:LINE:COLUMN: key.path: message", as the configuration's errors.
-  std::string to_string() const;
-};
+using WebConfigError = FileError;  // common/file_error.hpp, as the configuration's errors
 
 // A file the web configuration names, resolved against the folder of the
 // web configuration file (as exporter-toolkit does), and where it names it.

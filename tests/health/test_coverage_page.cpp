@@ -24,7 +24,10 @@ TEST_CASE("the Content-Security-Policy allows each inline script and style by it
   CHECK(policy ==
         "default-src 'none'; script-src 'sha256-5KYv+PUboo5h+0+YAtGRPbwv5d/QxzHslP4YGnUaxRw='; "
         "style-src 'sha256-7yqHVAesot11p6HczDsgKRipvI5UPgs97z80zNXlans='; connect-src 'self'; img-src data:; "
-        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'; require-trusted-types-for 'script'");
+  // CR LF and CR are hashed as the LF the browser sees.
+  CHECK(content_security_policy_for("<script>a\r\nb\rc</script>") ==
+        content_security_policy_for("<script>a\nb\nc</script>"));
   const auto two = content_security_policy_for("<script>a()</script><script>b()</script>");
   CHECK(two.find("script-src 'sha256-") != std::string::npos);
   CHECK(two.find("=' 'sha256-") != std::string::npos);  // one source per script
@@ -58,5 +61,24 @@ TEST_CASE("the page loads nothing from elsewhere and never writes markup from da
        {"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("}) {
     CAPTURE(markup_sink);
     CHECK(html.find(markup_sink) == std::string::npos);
+  }
+}
+
+TEST_CASE("the page's script and style are the bare elements the policy hashes, and nothing inline else") {
+  const auto& html = *coverage_page().html;
+  const auto count = [&](std::string_view needle) {
+    std::size_t n = 0;
+    for (auto at = html.find(needle); at != std::string::npos; at = html.find(needle, at + 1)) ++n;
+    return n;
+  };
+  CHECK(count("<script") == 1);
+  CHECK(count("<script>") == 1);
+  CHECK(count("<style") == 1);
+  CHECK(count("<style>") == 1);
+  CHECK(count(" style=") == 0);  // a style attribute is not allowed by the hash
+  for (const char* handler :
+       {" onclick=", " onload=", " onchange=", " oninput=", " onerror=", " onsubmit="}) {
+    CAPTURE(handler);
+    CHECK(count(handler) == 0);  // nor is an inline event handler
   }
 }

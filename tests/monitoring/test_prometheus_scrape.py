@@ -39,7 +39,8 @@ import urllib.request
 import yaml
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "service"))
-from harness import Daemon, FakeAws, Process, TestFailure, Workspace, check, wait_until  # noqa: E402
+from harness import (Daemon, FakeAws, Process, TestFailure, Workspace, check, report_failure,  # noqa: E402
+                     wait_until)
 
 JOB = "memberwatch"  # the job name the shipped MemberwatchDown expects
 KNOWN_GAP = {"account_id": "200000000061", "service": "securityhub", "region": "us-east-1",
@@ -253,10 +254,7 @@ def main():
     try:
         scrape_scenario(workspace, options.prometheus, rules_file)
     except Exception as failure:  # a failed check, or a crash of the test itself: show the logs
-        print(f"FAIL: {type(failure).__name__}: {failure}", file=sys.stderr)
-        for process in workspace.processes:
-            print(f"--- {process.name} log (last 40 lines)", file=sys.stderr)
-            print("\n".join(process.log().splitlines()[-40:]), file=sys.stderr)
+        report_failure(workspace, "prometheus scrape", failure)
         return 1
     finally:
         workspace.cleanup()

@@ -19,7 +19,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "service"))
 import test_prometheus_scrape as scrape  # noqa: E402
-from harness import Workspace  # noqa: E402
+from harness import Workspace, report_failure  # noqa: E402
 from test_web_config import HASH_S3CRET, TLS, make_certificates, write_web_config  # noqa: E402
 
 
@@ -47,10 +47,7 @@ def main():
             scrape_extra={"scheme": "https", "tls_config": {"ca_file": workspace.file("ca.crt")},
                           "basic_auth": {"username": "prometheus", "password_file": password_file}})
     except Exception as failure:  # a failed check, or a crash of the test itself: show the logs
-        print(f"FAIL: {type(failure).__name__}: {failure}", file=sys.stderr)
-        for process in workspace.processes:
-            print(f"--- {process.name} log (last 40 lines)", file=sys.stderr)
-            print("\n".join(process.log().splitlines()[-40:]), file=sys.stderr)
+        report_failure(workspace, "prometheus scrape over TLS with basic auth", failure)
         return 1
     finally:
         workspace.cleanup()

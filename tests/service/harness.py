@@ -8,6 +8,7 @@ import os
 import re
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -80,6 +81,15 @@ class Workspace:
                 yaml.safe_dump(config, f, sort_keys=False)
         os.chmod(path, 0o644)
         return path
+
+
+def report_failure(workspace, what, failure, lines=40):
+    """Prints a failed check (or a crash of the test itself) to stderr, with
+    the last `lines` of every process's log."""
+    print(f"FAIL {what}: {type(failure).__name__}: {failure}", file=sys.stderr)
+    for process in workspace.processes:
+        print(f"--- {process.name} log (last {lines} lines)", file=sys.stderr)
+        print("\n".join(process.log().splitlines()[-lines:]), file=sys.stderr)
 
 
 class Process:

@@ -23,8 +23,8 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (Daemon, FakeAws, TestFailure, Workspace, check, http_request, start_chromium,  # noqa: E402
-                     wait_until)
+from harness import (Daemon, FakeAws, TestFailure, Workspace, check, http_request, report_failure,  # noqa: E402
+                     start_chromium, wait_until)
 
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import Select  # noqa: E402
@@ -110,6 +110,34 @@ def wait_rendered(driver, timeout=30):
                       "the page to render the snapshot")
 
 
+def administrator_view(driver, url, snapshot, administrator):
+    """The matrix filtered to one administrator: its accounts (those it has a
+    record of, and itself), the pairs it polls, and in each cell its own
+    record, NOT_MEMBER where its source answered without one, NO_ANSWER
+    where its source failed."""
+    driver.get("about:blank")
+    driver.get(url + "#administrator=" + administrator)
+    wait_rendered(driver)
+    states = {(s["service"], s["region"]): s["state"] for s in snapshot["sources"]
+              if s["administrator_id"] == administrator and s["state"] != "region_disabled"}
+    records = {(m["account_id"], f"{m['service']} {m['region']}"): m["status"] for m in snapshot["memberships"]
+               if m["administrator_id"] == administrator}
+    inactive = {a["account_id"] for a in snapshot["accounts"] if a["inactive"]}
+    accounts = sorted({account for account, _ in records} - inactive)
+    expected = {}
+    for account in accounts:
+        for (service, region), state in states.items():
+            pair = f"{service} {region}"
+            expected[(account, pair)] = records.get((account, pair),
+                                                    "NOT_MEMBER" if state == "ok" else "NO_ANSWER")
+    shown = {key: status for key, (status, _) in shown_cells(driver).items()}
+    check(shown == expected, f"administrator {administrator}: cells differ: "
+          f"{sorted((k, shown.get(k), v) for k, v in expected.items() if shown.get(k) != v)[:5]} "
+          f"extra {sorted(set(shown) - set(expected))[:5]}")
+    check(shown.get(("200000000001", "guardduty us-east-1")) == "NOT_MEMBER",
+          "200000000001 is not a GuardDuty member of 222222222222 in us-east-1 (the demo world)")
+
+
 def check_page(driver, url, snapshot_path, screenshot):
     with open(snapshot_path, encoding="utf-8") as f:
         snapshot = json.load(f)
@@ -150,6 +178,11 @@ def check_page(driver, url, snapshot_path, screenshot):
     inactive = [a["account_id"] for a in snapshot["accounts"] if a["inactive"]]
     check(shown_accounts(driver, "inactive") == inactive, f"inactive accounts shown {shown_accounts(driver, 'inactive')}")
     check(not set(inactive) & set(shown_accounts(driver, "matrix")), "an inactive account is in the matrix")
+    failing_administrators = [a["account_id"] for a in snapshot["administrators"] if a["error"]]
+    shown_failing = [tr.get_attribute("data-administrator")
+                     for tr in driver.find_elements(By.CSS_SELECTOR, "#administrator-errors tbody tr")]
+    check(shown_failing == failing_administrators and "333333333333" in shown_failing,
+          f"administrators with errors shown {shown_failing}, expected {failing_administrators}")
     cycle_text = driver.find_element(By.ID, "cycle").text
     check(cycle_text.startswith("Last cycle finished ") and " ago " in cycle_text, f"cycle line: {cycle_text!r}")
 
@@ -173,9 +206,13 @@ def check_page(driver, url, snapshot_path, screenshot):
     check(fragment == "#service=guardduty&region=us-east-1&status=gap", f"fragment {fragment!r}")
 
     # The filtered view is a link: opened anew, it shows the same rows.
+    driver.get("about:blank")
     driver.get(url + fragment)
     wait_rendered(driver)
     check(shown_accounts(driver, "matrix") == wanted, "the filtered link shows other rows")
+
+    # With an administrator chosen, each cell is what its own source says.
+    administrator_view(driver, url, snapshot, "222222222222")
 
     # An account's link opens its memberships.
     account = wanted[0]
@@ -212,11 +249,8 @@ def main():
         driver = start_chromium(workspace)
         check_page(driver, f"http://{address}/", os.path.join(workspace.path, "state/snapshot.json"),
                    options.screenshot)
-    except TestFailure as failure:
-        print(f"FAIL: {failure}", file=sys.stderr)
-        for process in workspace.processes:
-            print(f"--- {process.name} log (last 20 lines)\n" + "\n".join(process.log().splitlines()[-20:]),
-                  file=sys.stderr)
+    except Exception as failure:  # a failed check, or a crash of the test itself: show the logs
+        report_failure(workspace, "coverage page", failure)
         return 1
     finally:
         if driver is not None:

@@ -17,7 +17,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (Daemon, FakeAws, NotifySocket, Workspace, check, http_request,  # noqa: E402
-                     labels, parse_metrics, refuses_connections, wait_until)
+                     labels, parse_metrics, refuses_connections, report_failure, wait_until)
 
 AUDIT_ARCHIVE = "333333333333"  # the demo administrator whose role AssumeRole denies
 
@@ -348,10 +348,7 @@ def main():
     try:
         SCENARIOS[name](workspace)
     except Exception as failure:  # a failed check, or a crash of the test itself: show the logs
-        print(f"FAIL {name}: {type(failure).__name__}: {failure}", file=sys.stderr)
-        for process in workspace.processes:
-            print(f"--- {process.name} log (last 60 lines)", file=sys.stderr)
-            print("\n".join(process.log().splitlines()[-60:]), file=sys.stderr)
+        report_failure(workspace, name, failure, lines=60)
         return 1
     finally:
         workspace.cleanup()
