@@ -4,19 +4,10 @@
 
 #include "health/coverage_page.hpp"
 #include "health/health_routes.hpp"
+#include "reply_headers.hpp"
 
 using namespace mw::health;
-
-namespace {
-
-std::string header(const HealthReply& reply, std::string_view name) {
-  for (const auto& [key, value] : reply.headers) {
-    if (key == name) return value;
-  }
-  return "";
-}
-
-}  // namespace
+using mw::health::testing::header;
 
 TEST_CASE("the Content-Security-Policy allows each inline script and style by its SHA-256, nothing else") {
   // Digests from `printf %s TEXT | openssl dgst -sha256 -binary | base64`.

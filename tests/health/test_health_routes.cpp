@@ -5,17 +5,12 @@
 #include "health/health_routes.hpp"
 #include "health/listen_address.hpp"
 #include "health/metrics.hpp"
+#include "reply_headers.hpp"
 
 using namespace mw::health;
+using mw::health::testing::header;
 
 namespace {
-
-std::string header(const HealthReply& reply, std::string_view name) {
-  for (const auto& [key, value] : reply.headers) {
-    if (key == name) return value;
-  }
-  return "";
-}
 
 struct Fixture {
   Readiness readiness{true, ""};
