@@ -119,9 +119,9 @@ void load_base_identities(State& s) {
 Service guess_service(const aws::HttpRequest& request) {
   const auto path = aws::uri::split_target(request.target).first;
   if (request.header("x-amz-target")) return Service::organizations;
-  if (path.rfind("/members", 0) == 0) return Service::securityhub;
+  if (path.rfind("/members", 0) == 0 || path.rfind("/organization/", 0) == 0) return Service::securityhub;
   if (path.rfind("/detector", 0) == 0) return Service::guardduty;
-  if (path.rfind("/graph", 0) == 0) return Service::detective;
+  if (path.rfind("/graph", 0) == 0 || path.rfind("/orgs/", 0) == 0) return Service::detective;
   if (path == "/listRegions" || path == "/getRegionOptStatus") return Service::account;
   return Service::sts;
 }

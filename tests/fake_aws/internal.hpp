@@ -49,6 +49,9 @@ enum class ErrorKind {
   internal,
   unknown_operation,
   organizations_not_in_use,
+  // DescribeOrganizationConfiguration by an account that is not the
+  // organization's administrator for the service.
+  not_administrator,
 };
 
 enum class AuthFailure {

@@ -34,6 +34,7 @@ ErrorShape shape_of(Service service, ErrorKind kind) {
         case ErrorKind::access_denied:
           return {403, "AccessDeniedException"};
         case ErrorKind::not_subscribed:
+        case ErrorKind::not_administrator:
           return {401, "InvalidAccessException"};
         case ErrorKind::not_found:
           return {404, "ResourceNotFoundException"};
@@ -60,6 +61,7 @@ ErrorShape shape_of(Service service, ErrorKind kind) {
     case Service::detective:
       switch (kind) {
         case ErrorKind::access_denied:
+        case ErrorKind::not_administrator:
           return {403, "AccessDeniedException"};
         case ErrorKind::not_found:
           return {404, "ResourceNotFoundException"};

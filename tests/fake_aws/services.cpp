@@ -2,6 +2,7 @@
 // with the field names, limits and errors of their botocore models.
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <set>
 #include <variant>
@@ -250,6 +251,41 @@ std::string lower(std::string text) {
   return text;
 }
 
+// JSON protocols send timestamps as epoch seconds (fractions for milliseconds).
+std::optional<double> epoch_seconds(std::string_view iso8601) {
+  const auto time = parse_iso8601(iso8601);
+  if (!time) return std::nullopt;
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(time->time_since_epoch()).count();
+  return static_cast<double>(ms) / 1000.0;
+}
+
+// DescribeOrganizationConfiguration from an account that is not the
+// organization's administrator for the service, in each service's words.
+Reply not_administrator(const Call& call, const Context& ctx) {
+  std::string message;
+  switch (call.service) {
+    case Service::securityhub:
+      message = "Account " + call.caller->account_id + " is not an administrator for this organization";
+      break;
+    case Service::guardduty:
+      message =
+          "The request failed because the account is not the GuardDuty delegated administrator for this "
+          "organization.";
+      break;
+    default:
+      message =
+          "The request was rejected because the account is not the Detective administrator account for the "
+          "organization.";
+      break;
+  }
+  return service_error(call.service, ErrorKind::not_administrator, message, ctx);
+}
+
+// A world's `raw` organization configuration: served exactly as given.
+Reply raw_body(const std::string& body) {
+  return plain_reply(200, body, "application/json");
+}
+
 // --- Security Hub ---------------------------------------------------------
 
 json::object securityhub_member(const Call& call, const Member& m) {
@@ -340,6 +376,25 @@ Reply securityhub_get_members(const State& state, Call& call, const Context& ctx
       }));
 }
 
+Reply securityhub_describe_organization_configuration(const State& state, const Call& call,
+                                                      const Context& ctx) {
+  const auto* source = caller_source(state, call);
+  if (!source) return securityhub_not_subscribed(call, ctx);
+  if (!source->organization) return not_administrator(call, ctx);
+  const auto& c = *source->organization;
+  if (c.raw) return raw_body(*c.raw);
+  json::object body;
+  if (c.auto_enable) body["AutoEnable"] = *c.auto_enable;
+  if (c.auto_enable_standards) body["AutoEnableStandards"] = *c.auto_enable_standards;
+  if (c.member_account_limit_reached) body["MemberAccountLimitReached"] = *c.member_account_limit_reached;
+  json::object configuration;
+  if (c.configuration_type) configuration["ConfigurationType"] = *c.configuration_type;
+  if (c.configuration_status) configuration["Status"] = *c.configuration_status;
+  if (c.status_message) configuration["StatusMessage"] = *c.status_message;
+  if (!configuration.empty()) body["OrganizationConfiguration"] = std::move(configuration);
+  return rest_json_ok(body);
+}
+
 // --- GuardDuty --------------------------------------------------------------
 
 // Each member account has a detector of its own in the region.
@@ -428,6 +483,106 @@ Reply guardduty_get_members(const State& state, Call& call, const Context& ctx) 
       [](const std::string& id, const std::string& reason) {
         return json::object{{"accountId", id}, {"result", reason}};
       }));
+}
+
+json::object guardduty_organization_feature(const OrganizationFeature& f) {
+  json::object o{{"name", f.name}};
+  if (f.auto_enable) o["autoEnable"] = *f.auto_enable;
+  if (!f.additional_configuration.empty()) {
+    json::array additional;
+    for (const auto& [name, auto_enable] : f.additional_configuration)
+      additional.push_back(json::object{{"name", name}, {"autoEnable", auto_enable}});
+    o["additionalConfiguration"] = std::move(additional);
+  }
+  return o;
+}
+
+Reply guardduty_describe_organization_configuration(const State& state, const Call& call,
+                                                    const Context& ctx) {
+  auto owned = owned_detector(state, call);
+  if (auto* r = std::get_if<Rejection>(&owned)) return reject(call, *r, ctx);
+  const auto* source = std::get<const Source*>(owned);
+  auto size = max_results(call.service, query_param(call, "maxResults"), {1, 50, 50});
+  if (auto* r = std::get_if<Rejection>(&size)) return reject(call, *r, ctx);
+  if (!source->organization) return not_administrator(call, ctx);
+  const auto& c = *source->organization;
+  if (c.raw) return raw_body(*c.raw);
+  // The features are what maxResults pages.
+  auto page = paginate(call, c.features.size(), std::get<std::int64_t>(size), query_param(call, "nextToken"),
+                       page_scope(call, source->resource, ""));
+  if (auto* r = std::get_if<Rejection>(&page)) return reject(call, *r, ctx);
+  const auto& p = std::get<Page>(page);
+  json::object body;
+  if (c.auto_enable) body["autoEnable"] = *c.auto_enable;
+  if (c.auto_enable_organization_members)
+    body["autoEnableOrganizationMembers"] = *c.auto_enable_organization_members;
+  if (!c.features.empty()) {
+    // The deprecated dataSources follow the features; the model requires
+    // s3Logs, which S3_DATA_EVENTS replaced.
+    const auto s3 = std::find_if(c.features.begin(), c.features.end(),
+                                 [](const OrganizationFeature& f) { return f.name == "S3_DATA_EVENTS"; });
+    const bool s3_auto = s3 != c.features.end() && s3->auto_enable && *s3->auto_enable != "NONE";
+    body["dataSources"] = json::object{{"s3Logs", json::object{{"autoEnable", s3_auto}}}};
+    json::array features;
+    for (auto i = p.begin; i < p.end; ++i) features.push_back(guardduty_organization_feature(c.features[i]));
+    body["features"] = std::move(features);
+  }
+  // Required by the model: always there.
+  body["memberAccountLimitReached"] = c.member_account_limit_reached.value_or(false);
+  if (p.next_token) body["nextToken"] = *p.next_token;
+  return rest_json_ok(body);
+}
+
+json::object guardduty_member_detector(const Member& m) {
+  // Before protection plans, S3 protection was the s3Logs data source; the
+  // other data sources are always on for an enabled detector.
+  const auto s3 = m.features.find("S3_DATA_EVENTS");
+  const bool s3_enabled = s3 == m.features.end() || s3->second == "ENABLED";
+  const auto enabled = [] { return json::object{{"status", "ENABLED"}}; };
+  json::object data_sources{{"cloudTrail", enabled()},
+                            {"dnsLogs", enabled()},
+                            {"flowLogs", enabled()},
+                            {"s3Logs", json::object{{"status", s3_enabled ? "ENABLED" : "DISABLED"}}}};
+  json::object o{{"accountId", m.account_id}, {"dataSources", std::move(data_sources)}};
+  if (!m.features.empty()) {
+    const auto updated =
+        epoch_seconds(m.updated_at.value_or(m.invited_at.value_or(""))).value_or(1577836800.0);  // 2020-01-01
+    json::array features;
+    for (const auto& [name, status] : m.features)
+      features.push_back(json::object{{"name", name}, {"status", status}, {"updatedAt", updated}});
+    o["features"] = std::move(features);
+  }
+  return o;
+}
+
+Reply guardduty_get_member_detectors(const State& state, Call& call, const Context& ctx) {
+  auto parsed = parse_body(call);
+  if (auto* r = std::get_if<Rejection>(&parsed)) return reject(call, *r, ctx);
+  const auto& request = std::get<json::object>(parsed);
+  note_batch_size(call, request, "accountIds");
+  auto ids = account_ids(call, request, "accountIds");
+  auto owned = owned_detector(state, call);
+  if (auto* r = std::get_if<Rejection>(&owned)) return reject(call, *r, ctx);
+  if (auto* r = std::get_if<Rejection>(&ids)) return reject(call, *r, ctx);
+  const auto& source = *std::get<const Source*>(owned);
+  json::array members;
+  json::array unprocessed;
+  for (const auto& id : std::get<std::vector<std::string>>(ids)) {
+    const auto* m = find_member(source, id);
+    const auto reason = source.member_detectors_unprocessed.find(id);
+    if (m && reason == source.member_detectors_unprocessed.end()) {
+      members.push_back(guardduty_member_detector(*m));
+      continue;
+    }
+    unprocessed.push_back(json::object{
+        {"accountId", id},
+        {"result", reason != source.member_detectors_unprocessed.end()
+                       ? reason->second
+                       : "The request is rejected because the given account ID is not associated with the "
+                         "current account."}});
+  }
+  // Both lists always, members possibly empty.
+  return rest_json_ok({{"members", std::move(members)}, {"unprocessedAccounts", std::move(unprocessed)}});
 }
 
 // --- Detective --------------------------------------------------------------
@@ -544,17 +699,32 @@ Reply detective_get_members(const State& state, Call& call, const Context& ctx) 
       }));
 }
 
+Reply detective_describe_organization_configuration(const State& state, const Call& call,
+                                                    const Context& ctx) {
+  auto parsed = parse_body(call);
+  if (auto* r = std::get_if<Rejection>(&parsed)) return reject(call, *r, ctx);
+  auto owned = owned_graph(state, call, std::get<json::object>(parsed));
+  if (auto* r = std::get_if<Rejection>(&owned)) return reject(call, *r, ctx);
+  const auto* source = std::get<const Source*>(owned);
+  if (!source->organization) return not_administrator(call, ctx);
+  const auto& c = *source->organization;
+  if (c.raw) return raw_body(*c.raw);
+  json::object body;
+  if (c.auto_enable) body["AutoEnable"] = *c.auto_enable;
+  return rest_json_ok(body);
+}
+
 // --- Organizations ------------------------------------------------------
 
-Reply organizations_list_accounts(const State& state, const Call& call, const Context& ctx) {
+// Who may read the organization: its management account and any delegated
+// administrator. nullopt: the caller may; otherwise the refusal.
+std::optional<Reply> organization_reader_check(const State& state, const Call& call, const Context& ctx) {
   const auto& org = state.world.organization;
   const auto& caller = call.caller->account_id;
   if (!org)
     return service_error(call.service, ErrorKind::organizations_not_in_use,
                          "Your account is not a member of an organization.", ctx);
-  const bool allowed =
-      caller == org->management_account_id ||
-      std::count(org->delegated_administrators.begin(), org->delegated_administrators.end(), caller);
+  const bool allowed = caller == org->management_account_id || org->is_delegated_administrator(caller);
   const bool member = allowed || std::any_of(org->accounts.begin(), org->accounts.end(),
                                              [&](const OrganizationAccount& a) { return a.id == caller; });
   if (!member)
@@ -563,36 +733,95 @@ Reply organizations_list_accounts(const State& state, const Call& call, const Co
   if (!allowed)
     return service_error(call.service, ErrorKind::access_denied,
                          "You don't have permissions to access this resource.", ctx);
+  return std::nullopt;
+}
+
+std::string organization_account_arn(const Organization& org, const std::string& account_id) {
+  return "arn:aws:organizations::" + org.management_account_id + ":account/" + org.id + "/" + account_id;
+}
+
+// The members Account and DelegatedAdministrator share.
+json::object organization_account(const Organization& org, const OrganizationAccount& a) {
+  json::object o{
+      {"Id", a.id}, {"Arn", organization_account_arn(org, a.id)}, {"Email", a.email}, {"Name", a.name}};
+  // State replaced Status (retired 2026-09-09); each only when the world has it.
+  if (a.state && !a.state->empty()) o["State"] = *a.state;
+  if (a.status && !a.status->empty()) o["Status"] = *a.status;
+  o["JoinedMethod"] = a.joined_method;
+  if (const auto joined = epoch_seconds(a.joined_timestamp)) o["JoinedTimestamp"] = *joined;
+  return o;
+}
+
+Reply organizations_list_accounts(const State& state, const Call& call, const Context& ctx) {
+  if (auto refused = organization_reader_check(state, call, ctx)) return *refused;
+  const auto& org = *state.world.organization;
   auto parsed = parse_body(call);
   if (auto* r = std::get_if<Rejection>(&parsed)) return reject(call, *r, ctx);
   const auto& body = std::get<json::object>(parsed);
   auto size = max_results(call.service, json_field_text(body, "MaxResults"), {1, 20, 20});
   if (auto* r = std::get_if<Rejection>(&size)) return reject(call, *r, ctx);
-  auto page = paginate(call, org->accounts.size(), std::get<std::int64_t>(size),
-                       json_field_text(body, "NextToken"), page_scope(call, org->id, ""));
+  auto page = paginate(call, org.accounts.size(), std::get<std::int64_t>(size),
+                       json_field_text(body, "NextToken"), page_scope(call, org.id, ""));
   if (auto* r = std::get_if<Rejection>(&page)) return reject(call, *r, ctx);
   const auto& p = std::get<Page>(page);
   json::array accounts;
-  for (auto i = p.begin; i < p.end; ++i) {
-    const auto& a = org->accounts[i];
-    json::object o{
-        {"Id", a.id},
-        {"Arn", "arn:aws:organizations::" + org->management_account_id + ":account/" + org->id + "/" + a.id},
-        {"Email", a.email},
-        {"Name", a.name}};
-    // State replaced Status (retired 2026-09-09); each only when the world has it.
-    if (a.state && !a.state->empty()) o["State"] = *a.state;
-    if (a.status && !a.status->empty()) o["Status"] = *a.status;
-    o["JoinedMethod"] = a.joined_method;
-    // json 1.1 timestamps are epoch seconds.
-    if (const auto joined = parse_iso8601(a.joined_timestamp)) {
-      const auto ms =
-          std::chrono::duration_cast<std::chrono::milliseconds>(joined->time_since_epoch()).count();
-      o["JoinedTimestamp"] = static_cast<double>(ms) / 1000.0;
-    }
-    accounts.push_back(std::move(o));
-  }
+  for (auto i = p.begin; i < p.end; ++i) accounts.push_back(organization_account(org, org.accounts[i]));
   json::object out{{"Accounts", std::move(accounts)}};
+  if (p.next_token) out["NextToken"] = *p.next_token;
+  return json11_ok(out);
+}
+
+// Service principals are the service's DNS name: guardduty.amazonaws.com.
+bool is_service_principal(std::string_view text) {
+  constexpr std::string_view kSuffix = ".amazonaws.com";
+  const bool allowed_characters = std::all_of(text.begin(), text.end(), [](unsigned char c) {
+    return std::isalnum(c) ||
+           std::string_view("_+=,.@-").find(static_cast<char>(c)) != std::string_view::npos;
+  });
+  return allowed_characters && text.size() <= 128 && text.size() > kSuffix.size() && text.ends_with(kSuffix);
+}
+
+Reply organizations_list_delegated_administrators(const State& state, const Call& call, const Context& ctx) {
+  if (auto refused = organization_reader_check(state, call, ctx)) return *refused;
+  const auto& org = *state.world.organization;
+  auto parsed = parse_body(call);
+  if (auto* r = std::get_if<Rejection>(&parsed)) return reject(call, *r, ctx);
+  const auto& body = std::get<json::object>(parsed);
+  auto size = max_results(call.service, json_field_text(body, "MaxResults"), {1, 20, 20});
+  if (auto* r = std::get_if<Rejection>(&size)) return reject(call, *r, ctx);
+  const auto principal = json_field_text(body, "ServicePrincipal");
+  if (principal && !is_service_principal(*principal))
+    return service_error(call.service, ErrorKind::invalid_input,
+                         "You specified an unrecognized service principal.", ctx,
+                         {{"Reason", "UNRECOGNIZED_SERVICE_PRINCIPAL"}});
+  std::vector<const DelegatedAdministrator*> listed;
+  for (const auto& d : org.delegated_administrators) {
+    const auto& principals = d.service_principals;
+    if (!principal || std::find(principals.begin(), principals.end(), *principal) != principals.end())
+      listed.push_back(&d);
+  }
+  std::sort(listed.begin(), listed.end(),
+            [](const auto* a, const auto* b) { return a->account_id < b->account_id; });
+  auto page = paginate(call, listed.size(), std::get<std::int64_t>(size), json_field_text(body, "NextToken"),
+                       page_scope(call, org.id, principal.value_or("")));
+  if (auto* r = std::get_if<Rejection>(&page)) return reject(call, *r, ctx);
+  const auto& p = std::get<Page>(page);
+  json::array admins;
+  for (auto i = p.begin; i < p.end; ++i) {
+    const auto& d = *listed[i];
+    const auto account = std::find_if(org.accounts.begin(), org.accounts.end(),
+                                      [&](const OrganizationAccount& a) { return a.id == d.account_id; });
+    if (account == org.accounts.end()) {
+      // Not among the world's accounts: what is known of it.
+      admins.push_back(json::object{
+          {"Id", d.account_id}, {"Arn", organization_account_arn(org, d.account_id)}, {"State", "ACTIVE"}});
+      continue;
+    }
+    auto o = organization_account(org, *account);
+    if (const auto since = epoch_seconds(d.delegation_enabled_date)) o["DelegationEnabledDate"] = *since;
+    admins.push_back(std::move(o));
+  }
+  json::object out{{"DelegatedAdministrators", std::move(admins)}};
   if (p.next_token) out["NextToken"] = *p.next_token;
   return json11_ok(out);
 }
@@ -706,6 +935,8 @@ bool route_operation(Call& call) {
         call.operation = "ListMembers";
       else if (is("POST", "/members/get"))
         call.operation = "GetMembers";
+      else if (is("GET", "/organization/configuration"))
+        call.operation = "DescribeOrganizationConfiguration";
       break;
     case Service::guardduty: {
       if (is("GET", "/detector")) {
@@ -721,6 +952,10 @@ bool route_operation(Call& call) {
         call.operation = "ListMembers";
       else if (method == "POST" && tail == "/member/get")
         call.operation = "GetMembers";
+      else if (method == "POST" && tail == "/member/detector/get")
+        call.operation = "GetMemberDetectors";
+      else if (method == "GET" && tail == "/admin")
+        call.operation = "DescribeOrganizationConfiguration";
       break;
     }
     case Service::detective:
@@ -730,11 +965,16 @@ bool route_operation(Call& call) {
         call.operation = "ListMembers";
       else if (is("POST", "/graph/members/get"))
         call.operation = "GetMembers";
+      else if (is("POST", "/orgs/describeOrganizationConfiguration"))
+        call.operation = "DescribeOrganizationConfiguration";
       break;
     case Service::organizations: {
+      constexpr std::string_view kPrefix = "AWSOrganizationsV20161128.";
       const auto target = call.request->header("x-amz-target");
-      if (method == "POST" && path == "/" && target && *target == "AWSOrganizationsV20161128.ListAccounts")
-        call.operation = "ListAccounts";
+      if (method != "POST" || path != "/" || !target || !target->starts_with(kPrefix)) break;
+      const auto action = target->substr(kPrefix.size());
+      if (action == "ListAccounts" || action == "ListDelegatedAdministrators")
+        call.operation = std::string(action);
       break;
     }
     case Service::account:
@@ -747,19 +987,26 @@ bool route_operation(Call& call) {
 }
 
 Reply handle_service_call(State& state, Call& call, const Context& ctx) {
+  const auto& operation = call.operation;
   switch (call.service) {
     case Service::securityhub:
-      return call.operation == "ListMembers" ? securityhub_list_members(state, call, ctx)
-                                             : securityhub_get_members(state, call, ctx);
+      if (operation == "ListMembers") return securityhub_list_members(state, call, ctx);
+      if (operation == "GetMembers") return securityhub_get_members(state, call, ctx);
+      return securityhub_describe_organization_configuration(state, call, ctx);
     case Service::guardduty:
-      if (call.operation == "ListDetectors") return guardduty_list_detectors(state, call, ctx);
-      return call.operation == "ListMembers" ? guardduty_list_members(state, call, ctx)
-                                             : guardduty_get_members(state, call, ctx);
+      if (operation == "ListDetectors") return guardduty_list_detectors(state, call, ctx);
+      if (operation == "ListMembers") return guardduty_list_members(state, call, ctx);
+      if (operation == "GetMembers") return guardduty_get_members(state, call, ctx);
+      if (operation == "GetMemberDetectors") return guardduty_get_member_detectors(state, call, ctx);
+      return guardduty_describe_organization_configuration(state, call, ctx);
     case Service::detective:
-      if (call.operation == "ListGraphs") return detective_list_graphs(state, call, ctx);
-      return call.operation == "ListMembers" ? detective_list_members(state, call, ctx)
-                                             : detective_get_members(state, call, ctx);
+      if (operation == "ListGraphs") return detective_list_graphs(state, call, ctx);
+      if (operation == "ListMembers") return detective_list_members(state, call, ctx);
+      if (operation == "GetMembers") return detective_get_members(state, call, ctx);
+      return detective_describe_organization_configuration(state, call, ctx);
     case Service::organizations:
+      if (operation == "ListDelegatedAdministrators")
+        return organizations_list_delegated_administrators(state, call, ctx);
       return organizations_list_accounts(state, call, ctx);
     case Service::account:
       return account_list_regions(state, call, ctx);

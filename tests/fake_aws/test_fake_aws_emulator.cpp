@@ -659,3 +659,447 @@ TEST_CASE("Account ListRegions: the quota, faults, unsigned requests and the req
   CHECK(header(unsigned_reply, "x-amzn-ErrorType") == "MissingAuthenticationTokenException");
   CHECK(emulator.request_log().back().service == "account");
 }
+
+// --- DescribeOrganizationConfiguration, GetMemberDetectors, ListDelegatedAdministrators ---
+
+namespace {
+
+// 111111111111 is the organization's administrator in us-east-1 (and, with a
+// malformed answer, GuardDuty in eu-west-1); 222222222222 administers
+// sources of its own without being the organization's administrator.
+const char* kOrgWorld = R"(
+credentials:
+  - {access_key_id: AKIDADMIN000000000001, secret_access_key: admin-secret, account_id: "111111111111"}
+  - {access_key_id: AKIDOTHER000000000001, secret_access_key: other-secret, account_id: "222222222222"}
+  - {access_key_id: AKIDMGMT0000000000001, secret_access_key: mgmt-secret, account_id: "444444444444"}
+  - {access_key_id: AKIDMEMBER0000000001, secret_access_key: member-secret, account_id: "100000000001"}
+  - {access_key_id: AKIDOUTSIDE000000001, secret_access_key: outside-secret, account_id: "777777777777"}
+administrators:
+  - account_id: "111111111111"
+    regions:
+      us-east-1:
+        securityhub:
+          organization:
+            auto_enable: true
+            auto_enable_standards: DEFAULT
+            configuration_type: CENTRAL
+            configuration_status: ENABLED
+            status_message: "Central configuration is on"
+            member_account_limit_reached: false
+        guardduty:
+          detector_id: 12abc34d567e8fa901bc2d34e56789f0
+          members:
+            - {account_id: "100000000001", status: Enabled, updated_at: "2022-05-06T07:08:09Z",
+               features: {S3_DATA_EVENTS: DISABLED, RUNTIME_MONITORING: ENABLED}}
+            - {account_id: "100000000002", status: Enabled}
+            - {account_id: "100000000003", status: Enabled, features: {S3_DATA_EVENTS: ENABLED}}
+          member_detectors_unprocessed: {"100000000003": "The member's detector is suspended."}
+          organization:
+            auto_enable: true
+            auto_enable_organization_members: ALL
+            features:
+              - name: RUNTIME_MONITORING
+                auto_enable: ALL
+                additional_configuration: {EKS_ADDON_MANAGEMENT: NEW, EC2_AGENT_MANAGEMENT: ALL}
+              - {name: S3_DATA_EVENTS, auto_enable: NEW}
+              - {name: EKS_AUDIT_LOGS, auto_enable: NONE}
+        detective:
+          graph_arn: arn:aws:detective:us-east-1:111111111111:graph:0123456789abcdef0123456789abcdef
+          organization: {auto_enable: false}
+      eu-west-1:
+        securityhub: {}
+        guardduty:
+          detector_id: 34abc34d567e8fa901bc2d34e56789f0
+          organization: {raw: '{"not json'}
+        detective:
+          graph_arn: arn:aws:detective:eu-west-1:111111111111:graph:fedcba9876543210fedcba9876543210
+          organization: {}
+  - account_id: "222222222222"
+    regions:
+      us-east-1:
+        securityhub: {}
+        guardduty: {detector_id: 56abc34d567e8fa901bc2d34e56789f0}
+        detective:
+          graph_arn: arn:aws:detective:us-east-1:222222222222:graph:0123456789abcdef0123456789abcdef
+organization:
+  id: o-fakeaws0001
+  management_account_id: "444444444444"
+  delegated_administrators:
+    - {account_id: "333333333333", service_principals: [detective.amazonaws.com]}
+    - account_id: "111111111111"
+      service_principals: [securityhub.amazonaws.com, guardduty.amazonaws.com]
+      delegation_enabled_date: "2021-02-03T04:05:06Z"
+    - {account_id: "222222222222", service_principals: [guardduty.amazonaws.com, inspector2.amazonaws.com]}
+  accounts:
+    - {id: "100000000001"}
+    - {id: "111111111111", name: Security, email: security@example.com, joined_method: INVITED,
+       joined_timestamp: "2020-01-02T03:04:05.678Z"}
+    - {id: "222222222222", state: SUSPENDED, status: SUSPENDED}
+    - {id: "444444444444"}
+)";
+
+const char* kDetector = "12abc34d567e8fa901bc2d34e56789f0";
+const char* kGraph = "arn:aws:detective:us-east-1:111111111111:graph:0123456789abcdef0123456789abcdef";
+const char* kNotGuardDutyAdministrator =
+    "The request failed because the account is not the GuardDuty delegated administrator for this "
+    "organization.";
+const aws::Credentials kMember = credentials("AKIDMEMBER0000000001", "member-secret");
+const aws::Credentials kOutside = credentials("AKIDOUTSIDE000000001", "outside-secret");
+
+World org_world() {
+  auto world = parse_world(kOrgWorld);
+  world.throttles.clear();  // these tests make many calls at one instant
+  return world;
+}
+
+struct OrgFixture {
+  Emulator emulator{org_world(), EmulatorOptions{1, [] { return kNow; }, nullptr}};
+
+  Reply call(std::string method, std::string target, std::string body, std::string_view service,
+             std::string_view region = "us-east-1", const aws::Credentials& creds = kAdmin) {
+    return emulator.handle(signed_request(request(std::move(method), std::move(target), std::move(body)),
+                                          service, region, creds));
+  }
+  Reply guardduty_admin(std::string query = "", const aws::Credentials& creds = kAdmin,
+                        std::string detector = kDetector) {
+    return call("GET", "/detector/" + detector + "/admin" + query, "", "guardduty", "us-east-1", creds);
+  }
+  Reply member_detectors(const json::array& ids, std::string_view region = "us-east-1") {
+    return call("POST", "/detector/" + std::string(kDetector) + "/member/detector/get",
+                json::serialize(json::object{{"accountIds", ids}}), "guardduty", region);
+  }
+  Reply delegated(const json::object& body, const aws::Credentials& creds = kManagement) {
+    auto r = request("POST", "/", json::serialize(body));
+    r.set_header("Content-Type", "application/x-amz-json-1.1");
+    r.set_header("X-Amz-Target", "AWSOrganizationsV20161128.ListDelegatedAdministrators");
+    return emulator.handle(signed_request(r, "organizations", "us-east-1", creds));
+  }
+};
+
+std::vector<std::string> delegated_ids(const Reply& reply) {
+  std::vector<std::string> ids;
+  const auto body = body_of(reply);
+  for (const auto& admin : body.at("DelegatedAdministrators").as_array())
+    ids.emplace_back(admin.at("Id").as_string());
+  return ids;
+}
+
+}  // namespace
+
+TEST_CASE_FIXTURE(OrgFixture, "Security Hub DescribeOrganizationConfiguration") {
+  const auto ok = call("GET", "/organization/configuration", "", "securityhub");
+  REQUIRE(ok.status == 200);
+  CHECK(json::parse(ok.body) == json::parse(R"({"AutoEnable": true, "AutoEnableStandards": "DEFAULT",
+      "MemberAccountLimitReached": false, "OrganizationConfiguration": {"ConfigurationType": "CENTRAL",
+      "Status": "ENABLED", "StatusMessage": "Central configuration is on"}})"));
+  CHECK(emulator.request_log().back().operation == "DescribeOrganizationConfiguration");
+  CHECK(emulator.request_log().back().service == "securityhub");
+
+  // A Security Hub administrator that is not the organization's.
+  const auto other = call("GET", "/organization/configuration", "", "securityhub", "us-east-1", kOther);
+  CHECK(other.status == 401);
+  CHECK(header(other, "x-amzn-ErrorType") == "InvalidAccessException");
+  CHECK(body_of(other).at("Code") == "InvalidAccessException");
+  CHECK(body_of(other).at("Message") == "Account 222222222222 is not an administrator for this organization");
+  CHECK(call("GET", "/organization/configuration", "", "securityhub", "eu-west-1").status == 401);
+  // Security Hub not enabled at all: the subscription error comes first.
+  const auto off = call("GET", "/organization/configuration", "", "securityhub", "ap-south-1");
+  CHECK(off.status == 401);
+  CHECK(body_of(off).at("Message") == "Account 111111111111 is not subscribed to AWS Security Hub");
+}
+
+TEST_CASE_FIXTURE(OrgFixture, "GuardDuty DescribeOrganizationConfiguration: features paged by maxResults") {
+  const auto first = guardduty_admin("?maxResults=1");
+  REQUIRE(first.status == 200);
+  auto body = body_of(first);
+  REQUIRE(body.contains("nextToken"));
+  body.erase("nextToken");
+  CHECK(json::value(body) == json::parse(R"({"autoEnable": true, "autoEnableOrganizationMembers": "ALL",
+      "dataSources": {"s3Logs": {"autoEnable": true}}, "memberAccountLimitReached": false,
+      "features": [{"name": "RUNTIME_MONITORING", "autoEnable": "ALL", "additionalConfiguration": [
+          {"name": "EC2_AGENT_MANAGEMENT", "autoEnable": "ALL"}, {"name": "EKS_ADDON_MANAGEMENT", "autoEnable": "NEW"}]}]})"));
+  CHECK(emulator.request_log().back().operation == "DescribeOrganizationConfiguration");
+
+  std::vector<std::string> names;
+  std::string query = "?maxResults=1";
+  int pages = 0;
+  for (; pages < 10; ++pages) {
+    const auto reply = guardduty_admin(query);
+    REQUIRE(reply.status == 200);
+    const auto page = body_of(reply);
+    CHECK(page.at("features").as_array().size() == 1);
+    CHECK(page.at("memberAccountLimitReached") == false);
+    for (const auto& f : page.at("features").as_array()) names.emplace_back(f.at("name").as_string());
+    if (!page.contains("nextToken")) break;
+    query = "?maxResults=1&nextToken=" + aws::uri::encode(std::string(page.at("nextToken").as_string()));
+  }
+  CHECK(pages == 2);  // three pages
+  CHECK(names == std::vector<std::string>{"RUNTIME_MONITORING", "S3_DATA_EVENTS", "EKS_AUDIT_LOGS"});
+  const auto all = body_of(guardduty_admin());
+  CHECK(all.at("features").as_array().size() == 3);
+  CHECK_FALSE(all.contains("nextToken"));
+  CHECK(all.at("features").as_array().at(2) ==
+        json::parse(R"({"name": "EKS_AUDIT_LOGS", "autoEnable": "NONE"})"));
+
+  // maxResults 1..50, the detector the caller's own, the token this listing's.
+  for (const char* bad : {"?maxResults=51", "?maxResults=0"}) {
+    const auto reply = guardduty_admin(bad);
+    CHECK(reply.status == 400);
+    CHECK(header(reply, "x-amzn-ErrorType") == "BadRequestException");
+    CHECK(body_of(reply).at("message") ==
+          "The request is rejected because the parameter maxResults has an invalid value.");
+  }
+  CHECK(guardduty_admin("?maxResults=50").status == 200);
+  const auto foreign = guardduty_admin("", kAdmin, "56abc34d567e8fa901bc2d34e56789f0");
+  CHECK(foreign.status == 400);
+  CHECK(body_of(foreign).at("message") ==
+        "The request is rejected because the input detectorId is not owned by the current account.");
+  const auto mangled = guardduty_admin("?nextToken=bm90IGEgdG9rZW4%3D");
+  CHECK(mangled.status == 400);
+  CHECK(body_of(mangled).at("message") == "The request is rejected because the input nextToken is invalid.");
+}
+
+TEST_CASE_FIXTURE(OrgFixture,
+                  "GuardDuty DescribeOrganizationConfiguration: not the administrator, raw answers") {
+  const auto other = guardduty_admin("", kOther, "56abc34d567e8fa901bc2d34e56789f0");
+  CHECK(other.status == 400);
+  CHECK(header(other, "x-amzn-ErrorType") == "BadRequestException");
+  CHECK(body_of(other).at("__type") == "InvalidInputException");
+  CHECK(body_of(other).at("message") == kNotGuardDutyAdministrator);
+  CHECK(emulator.request_log().back().error_code == "BadRequestException");
+
+  const auto raw =
+      call("GET", "/detector/34abc34d567e8fa901bc2d34e56789f0/admin", "", "guardduty", "eu-west-1");
+  CHECK(raw.status == 200);
+  CHECK(raw.body == R"({"not json)");
+  CHECK(header(raw, "Content-Type") == "application/json");
+
+  // An administrator without features: no dataSources and no features.
+  auto world = org_world();
+  auto& gd = world.administrators[0].regions.at("us-east-1").at(Service::guardduty);
+  gd.organization = OrganizationConfiguration{};
+  gd.organization->member_account_limit_reached = true;
+  emulator.set_world(world);
+  CHECK(json::parse(guardduty_admin().body) == json::parse(R"({"memberAccountLimitReached": true})"));
+}
+
+TEST_CASE_FIXTURE(OrgFixture, "GuardDuty GetMemberDetectors: data sources, features, unprocessed accounts") {
+  const auto reply =
+      member_detectors(json::array{"100000000001", "100000000002", "100000000003", "100000000009"});
+  REQUIRE(reply.status == 200);
+  CHECK(json::parse(reply.body) == json::parse(R"({
+    "members": [
+      {"accountId": "100000000001",
+       "dataSources": {"cloudTrail": {"status": "ENABLED"}, "dnsLogs": {"status": "ENABLED"},
+                       "flowLogs": {"status": "ENABLED"}, "s3Logs": {"status": "DISABLED"}},
+       "features": [{"name": "RUNTIME_MONITORING", "status": "ENABLED", "updatedAt": 1651820889.0},
+                    {"name": "S3_DATA_EVENTS", "status": "DISABLED", "updatedAt": 1651820889.0}]},
+      {"accountId": "100000000002",
+       "dataSources": {"cloudTrail": {"status": "ENABLED"}, "dnsLogs": {"status": "ENABLED"},
+                       "flowLogs": {"status": "ENABLED"}, "s3Logs": {"status": "ENABLED"}}}],
+    "unprocessedAccounts": [
+      {"accountId": "100000000003", "result": "The member's detector is suspended."},
+      {"accountId": "100000000009",
+       "result": "The request is rejected because the given account ID is not associated with the current account."}]
+  })"));
+  auto log = emulator.request_log();
+  CHECK(log.back().operation == "GetMemberDetectors");
+  CHECK(log.back().batch_size == 4);
+
+  // Nothing processed: both lists all the same.
+  const auto none = member_detectors(json::array{"100000000009"});
+  REQUIRE(none.status == 200);
+  CHECK(body_of(none).at("members").as_array().empty());
+  CHECK(body_of(none).at("unprocessedAccounts").as_array().size() == 1);
+
+  json::array too_many;
+  for (int i = 0; i < 51; ++i) too_many.push_back(json::string("2000000000" + std::to_string(10 + i)));
+  const auto rejected = member_detectors(too_many);
+  CHECK(rejected.status == 400);
+  CHECK(header(rejected, "x-amzn-ErrorType") == "BadRequestException");
+  CHECK(body_of(rejected).at("__type") == "InvalidInputException");
+  CHECK(
+      body_of(rejected).at("message") ==
+      "The request is rejected because an invalid or out-of-range value is specified as an input parameter.");
+  log = emulator.request_log();
+  CHECK(log.back().batch_size == 51);
+  CHECK(log.back().operation == "GetMemberDetectors");
+  too_many.pop_back();
+  CHECK(member_detectors(too_many).status == 200);
+  CHECK(member_detectors(json::array{}).status == 400);
+  // Another region: the detector is not the caller's there.
+  CHECK(body_of(member_detectors(json::array{"100000000001"}, "eu-west-1")).at("message") ==
+        "The request is rejected because the input detectorId is not owned by the current account.");
+}
+
+TEST_CASE_FIXTURE(OrgFixture, "Detective DescribeOrganizationConfiguration") {
+  const auto body = json::serialize(json::object{{"GraphArn", kGraph}});
+  const auto ok = call("POST", "/orgs/describeOrganizationConfiguration", body, "detective");
+  REQUIRE(ok.status == 200);
+  CHECK(json::parse(ok.body) == json::parse(R"({"AutoEnable": false})"));
+  CHECK(emulator.request_log().back().operation == "DescribeOrganizationConfiguration");
+  const auto empty = call(
+      "POST", "/orgs/describeOrganizationConfiguration",
+      R"({"GraphArn": "arn:aws:detective:eu-west-1:111111111111:graph:fedcba9876543210fedcba9876543210"})",
+      "detective", "eu-west-1");
+  CHECK(empty.status == 200);
+  CHECK(json::parse(empty.body) == json::parse("{}"));
+
+  const auto other = call(
+      "POST", "/orgs/describeOrganizationConfiguration",
+      R"({"GraphArn": "arn:aws:detective:us-east-1:222222222222:graph:0123456789abcdef0123456789abcdef"})",
+      "detective", "us-east-1", kOther);
+  CHECK(other.status == 403);
+  CHECK(header(other, "x-amzn-ErrorType").rfind("AccessDeniedException:", 0) == 0);
+  CHECK(body_of(other).at("Message") ==
+        "The request was rejected because the account is not the Detective administrator account for the "
+        "organization.");
+  CHECK(emulator.request_log().back().error_code == "AccessDeniedException");
+  // The graph checks of the other Detective operations.
+  CHECK(call("POST", "/orgs/describeOrganizationConfiguration", body, "detective", "us-east-1", kOther)
+            .status == 404);
+  const auto invalid =
+      call("POST", "/orgs/describeOrganizationConfiguration", R"({"GraphArn": "arn:nope"})", "detective");
+  CHECK(invalid.status == 400);
+  CHECK(body_of(invalid).at("ErrorCode") == "INVALID_GRAPH_ARN");
+  CHECK(call("POST", "/orgs/describeOrganizationConfiguration", "{}", "detective").status == 400);
+}
+
+TEST_CASE_FIXTURE(OrgFixture, "Organizations ListDelegatedAdministrators: fields, filter and pages") {
+  const auto all = delegated({});
+  REQUIRE(all.status == 200);
+  CHECK(header(all, "Content-Type") == "application/x-amz-json-1.1");
+  CHECK(delegated_ids(all) == std::vector<std::string>{"111111111111", "222222222222", "333333333333"});
+  const auto admins = body_of(all).at("DelegatedAdministrators").as_array();
+  CHECK(admins.at(0) == json::parse(R"({"Id": "111111111111",
+      "Arn": "arn:aws:organizations::444444444444:account/o-fakeaws0001/111111111111",
+      "Email": "security@example.com", "Name": "Security", "State": "ACTIVE", "JoinedMethod": "INVITED",
+      "JoinedTimestamp": 1577934245.678, "DelegationEnabledDate": 1612325106.0})"));
+  CHECK(admins.at(1) == json::parse(R"({"Id": "222222222222",
+      "Arn": "arn:aws:organizations::444444444444:account/o-fakeaws0001/222222222222",
+      "Email": "aws+222222222222@example.com", "Name": "account-222222222222", "State": "SUSPENDED",
+      "Status": "SUSPENDED", "JoinedMethod": "CREATED", "JoinedTimestamp": 1577836800.0,
+      "DelegationEnabledDate": 1590969600.0})"));
+  // Not among the organization's accounts: what is known of it.
+  CHECK(admins.at(2) == json::parse(R"({"Id": "333333333333",
+      "Arn": "arn:aws:organizations::444444444444:account/o-fakeaws0001/333333333333", "State": "ACTIVE"})"));
+  CHECK_FALSE(body_of(all).contains("NextToken"));
+  CHECK(emulator.request_log().back().operation == "ListDelegatedAdministrators");
+
+  CHECK(delegated_ids(delegated({{"ServicePrincipal", "guardduty.amazonaws.com"}})) ==
+        std::vector<std::string>{"111111111111", "222222222222"});
+  CHECK(delegated_ids(delegated({{"ServicePrincipal", "detective.amazonaws.com"}})) ==
+        std::vector<std::string>{"333333333333"});
+  CHECK(delegated_ids(delegated({{"ServicePrincipal", "macie.amazonaws.com"}})).empty());
+
+  // Pages of one, with and without the filter; a token is bound to its filter.
+  std::vector<std::string> ids;
+  json::object body{{"MaxResults", 1}, {"ServicePrincipal", "guardduty.amazonaws.com"}};
+  std::vector<std::string> tokens;
+  for (int page = 0; page < 5; ++page) {
+    const auto reply = delegated(body);
+    REQUIRE(reply.status == 200);
+    for (const auto& id : delegated_ids(reply)) ids.push_back(id);
+    const auto out = body_of(reply);
+    if (!out.contains("NextToken")) break;
+    tokens.emplace_back(out.at("NextToken").as_string());
+    body["NextToken"] = tokens.back();
+  }
+  CHECK(ids == std::vector<std::string>{"111111111111", "222222222222"});
+  CHECK(tokens.size() == 1);
+  const auto first = delegated({{"MaxResults", 2}});
+  CHECK(delegated_ids(first) == std::vector<std::string>{"111111111111", "222222222222"});
+  const auto second = delegated({{"MaxResults", 2}, {"NextToken", body_of(first).at("NextToken")}});
+  CHECK(delegated_ids(second) == std::vector<std::string>{"333333333333"});
+  const auto crossed = delegated({{"NextToken", tokens.at(0)}});
+  CHECK(crossed.status == 400);
+  CHECK(body_of(crossed).at("Reason") == "INVALID_NEXT_TOKEN");
+}
+
+TEST_CASE_FIXTURE(OrgFixture, "Organizations ListDelegatedAdministrators: bad input and who may call") {
+  for (auto [max, reason] : {std::pair{21, "MAX_VALUE_EXCEEDED"}, std::pair{0, "MIN_VALUE_EXCEEDED"}}) {
+    const auto reply = delegated({{"MaxResults", max}});
+    CHECK(reply.status == 400);
+    CHECK(body_of(reply).at("__type") == "InvalidInputException");
+    CHECK(body_of(reply).at("Reason") == reason);
+  }
+  for (const char* principal : {"guardduty", "amazonaws.com", ".amazonaws.com", "guard duty.amazonaws.com",
+                                "guardduty.amazonaws.com.evil"}) {
+    CAPTURE(principal);
+    const auto reply = delegated({{"ServicePrincipal", principal}});
+    CHECK(reply.status == 400);
+    CHECK(header(reply, "Content-Type") == "application/x-amz-json-1.1");
+    CHECK(body_of(reply).at("__type") == "InvalidInputException");
+    CHECK(body_of(reply).at("Reason") == "UNRECOGNIZED_SERVICE_PRINCIPAL");
+    CHECK(body_of(reply).at("Message") == "You specified an unrecognized service principal.");
+  }
+  // Any delegated administrator may call, and ListAccounts too.
+  CHECK(delegated({}, kOther).status == 200);
+  auto accounts = request("POST", "/", "{}");
+  accounts.set_header("Content-Type", "application/x-amz-json-1.1");
+  accounts.set_header("X-Amz-Target", "AWSOrganizationsV20161128.ListAccounts");
+  CHECK(emulator.handle(signed_request(accounts, "organizations", "us-east-1", kOther)).status == 200);
+  CHECK(emulator.request_log().back().operation == "ListAccounts");
+  const auto member = delegated({}, kMember);
+  CHECK(member.status == 400);
+  CHECK(body_of(member).at("__type") == "AccessDeniedException");
+  CHECK(body_of(member).at("Message") == "You don't have permissions to access this resource.");
+  CHECK(emulator.handle(signed_request(accounts, "organizations", "us-east-1", kMember)).status == 400);
+  const auto outside = delegated({}, kOutside);
+  CHECK(body_of(outside).at("__type") == "AWSOrganizationsNotInUseException");
+  // An action fake-aws does not know.
+  auto unknown = accounts;
+  unknown.set_header("X-Amz-Target", "AWSOrganizationsV20161128.ListRoots");
+  CHECK(body_of(emulator.handle(signed_request(unknown, "organizations", "us-east-1", kManagement)))
+            .at("__type") == "UnknownOperationException");
+}
+
+TEST_CASE("the new operations: faults by operation name and unsigned requests") {
+  auto world = org_world();
+  world.faults.push_back(parse_fault_spec("guardduty.GetMemberDetectors:error_rate=1"));
+  world.faults.push_back(parse_fault_spec("securityhub.DescribeOrganizationConfiguration:throttle_rate=1"));
+  world.faults.push_back(parse_fault_spec("detective.DescribeOrganizationConfiguration:malformed_rate=1"));
+  world.faults.push_back(parse_fault_spec("organizations.ListDelegatedAdministrators:error_rate=1"));
+  world.faults.push_back(parse_fault_spec("guardduty.DescribeOrganizationConfiguration:truncate_rate=1"));
+  Emulator emulator(world, EmulatorOptions{1, [] { return kNow; }, nullptr});
+  auto handle = [&](aws::HttpRequest r, std::string_view service) {
+    return emulator.handle(signed_request(std::move(r), service));
+  };
+  CHECK(handle(request("POST", "/detector/12abc34d567e8fa901bc2d34e56789f0/member/detector/get",
+                       R"({"accountIds":["100000000001"]})"),
+               "guardduty")
+            .status == 500);
+  CHECK(handle(request("GET", "/organization/configuration"), "securityhub").status == 429);
+  const auto malformed = handle(request("POST", "/orgs/describeOrganizationConfiguration",
+                                        json::serialize(json::object{{"GraphArn", kGraph}})),
+                                "detective");
+  CHECK(malformed.wire_fault == WireFault::malformed);
+  auto org = request("POST", "/", "{}");
+  org.set_header("X-Amz-Target", "AWSOrganizationsV20161128.ListDelegatedAdministrators");
+  CHECK(emulator.handle(signed_request(org, "organizations", "us-east-1", kManagement)).status == 500);
+  CHECK(handle(request("GET", "/detector/12abc34d567e8fa901bc2d34e56789f0/admin"), "guardduty").wire_fault ==
+        WireFault::truncate);
+  // The ListAccounts of the same service is untouched by the fault.
+  auto accounts = org;
+  accounts.set_header("X-Amz-Target", "AWSOrganizationsV20161128.ListAccounts");
+  CHECK(emulator.handle(signed_request(accounts, "organizations", "us-east-1", kManagement)).status == 200);
+  const auto log = emulator.request_log();
+  REQUIRE(log.size() == 6);
+  CHECK(log[0].operation == "GetMemberDetectors");
+  CHECK(log[0].fault == "error");
+  CHECK(log[1].operation == "DescribeOrganizationConfiguration");
+  CHECK(log[1].fault == "throttle");
+  CHECK(log[1].error_code == "LimitExceededException");
+  CHECK(log[2].fault == "malformed");
+  CHECK(log[3].operation == "ListDelegatedAdministrators");
+  CHECK(log[3].error_code == "ServiceException");
+  CHECK(log[4].fault == "truncate");
+  CHECK(log[5].fault.empty());
+
+  // Unsigned, each is refused in its own service's shape.
+  const auto sh = emulator.handle(request("GET", "/organization/configuration"));
+  CHECK(header(sh, "x-amzn-ErrorType") == "MissingAuthenticationTokenException");
+  CHECK(emulator.request_log().back().service == "securityhub");
+  emulator.handle(request("POST", "/orgs/describeOrganizationConfiguration", "{}"));
+  CHECK(emulator.request_log().back().service == "detective");
+}

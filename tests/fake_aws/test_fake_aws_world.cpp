@@ -356,3 +356,266 @@ TEST_CASE("account_regions errors name the line and key path") {
   CHECK_THROWS_WITH_AS(validate_world(world), doctest::Contains("account_regions.1: must be a 12-digit"),
                        WorldError);
 }
+
+namespace {
+
+const char* kOrganizationWorld = R"(
+administrators:
+  - account_id: "111111111111"
+    regions:
+      us-east-1:
+        securityhub:
+          organization:
+            auto_enable: true
+            auto_enable_standards: DEFAULT
+            configuration_type: CENTRAL
+            configuration_status: FAILED
+            status_message: "Policy \"p-1\" failed"
+            member_account_limit_reached: false
+        guardduty:
+          detector_id: 12abc34d567e8fa901bc2d34e56789f0
+          members:
+            - {account_id: "222222222222", status: Enabled, features: {RUNTIME_MONITORING: ENABLED, S3_DATA_EVENTS: DISABLED}}
+            - {account_id: "333333333333", status: Enabled}
+          member_detectors_unprocessed: {"333333333333": "No detector: suspended"}
+          organization:
+            auto_enable: false
+            auto_enable_organization_members: SOMETIMES
+            member_account_limit_reached: true
+            features:
+              - name: RUNTIME_MONITORING
+                auto_enable: ALL
+                additional_configuration: {EKS_ADDON_MANAGEMENT: NEW, EC2_AGENT_MANAGEMENT: NONE}
+              - {name: S3_DATA_EVENTS}
+        detective:
+          graph_arn: arn:aws:detective:us-east-1:111111111111:graph:0123456789abcdef0123456789abcdef
+          organization: {auto_enable: true}
+      eu-west-1:
+        securityhub: {}
+        guardduty:
+          detector_id: 34abc34d567e8fa901bc2d34e56789f0
+          organization: {raw: '{"not json'}
+        detective:
+          graph_arn: arn:aws:detective:eu-west-1:111111111111:graph:0123456789abcdef0123456789abcdef
+          organization: {}
+organization:
+  management_account_id: "444444444444"
+  delegated_administrators:
+    - {account_id: "111111111111", service_principals: [securityhub.amazonaws.com, guardduty.amazonaws.com]}
+    - {account_id: "555555555555", service_principals: [], delegation_enabled_date: "2022-03-04T05:06:07.890Z"}
+)";
+
+void check_organization_world(const World& world) {
+  const auto& admin = world.administrators.at(0);
+  const auto& sh = admin.source("us-east-1", Service::securityhub)->organization;
+  REQUIRE(sh);
+  CHECK(sh->auto_enable == true);
+  CHECK(sh->auto_enable_standards == "DEFAULT");
+  CHECK(sh->configuration_type == "CENTRAL");
+  CHECK(sh->configuration_status == "FAILED");
+  CHECK(sh->status_message == "Policy \"p-1\" failed");
+  CHECK(sh->member_account_limit_reached == false);
+  CHECK_FALSE(sh->raw);
+
+  const auto* gd = admin.source("us-east-1", Service::guardduty);
+  REQUIRE(gd->organization);
+  CHECK(gd->organization->auto_enable == false);
+  CHECK(gd->organization->auto_enable_organization_members == "SOMETIMES");  // served as given
+  CHECK(gd->organization->member_account_limit_reached == true);
+  REQUIRE(gd->organization->features.size() == 2);
+  const auto& runtime = gd->organization->features[0];
+  CHECK(runtime.name == "RUNTIME_MONITORING");
+  CHECK(runtime.auto_enable == "ALL");
+  CHECK(
+      runtime.additional_configuration ==
+      std::map<std::string, std::string>{{"EC2_AGENT_MANAGEMENT", "NONE"}, {"EKS_ADDON_MANAGEMENT", "NEW"}});
+  CHECK(gd->organization->features[1].name == "S3_DATA_EVENTS");
+  CHECK_FALSE(gd->organization->features[1].auto_enable);
+  CHECK(gd->organization->features[1].additional_configuration.empty());
+  CHECK(gd->members.at(0).features == std::map<std::string, std::string>{{"RUNTIME_MONITORING", "ENABLED"},
+                                                                         {"S3_DATA_EVENTS", "DISABLED"}});
+  CHECK(gd->members.at(1).features.empty());
+  CHECK(gd->member_detectors_unprocessed ==
+        std::map<std::string, std::string>{{"333333333333", "No detector: suspended"}});
+
+  const auto& dt = admin.source("us-east-1", Service::detective)->organization;
+  REQUIRE(dt);
+  CHECK(dt->auto_enable == true);
+  CHECK_FALSE(dt->member_account_limit_reached);
+
+  // Absent: not the organization's administrator; {}: the administrator, nothing set.
+  CHECK_FALSE(admin.source("eu-west-1", Service::securityhub)->organization);
+  CHECK(admin.source("eu-west-1", Service::guardduty)->organization->raw == R"({"not json)");
+  const auto& empty = admin.source("eu-west-1", Service::detective)->organization;
+  REQUIRE(empty);
+  CHECK_FALSE(empty->auto_enable);
+  CHECK_FALSE(empty->raw);
+
+  const auto& delegated = world.organization->delegated_administrators;
+  REQUIRE(delegated.size() == 2);
+  CHECK(delegated[0].account_id == "111111111111");
+  CHECK(delegated[0].service_principals ==
+        std::vector<std::string>{"securityhub.amazonaws.com", "guardduty.amazonaws.com"});
+  CHECK(delegated[0].delegation_enabled_date == "2020-06-01T00:00:00Z");  // the default
+  CHECK(delegated[1].service_principals.empty());
+  CHECK(delegated[1].delegation_enabled_date == "2022-03-04T05:06:07.890Z");
+  CHECK(world.organization->is_delegated_administrator("555555555555"));
+  CHECK_FALSE(world.organization->is_delegated_administrator("444444444444"));
+}
+
+}  // namespace
+
+TEST_CASE("organization configurations, member features and delegated administrators: parse and round trip") {
+  const auto world = parse_world(kOrganizationWorld);
+  check_organization_world(world);
+  const auto yaml = world_to_yaml(world);
+  const auto again = parse_world(yaml);
+  check_organization_world(again);
+  CHECK(world_to_yaml(again) == yaml);
+  // Unset stays unset through the round trip.
+  CHECK_FALSE(again.administrators[0].source("eu-west-1", Service::detective)->organization->auto_enable);
+  CHECK_FALSE(
+      again.administrators[0].source("us-east-1", Service::guardduty)->organization->features[1].auto_enable);
+}
+
+TEST_CASE("organization configuration errors name the line and key path") {
+  const std::string head =
+      "administrators:\n  - account_id: \"111111111111\"\n    regions:\n      us-east-1:\n";
+  const std::string guardduty =
+      head + "        guardduty:\n          detector_id: 12abc34d567e8fa901bc2d34e56789f0\n";
+  CHECK_THROWS_WITH_AS(
+      parse_world(guardduty +
+                  "          members:\n            - {account_id: \"222222222222\", status: Enabled, "
+                  "features: [RUNTIME_MONITORING]}\n"),
+      "world:8:71: administrators[0].regions.us-east-1.guardduty.members[0].features: expected a mapping of "
+      "protection plan -> status",
+      WorldError);
+  CHECK_THROWS_WITH_AS(
+      parse_world(guardduty +
+                  "          members:\n            - {account_id: \"222222222222\", status: Enabled, "
+                  "features: {RUNTIME_MONITORING: [ENABLED]}}\n"),
+      doctest::Contains("guardduty.members[0].features.RUNTIME_MONITORING: expected a string"), WorldError);
+  CHECK_THROWS_WITH_AS(
+      parse_world(head +
+                  "        securityhub:\n          members:\n            - {account_id: \"222222222222\", "
+                  "status: Enabled, features: {RUNTIME_MONITORING: ENABLED}}\n"),
+      doctest::Contains("securityhub.members[0].features: only guardduty has it"), WorldError);
+  CHECK_THROWS_WITH_AS(
+      parse_world(guardduty + "          organization: {auto_enable_standards: DEFAULT}\n"),
+      "world:7:49: administrators[0].regions.us-east-1.guardduty.organization.auto_enable_standards: "
+      "only securityhub has it",
+      WorldError);
+  CHECK_THROWS_WITH_AS(parse_world(head + "        securityhub:\n          organization: {features: []}\n"),
+                       doctest::Contains("securityhub.organization.features: only guardduty has it"),
+                       WorldError);
+  CHECK_THROWS_WITH_AS(
+      parse_world(head + "        detective:\n          graph_arn: "
+                         "arn:aws:detective:us-east-1:111111111111:graph:0123456789abcdef0123456789abcdef\n"
+                         "          organization: {member_account_limit_reached: true}\n"),
+      doctest::Contains("detective.organization.member_account_limit_reached: only guardduty has it"),
+      WorldError);
+  CHECK_THROWS_WITH_AS(
+      parse_world(head + "        securityhub:\n          organization: {auto_enable: maybe}\n"),
+      "world:6:39: administrators[0].regions.us-east-1.securityhub.organization.auto_enable: "
+      "expected true or false",
+      WorldError);
+  CHECK_THROWS_WITH_AS(
+      parse_world(head + "        securityhub:\n          organization: {auto_enabled: true}\n"),
+      doctest::Contains("securityhub.organization.auto_enabled: unknown key"), WorldError);
+  CHECK_THROWS_WITH_AS(
+      parse_world(guardduty + "          organization:\n            features: {RUNTIME_MONITORING: ALL}\n"),
+      doctest::Contains("guardduty.organization.features: expected a list"), WorldError);
+  CHECK_THROWS_WITH_AS(
+      parse_world(guardduty + "          organization:\n            features:\n              - "
+                              "{auto_enable: ALL}\n"),
+      doctest::Contains("guardduty.organization.features[0].name: is required"), WorldError);
+  CHECK_THROWS_WITH_AS(
+      parse_world(guardduty + "          organization:\n            features:\n              - "
+                              "{name: RUNTIME_MONITORING, additional_configuration: [EKS]}\n"),
+      doctest::Contains("features[0].additional_configuration: expected a mapping"), WorldError);
+  CHECK_THROWS_WITH_AS(
+      parse_world(guardduty + "          member_detectors_unprocessed: {\"1234\": gone}\n"),
+      doctest::Contains("guardduty.member_detectors_unprocessed.1234: must be a 12-digit account id"),
+      WorldError);
+  CHECK_THROWS_WITH_AS(
+      parse_world(head +
+                  "        securityhub:\n          member_detectors_unprocessed: {\"222222222222\": gone}\n"),
+      doctest::Contains("securityhub.member_detectors_unprocessed: only guardduty has it"), WorldError);
+
+  const std::string org =
+      "organization:\n  management_account_id: \"444444444444\"\n  delegated_administrators:\n";
+  CHECK_THROWS_WITH_AS(parse_world(org + "    - {service_principals: [guardduty.amazonaws.com]}\n"),
+                       "world:4:7: organization.delegated_administrators[0].account_id: is required",
+                       WorldError);
+  CHECK_THROWS_WITH_AS(parse_world(org + "    - \"111111111111\"\n"),
+                       "world:4:7: organization.delegated_administrators[0]: expected a mapping {account_id, "
+                       "service_principals}",
+                       WorldError);
+  CHECK_THROWS_WITH_AS(
+      parse_world(org + "    - {account_id: \"111111111111\", service_principals: guardduty}\n"),
+      doctest::Contains("delegated_administrators[0].service_principals: expected a list"), WorldError);
+  CHECK_THROWS_WITH_AS(
+      parse_world(org + "    - {account_id: \"111111111111\", delegation_enabled_date: yesterday}\n"),
+      doctest::Contains("delegated_administrators[0].delegation_enabled_date: expected an ISO 8601 time"),
+      WorldError);
+  CHECK_THROWS_WITH_AS(
+      parse_world(org + "    - {account_id: \"111111111111\"}\n    - {account_id: \"111111111111\"}\n"),
+      "organization.delegated_administrators.111111111111: listed twice", WorldError);
+
+  // Worlds built in code are checked too, without a line.
+  auto world = parse_world(kOrganizationWorld);
+  world.administrators[0].regions["us-east-1"][Service::detective].organization->features.push_back(
+      {"RUNTIME_MONITORING", "ALL", {}});
+  CHECK_THROWS_WITH_AS(
+      validate_world(world),
+      doctest::Contains(
+          "detective.organization: auto_enable_organization_members and features: only guardduty"),
+      WorldError);
+  world = parse_world(kOrganizationWorld);
+  world.administrators[0]
+      .regions["us-east-1"][Service::securityhub]
+      .member_detectors_unprocessed["222222222222"] = "x";
+  CHECK_THROWS_WITH_AS(validate_world(world),
+                       doctest::Contains("securityhub.member_detectors_unprocessed: only guardduty"),
+                       WorldError);
+  world = parse_world(kOrganizationWorld);
+  world.organization->delegated_administrators[0].account_id = "1";
+  CHECK_THROWS_WITH_AS(validate_world(world),
+                       doctest::Contains("delegated_administrators.1: account_id must be"), WorldError);
+}
+
+TEST_CASE(
+    "generated worlds: every source is its organization's administrator, GuardDuty members have features") {
+  const auto world = generate_world(parse_generate_params("administrators=2,regions=2,accounts=50,seed=3"));
+  std::size_t guardduty_members = 0;
+  for (const auto& a : world.administrators)
+    for (const auto& [region, services] : a.regions) {
+      const auto& sh = services.at(Service::securityhub).organization;
+      REQUIRE(sh);
+      CHECK(sh->auto_enable == true);
+      CHECK(sh->auto_enable_standards == "DEFAULT");
+      const auto& gd = services.at(Service::guardduty);
+      REQUIRE(gd.organization);
+      CHECK(gd.organization->auto_enable_organization_members == "ALL");
+      REQUIRE(gd.organization->features.size() == 2);
+      CHECK(gd.organization->features[0].name == "RUNTIME_MONITORING");
+      CHECK(gd.organization->features[0].auto_enable == "ALL");
+      CHECK(gd.organization->features[1].name == "S3_DATA_EVENTS");
+      CHECK(gd.organization->features[1].auto_enable == "NEW");
+      for (const auto& m : gd.members) {
+        ++guardduty_members;
+        CHECK(m.features == std::map<std::string, std::string>{{"RUNTIME_MONITORING", "ENABLED"},
+                                                               {"S3_DATA_EVENTS", "ENABLED"}});
+      }
+      for (const auto& m : services.at(Service::securityhub).members) CHECK(m.features.empty());
+      const auto& dt = services.at(Service::detective).organization;
+      REQUIRE(dt);
+      CHECK(dt->auto_enable == true);
+    }
+  CHECK(guardduty_members > 0);
+  const auto again = parse_world(world_to_yaml(world));
+  CHECK(world_to_yaml(again) == world_to_yaml(world));
+  CHECK(
+      again.administrators[0].regions.begin()->second.at(Service::guardduty).organization->features.size() ==
+      2);
+}

@@ -28,6 +28,12 @@ constexpr std::string_view kDefaultRegions[] = {
 constexpr std::string_view kRegionOptStatuses[] = {"ENABLED", "ENABLING", "DISABLING", "DISABLED",
                                                    "ENABLED_BY_DEFAULT"};
 
+// The times the emulator turns into epoch seconds: 2020-01-02T03:04:05[.678]Z.
+bool is_iso8601(const std::string& text) {
+  static const std::regex pattern(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z)");
+  return std::regex_match(text, pattern);
+}
+
 [[noreturn]] void fail(const YAML::Node& node, const std::string& path, const std::string& what) {
   const auto mark = node.Mark();
   throw WorldError("world:" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1) + ": " +
@@ -135,7 +141,28 @@ Service service_key(const YAML::Node& node, const std::string& name, const std::
   return *service;
 }
 
-Member parse_member(const YAML::Node& node, const std::string& path) {
+// A mapping of names to plain strings, such as protection plan -> status.
+std::map<std::string, std::string> string_map(MapReader& r, const std::string& key, const std::string& what) {
+  std::map<std::string, std::string> out;
+  const auto value = r.get(key);
+  if (!value || value.IsNull()) return out;
+  if (!value.IsMap()) fail(value, r.child(key), "expected a mapping of " + what);
+  for (const auto& entry : value) {
+    const auto name = entry.first.as<std::string>();
+    if (!entry.second.IsScalar()) fail(entry.second, r.child(key) + "." + name, "expected a string");
+    out[name] = entry.second.as<std::string>();
+  }
+  return out;
+}
+
+// Keys that only one service answers with are rejected elsewhere rather
+// than silently never served.
+void only_for(MapReader& r, const std::string& key, Service service, Service owner) {
+  if (service != owner && r.has(key))
+    fail(r.get(key), r.child(key), "only " + std::string(to_string(owner)) + " has it");
+}
+
+Member parse_member(Service service, const YAML::Node& node, const std::string& path) {
   MapReader r(node, path);
   Member m;
   m.account_id = r.account("account_id");
@@ -163,7 +190,40 @@ Member parse_member(const YAML::Node& node, const std::string& path) {
                  if (!value.IsScalar()) fail(value, child, "expected a string");
                  m.datasource_package_ingest_states[name] = value.as<std::string>();
                });
+  only_for(r, "features", service, Service::guardduty);
+  m.features = string_map(r, "features", "protection plan -> status");
   return m;
+}
+
+OrganizationConfiguration parse_organization_configuration(Service service, const YAML::Node& node,
+                                                           const std::string& path) {
+  OrganizationConfiguration c;
+  if (node.IsNull()) return c;
+  MapReader r(node, path);
+  for (const char* key :
+       {"auto_enable_standards", "configuration_type", "configuration_status", "status_message"})
+    only_for(r, key, service, Service::securityhub);
+  for (const char* key : {"auto_enable_organization_members", "features"})
+    only_for(r, key, service, Service::guardduty);
+  if (service == Service::detective) only_for(r, "member_account_limit_reached", service, Service::guardduty);
+  if (r.has("auto_enable")) c.auto_enable = r.boolean("auto_enable", false);
+  c.auto_enable_organization_members = r.optional_string("auto_enable_organization_members");
+  c.auto_enable_standards = r.optional_string("auto_enable_standards");
+  c.configuration_type = r.optional_string("configuration_type");
+  c.configuration_status = r.optional_string("configuration_status");
+  c.status_message = r.optional_string("status_message");
+  if (r.has("member_account_limit_reached"))
+    c.member_account_limit_reached = r.boolean("member_account_limit_reached", false);
+  r.each("features", [&](const YAML::Node& n, const std::string& p) {
+    MapReader f(n, p);
+    OrganizationFeature feature;
+    feature.name = f.required_string("name");
+    feature.auto_enable = f.optional_string("auto_enable");
+    feature.additional_configuration = string_map(f, "additional_configuration", "name -> auto_enable");
+    c.features.push_back(std::move(feature));
+  });
+  c.raw = r.optional_string("raw");
+  return c;
 }
 
 Source parse_source(Service service, const YAML::Node& node, const std::string& path) {
@@ -175,12 +235,23 @@ Source parse_source(Service service, const YAML::Node& node, const std::string& 
     s.resource = r.required_string("graph_arn");
     s.created_at = r.string("created_time", "2020-01-01T00:00:00.000Z");
   }
-  r.each("members",
-         [&](const YAML::Node& m, const std::string& p) { s.members.push_back(parse_member(m, p)); });
+  r.each("members", [&](const YAML::Node& m, const std::string& p) {
+    s.members.push_back(parse_member(service, m, p));
+  });
   r.each_entry("unprocessed",
                [&](const std::string& account, const YAML::Node& reason, const std::string& p) {
                  if (!is_account_id(account)) fail(reason, p, "must be a 12-digit account id");
                  s.unprocessed[account] = reason.as<std::string>();
+               });
+  if (r.has("organization"))
+    s.organization =
+        parse_organization_configuration(service, r.get("organization"), r.child("organization"));
+  only_for(r, "member_detectors_unprocessed", service, Service::guardduty);
+  r.each_entry("member_detectors_unprocessed",
+               [&](const std::string& account, const YAML::Node& reason, const std::string& p) {
+                 if (!is_account_id(account)) fail(reason, p, "must be a 12-digit account id (quote it)");
+                 if (!reason.IsScalar()) fail(reason, p, "expected a string");
+                 s.member_detectors_unprocessed[account] = reason.as<std::string>();
                });
   return s;
 }
@@ -240,9 +311,20 @@ Organization parse_organization(const YAML::Node& node, const std::string& path)
   o.id = r.string("id", o.id);
   o.management_account_id = r.account("management_account_id");
   r.each("delegated_administrators", [&](const YAML::Node& n, const std::string& p) {
-    const auto id = n.as<std::string>();
-    if (!is_account_id(id)) fail(n, p, "must be a 12-digit account id");
-    o.delegated_administrators.push_back(id);
+    // The old form was a bare account id: say what the entry looks like now.
+    if (!n.IsMap()) fail(n, p, "expected a mapping {account_id, service_principals}");
+    MapReader d(n, p);
+    DelegatedAdministrator admin;
+    admin.account_id = d.account("account_id");
+    d.each("service_principals", [&](const YAML::Node& principal, const std::string& where) {
+      if (!principal.IsScalar()) fail(principal, where, "expected a string");
+      admin.service_principals.push_back(principal.as<std::string>());
+    });
+    admin.delegation_enabled_date = d.string("delegation_enabled_date", admin.delegation_enabled_date);
+    if (!is_iso8601(admin.delegation_enabled_date))
+      fail(d.get("delegation_enabled_date"), d.child("delegation_enabled_date"),
+           "expected an ISO 8601 time like 2020-06-01T00:00:00Z");
+    o.delegated_administrators.push_back(std::move(admin));
   });
   r.each("accounts", [&](const YAML::Node& n, const std::string& p) {
     MapReader a(n, p);
@@ -399,6 +481,41 @@ void emit_member(YAML::Emitter& out, const Member& m) {
       out << YAML::Key << name << YAML::Value << state;
     out << YAML::EndMap;
   }
+  if (!m.features.empty()) {
+    out << YAML::Key << "features" << YAML::Value << YAML::Flow << YAML::BeginMap;
+    for (const auto& [name, status] : m.features)
+      out << YAML::Key << name << YAML::Value << YAML::DoubleQuoted << status;
+    out << YAML::EndMap;
+  }
+  out << YAML::EndMap;
+}
+
+void emit_organization_configuration(YAML::Emitter& out, const OrganizationConfiguration& c) {
+  out << YAML::BeginMap;
+  if (c.auto_enable) out << YAML::Key << "auto_enable" << YAML::Value << *c.auto_enable;
+  emit_optional(out, "auto_enable_organization_members", c.auto_enable_organization_members);
+  emit_optional(out, "auto_enable_standards", c.auto_enable_standards);
+  emit_optional(out, "configuration_type", c.configuration_type);
+  emit_optional(out, "configuration_status", c.configuration_status);
+  emit_optional(out, "status_message", c.status_message);
+  if (c.member_account_limit_reached)
+    out << YAML::Key << "member_account_limit_reached" << YAML::Value << *c.member_account_limit_reached;
+  if (!c.features.empty()) {
+    out << YAML::Key << "features" << YAML::Value << YAML::BeginSeq;
+    for (const auto& f : c.features) {
+      out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << YAML::DoubleQuoted << f.name;
+      emit_optional(out, "auto_enable", f.auto_enable);
+      if (!f.additional_configuration.empty()) {
+        out << YAML::Key << "additional_configuration" << YAML::Value << YAML::Flow << YAML::BeginMap;
+        for (const auto& [name, auto_enable] : f.additional_configuration)
+          out << YAML::Key << name << YAML::Value << YAML::DoubleQuoted << auto_enable;
+        out << YAML::EndMap;
+      }
+      out << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+  }
+  emit_optional(out, "raw", c.raw);
   out << YAML::EndMap;
 }
 
@@ -415,6 +532,16 @@ void emit_source(YAML::Emitter& out, Service service, const Source& s) {
   if (!s.unprocessed.empty()) {
     out << YAML::Key << "unprocessed" << YAML::Value << YAML::BeginMap;
     for (const auto& [account, reason] : s.unprocessed)
+      out << YAML::Key << YAML::DoubleQuoted << account << YAML::Value << YAML::DoubleQuoted << reason;
+    out << YAML::EndMap;
+  }
+  if (s.organization) {
+    out << YAML::Key << "organization" << YAML::Value;
+    emit_organization_configuration(out, *s.organization);
+  }
+  if (!s.member_detectors_unprocessed.empty()) {
+    out << YAML::Key << "member_detectors_unprocessed" << YAML::Value << YAML::BeginMap;
+    for (const auto& [account, reason] : s.member_detectors_unprocessed)
       out << YAML::Key << YAML::DoubleQuoted << account << YAML::Value << YAML::DoubleQuoted << reason;
     out << YAML::EndMap;
   }
@@ -535,6 +662,11 @@ const Administrator* World::administrator(std::string_view account_id) const {
   return nullptr;
 }
 
+bool Organization::is_delegated_administrator(std::string_view account_id) const {
+  return std::any_of(delegated_administrators.begin(), delegated_administrators.end(),
+                     [&](const DelegatedAdministrator& d) { return d.account_id == account_id; });
+}
+
 const Role* World::role(std::string_view arn) const {
   for (const auto& r : roles)
     if (r.arn == arn) return &r;
@@ -624,6 +756,36 @@ World load_world(const std::string& path) {
   }
 }
 
+namespace {
+
+// The parts of a source only one service answers with, for worlds built in
+// code (the parser rejects them with a line).
+void validate_source_extras(const std::string& where, Service service, const Source& source) {
+  const bool guardduty = service == Service::guardduty;
+  if (!guardduty && !source.member_detectors_unprocessed.empty())
+    throw WorldError(where + ".member_detectors_unprocessed: only guardduty has it");
+  for (const auto& [account, reason] : source.member_detectors_unprocessed)
+    if (!is_account_id(account))
+      throw WorldError(where + ".member_detectors_unprocessed." + account +
+                       ": must be a 12-digit account id");
+  if (!source.organization) return;
+  const auto& c = *source.organization;
+  const auto at = where + ".organization";
+  if (service != Service::securityhub &&
+      (c.auto_enable_standards || c.configuration_type || c.configuration_status || c.status_message))
+    throw WorldError(at +
+                     ": auto_enable_standards, configuration_type, configuration_status and "
+                     "status_message: only securityhub has them");
+  if (!guardduty && (c.auto_enable_organization_members || !c.features.empty()))
+    throw WorldError(at + ": auto_enable_organization_members and features: only guardduty has them");
+  if (service == Service::detective && c.member_account_limit_reached)
+    throw WorldError(at + ".member_account_limit_reached: detective does not have it");
+  for (const auto& f : c.features)
+    if (f.name.empty()) throw WorldError(at + ".features: a feature without a name");
+}
+
+}  // namespace
+
 void validate_world(const World& world) {
   std::set<std::string> keys;
   for (const auto& c : world.credentials)
@@ -642,9 +804,13 @@ void validate_world(const World& world) {
         if (service == Service::detective && !is_graph_arn(source.resource))
           throw WorldError(where + ".graph_arn: expected arn:aws:detective:REGION:ACCOUNT:graph:32HEX");
         std::set<std::string> members;
-        for (const auto& m : source.members)
+        for (const auto& m : source.members) {
           if (!members.insert(m.account_id).second)
             throw WorldError(where + ": duplicate member " + m.account_id);
+          if (service != Service::guardduty && !m.features.empty())
+            throw WorldError(where + ": member " + m.account_id + ": features: only guardduty has them");
+        }
+        validate_source_extras(where, service, source);
       }
     }
   }
@@ -652,6 +818,18 @@ void validate_world(const World& world) {
     if (!world.role(t.role_arn)) throw WorldError("web_identity_tokens: unknown role " + t.role_arn);
   if (world.container_credentials && !world.role(world.container_credentials->role_arn))
     throw WorldError("container_credentials.role_arn: unknown role " + world.container_credentials->role_arn);
+  if (world.organization) {
+    std::set<std::string> delegated;
+    for (const auto& d : world.organization->delegated_administrators) {
+      const auto where = "organization.delegated_administrators." + d.account_id;
+      if (!is_account_id(d.account_id))
+        throw WorldError(where + ": account_id must be a 12-digit account id");
+      if (!delegated.insert(d.account_id).second) throw WorldError(where + ": listed twice");
+      if (!is_iso8601(d.delegation_enabled_date))
+        throw WorldError(where +
+                         ".delegation_enabled_date: expected an ISO 8601 time like 2020-06-01T00:00:00Z");
+    }
+  }
   // Organizations' Account.State and Status are served as given: AWS adds
   // values, and clients must cope with ones they do not know.
   for (const auto& [account, entry] : world.account_regions) {
@@ -692,8 +870,14 @@ std::string world_to_yaml(const World& w) {
     out << YAML::Key << "id" << YAML::Value << o.id;
     out << YAML::Key << "management_account_id" << YAML::Value << YAML::DoubleQuoted
         << o.management_account_id;
-    out << YAML::Key << "delegated_administrators" << YAML::Value << YAML::Flow << YAML::BeginSeq;
-    for (const auto& d : o.delegated_administrators) out << YAML::DoubleQuoted << d;
+    out << YAML::Key << "delegated_administrators" << YAML::Value << YAML::BeginSeq;
+    for (const auto& d : o.delegated_administrators) {
+      out << YAML::BeginMap << YAML::Key << "account_id" << YAML::Value << YAML::DoubleQuoted << d.account_id;
+      out << YAML::Key << "service_principals" << YAML::Value << YAML::Flow << d.service_principals;
+      out << YAML::Key << "delegation_enabled_date" << YAML::Value << YAML::DoubleQuoted
+          << d.delegation_enabled_date;
+      out << YAML::EndMap;
+    }
     out << YAML::EndSeq << YAML::Key << "accounts" << YAML::Value << YAML::BeginSeq;
     for (const auto& acct : o.accounts) {
       out << YAML::BeginMap << YAML::Key << "id" << YAML::Value << YAML::DoubleQuoted << acct.id;
@@ -826,6 +1010,16 @@ World generate_world(const GenerateParams& params) {
                                                    {Service::detective, params.detective_share}};
       for (const auto& [service, share] : shares) {
         Source source;
+        // Every generated administrator is its organization's administrator,
+        // enrolling every account.
+        auto& organization = source.organization.emplace();
+        if (service == Service::guardduty) {
+          organization.auto_enable_organization_members = "ALL";
+          organization.features = {{"RUNTIME_MONITORING", "ALL", {}}, {"S3_DATA_EVENTS", "NEW", {}}};
+        } else {
+          organization.auto_enable = true;
+        }
+        if (service == Service::securityhub) organization.auto_enable_standards = "DEFAULT";
         if (service == Service::guardduty) source.resource = random_hex(rng, 32);
         if (service == Service::detective) {
           source.resource = "arn:aws:detective:" + std::string(kRegions[r]) + ":" + admin.account_id +
@@ -846,6 +1040,8 @@ World generate_world(const GenerateParams& params) {
             m.volume_usage_bytes = static_cast<std::int64_t>(rng() % 100000000);
             m.volume_usage_updated_at = "2022-05-06T07:08:09.000Z";
           }
+          if (service == Service::guardduty)
+            m.features = {{"RUNTIME_MONITORING", "ENABLED"}, {"S3_DATA_EVENTS", "ENABLED"}};
           source.members.push_back(std::move(m));
         }
         services[service] = std::move(source);

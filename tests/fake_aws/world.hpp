@@ -80,6 +80,32 @@ struct Member {
   std::optional<std::string> percent_of_graph_utilization_updated_at;
   std::map<std::string, DatasourceUsage> volume_usage_by_datasource_package;
   std::map<std::string, std::string> datasource_package_ingest_states;
+  // GuardDuty only: protection plan -> status (ENABLED, DISABLED; served as
+  // given), what GetMemberDetectors reports as the member's features.
+  std::map<std::string, std::string> features;
+};
+
+// One protection plan of GuardDuty's DescribeOrganizationConfiguration.
+struct OrganizationFeature {
+  std::string name;                        // OrgFeature: RUNTIME_MONITORING, S3_DATA_EVENTS, ...
+  std::optional<std::string> auto_enable;  // OrgFeatureStatus NEW, ALL, NONE; served as given
+  std::map<std::string, std::string> additional_configuration;  // name -> autoEnable
+};
+
+// What DescribeOrganizationConfiguration answers for one source. Fields
+// unset are left out of the answer; each service serves only its own.
+struct OrganizationConfiguration {
+  std::optional<bool> auto_enable;                              // all three services
+  std::optional<std::string> auto_enable_organization_members;  // GuardDuty
+  std::optional<std::string> auto_enable_standards;             // Security Hub
+  std::optional<std::string> configuration_type;                // Security Hub
+  std::optional<std::string> configuration_status;              // Security Hub
+  std::optional<std::string> status_message;                    // Security Hub
+  // GuardDuty always serves it (the model requires it): false when unset.
+  std::optional<bool> member_account_limit_reached;
+  std::vector<OrganizationFeature> features;  // GuardDuty
+  // Served as the whole 200 body instead, for malformed-response tests.
+  std::optional<std::string> raw;
 };
 
 // One service enabled in one region of one administrator.
@@ -88,6 +114,10 @@ struct Source {
   std::string created_at;  // Detective graph creation time
   std::vector<Member> members;
   std::map<std::string, std::string> unprocessed;  // account -> reason, overrides the default reason
+  // nullopt: the caller is not the organization's administrator here.
+  std::optional<OrganizationConfiguration> organization;
+  // GuardDuty only: accounts GetMemberDetectors reports unprocessed, with the reason.
+  std::map<std::string, std::string> member_detectors_unprocessed;
 };
 
 struct Administrator {
@@ -112,11 +142,20 @@ struct OrganizationAccount {
   std::string joined_timestamp = "2020-01-01T00:00:00Z";
 };
 
+struct DelegatedAdministrator {
+  std::string account_id;
+  std::vector<std::string> service_principals;  // securityhub.amazonaws.com, guardduty.amazonaws.com, ...
+  std::string delegation_enabled_date = "2020-06-01T00:00:00Z";  // ISO 8601
+};
+
 struct Organization {
   std::string id = "o-fakeaws0000";
   std::string management_account_id;
-  std::vector<std::string> delegated_administrators;
+  std::vector<DelegatedAdministrator> delegated_administrators;
   std::vector<OrganizationAccount> accounts;
+
+  // A delegated administrator of any service.
+  bool is_delegated_administrator(std::string_view account_id) const;
 };
 
 // A fault applies to requests matching every field that is set.
