@@ -75,7 +75,7 @@ boost::asio::awaitable<CycleOutcome> CycleRunner::run(const config::Config& conf
   // organization's records then exist once, not twice.
   // The previous snapshot is read with only the records the merge needs;
   // the diff streams the rest back from its file.
-  core::MergeOptions options{results.planned_sources};
+  core::MergeOptions options{results.planned_sources, config.guardduty.required_features};
   const store::PreviousSnapshot previous =
       store_.open_previous(core::previous_records_needed(results, options));
   auto next = core::merge(previous.snapshot(), std::exchange(results, {}), options);

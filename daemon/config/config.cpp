@@ -16,6 +16,7 @@
 
 #include "common/file_trust.hpp"
 #include "common/strings.hpp"
+#include "services/guardduty.hpp"
 
 namespace mw::config {
 namespace {
@@ -98,6 +99,9 @@ class Parser {
   void parse_aws(const YAML::Node& node, Config::Aws& aws);
   void parse_accounts(const YAML::Node& node, Config::Accounts& accounts);
   void parse_organizations(const YAML::Node& node, Config::Accounts::Organizations& organizations);
+  void parse_discover_administrators(const YAML::Node& node, const std::string& path,
+                                     Config::Accounts::Organizations::DiscoverAdministrators& discover);
+  void parse_guardduty(const YAML::Node& node, Config::GuardDuty& guardduty);
   void parse_administrators(const YAML::Node& node, Config& config);
   std::optional<Administrator> parse_administrator(const YAML::Node& node, const std::string& path,
                                                    const Config::Aws& defaults);
@@ -381,7 +385,7 @@ ParseResult Parser::parse(std::string_view text) {
 void Parser::parse_root(const YAML::Node& root, Config& config) {
   static const std::vector<std::string> known = {"interval",  "jitter",    "cycle_timeout", "concurrency",
                                                  "state_dir", "log_level", "snapshot",      "health",
-                                                 "aws",       "accounts",  "administrators"};
+                                                 "aws",       "accounts",  "guardduty",     "administrators"};
   std::optional<YAML::Node> administrators;
   const bool is_map =
       for_each_key(root, "", known, [&](const std::string& key, const YAML::Node&, const YAML::Node& value) {
@@ -420,17 +424,47 @@ void Parser::parse_root(const YAML::Node& root, Config& config) {
           parse_aws(value, config.aws);
         } else if (key == "accounts") {
           parse_accounts(value, config.accounts);
+        } else if (key == "guardduty") {
+          parse_guardduty(value, config.guardduty);
         } else if (key == "administrators") {
           administrators = value;
         }
       });
   if (!is_map) return;
   // Administrators inherit aws.regions / aws.services, so they come last.
+  // Without any, discovery must name them.
+  const bool discovering = !config.accounts.organizations.discover_administrators.role_name.empty();
   if (!administrators) {
-    errors_.push_back({file_, 0, 0, "administrators", "required: at least one administrator"});
-  } else {
+    if (!discovering) {
+      errors_.push_back({file_, 0, 0, "administrators",
+                         "required: at least one administrator (or "
+                         "accounts.organizations.discover_administrators.role_name)"});
+    }
+  } else if (!(discovering && administrators->IsSequence() && administrators->size() == 0)) {
     parse_administrators(*administrators, config);
   }
+}
+
+void Parser::parse_guardduty(const YAML::Node& node, Config::GuardDuty& guardduty) {
+  for_each_key(node, "guardduty", {"required_features"},
+               [&](const std::string& key, const YAML::Node&, const YAML::Node& value) {
+                 const auto path = key_path("guardduty", key);
+                 const auto feature = [&](const YAML::Node& n,
+                                          const std::string& p) -> std::optional<std::string> {
+                   auto name = string_value(n, p);
+                   if (!name) return std::nullopt;
+                   const auto& known = services::guardduty::kFeatureNames;
+                   if (std::find(std::begin(known), std::end(known), *name) == std::end(known)) {
+                     std::string names;
+                     for (const auto known_name : known)
+                       names += (names.empty() ? "" : ", ") + std::string(known_name);
+                     error(n, p, "'" + *name + "' is not a GuardDuty feature (" + names + ")");
+                     return std::nullopt;
+                   }
+                   return name;
+                 };
+                 if (auto v = string_list(value, path, true, feature)) guardduty.required_features = *v;
+               });
 }
 
 void Parser::parse_snapshot(const YAML::Node& node, Config::Snapshot& snapshot) {
@@ -534,10 +568,15 @@ void Parser::parse_accounts(const YAML::Node& node, Config::Accounts& accounts) 
 void Parser::parse_organizations(const YAML::Node& node, Config::Accounts::Organizations& organizations) {
   const std::string path = "accounts.organizations";
   std::optional<YAML::Node> external_id_node;
-  for_each_key(node, path, {"role_arn", "external_id"},
+  std::optional<YAML::Node> discover_node;
+  for_each_key(node, path, {"role_arn", "external_id", "discover_administrators"},
                [&](const std::string& key, const YAML::Node&, const YAML::Node& value) {
                  if (key == "role_arn") {
                    if (auto v = role_arn(value, key_path(path, key))) organizations.role_arn = *v;
+                 } else if (key == "discover_administrators") {
+                   discover_node = value;
+                   parse_discover_administrators(value, key_path(path, key),
+                                                 organizations.discover_administrators);
                  } else {
                    external_id_node = value;
                    if (auto v = external_id(value, key_path(path, key))) organizations.external_id = *v;
@@ -546,6 +585,33 @@ void Parser::parse_organizations(const YAML::Node& node, Config::Accounts::Organ
   if (external_id_node && organizations.role_arn.empty() && !organizations.external_id.empty()) {
     error(*external_id_node, key_path(path, "external_id"), "is set but role_arn is not");
   }
+  if (discover_node && organizations.role_arn.empty() &&
+      !organizations.discover_administrators.role_name.empty()) {
+    error(*discover_node, key_path(path, "discover_administrators"),
+          "needs accounts.organizations.role_arn: Organizations names the delegated administrators");
+  }
+}
+
+void Parser::parse_discover_administrators(
+    const YAML::Node& node, const std::string& path,
+    Config::Accounts::Organizations::DiscoverAdministrators& discover) {
+  // An IAM role name, with its path if any ("memberwatch-read", "security/memberwatch-read").
+  static const std::regex role_name_pattern(R"([\w+=,.@-]+(/[\w+=,.@-]+)*)");
+  for_each_key(node, path, {"role_name", "external_id"},
+               [&](const std::string& key, const YAML::Node&, const YAML::Node& value) {
+                 const auto full = key_path(path, key);
+                 if (key == "role_name") {
+                   auto name = string_value(value, full);
+                   if (!name) return;
+                   if (!name->empty() && (name->size() > 512 || !matches(*name, role_name_pattern))) {
+                     error(value, full, "'" + *name + "' is not an IAM role name");
+                     return;
+                   }
+                   discover.role_name = *name;
+                 } else {
+                   if (auto v = external_id(value, full)) discover.external_id = *v;
+                 }
+               });
 }
 
 void Parser::parse_administrators(const YAML::Node& node, Config& config) {

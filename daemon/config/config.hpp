@@ -73,8 +73,21 @@ struct Config {
     struct Organizations {
       std::string role_arn;
       std::string external_id;
+      // Each cycle, the delegated administrators Organizations names for the
+      // configured services are polled too, through
+      // arn:PARTITION:iam::ID:role/ROLE_NAME; "" = off.
+      struct DiscoverAdministrators {
+        std::string role_name;
+        std::string external_id;
+      } discover_administrators;
     } organizations;
   } accounts;
+
+  struct GuardDuty {
+    // Feature names (services/guardduty.hpp kFeatureNames) an ENABLED
+    // member must run: GUARDDUTY_FEATURE_DISABLED otherwise.
+    std::vector<std::string> required_features;
+  } guardduty;
 
   std::vector<Administrator> administrators;
 

@@ -9,6 +9,9 @@
 #include <string_view>
 #include <utility>
 
+#include <boost/json/parse.hpp>
+#include <tuple>
+
 #include "core/json_text.hpp"
 
 namespace mw::core {
@@ -148,6 +151,8 @@ SourceSummary merge_source(const ConfiguredSource& configured, const SourceResul
   if (result && !result->error) {
     summary.state = SourceState::ok;
     summary.resource = result->resource;
+    summary.organization = result->organization;
+    summary.call_errors = result->call_errors;
     summary.last_success_at = summary.last_attempt_at;
     const auto source = std::make_shared<const SourceKey>(configured.key);
     append_fresh_records(*result, owned, source, out);
@@ -177,7 +182,10 @@ SourceSummary merge_source(const ConfiguredSource& configured, const SourceResul
     summary.resource = result && result->resource ? result->resource
                        : previous_summary         ? previous_summary->resource
                                                   : std::nullopt;
-    if (previous_summary) summary.last_success_at = previous_summary->last_success_at;
+    if (previous_summary) {
+      summary.last_success_at = previous_summary->last_success_at;
+      summary.organization = previous_summary->organization;
+    }
     const bool answered_before = summary.last_success_at.has_value() || !previous_records.empty();
     summary.state = answered_before ? SourceState::stale : SourceState::error;
     for (const Membership* record : previous_records) {
@@ -188,6 +196,13 @@ SourceSummary merge_source(const ConfiguredSource& configured, const SourceResul
   for (std::size_t i = first; i < out.size(); ++i) {
     (out[i].status == MemberStatus::NOT_MEMBER ? summary.not_members : summary.members) += 1;
   }
+  if (summary.organization && summary.organization->auto_enable == "NONE")
+    summary.findings.emplace_back(kFindingAutoEnableOff);
+  if (const auto delegated = results.delegated_administrators.find(configured.key.service);
+      delegated != results.delegated_administrators.end() &&
+      std::find(delegated->second.begin(), delegated->second.end(), configured.key.administrator_id) ==
+          delegated->second.end())
+    summary.findings.emplace_back(kFindingNotDelegatedAdministrator);
   return summary;
 }
 
@@ -231,6 +246,7 @@ std::optional<OrganizationSummary> summarize_organization(
   OrganizationSummary summary;
   summary.last_attempt_at = format_rfc3339(results.organization_attempted_at);
   summary.accounts = accounts ? accounts->size() : 0;
+  summary.delegation_error = results.delegation_error;
   if (results.organization_accounts) {
     summary.state = SourceState::ok;
     summary.last_success_at = summary.last_attempt_at;
@@ -316,11 +332,43 @@ bool administrator_mismatch(std::span<const Membership> records) {
   return false;
 }
 
+// The required features an ENABLED GuardDuty record's detail names without
+// ENABLED, once per (region, feature). `records`: all the account's records.
+std::vector<FeatureGap> feature_gaps(std::span<const Membership> records,
+                                     const std::vector<std::string>& required) {
+  std::vector<FeatureGap> gaps;
+  if (required.empty()) return gaps;
+  for (const Membership& record : records) {
+    if (record.source->service != Service::guardduty || record.status != MemberStatus::ENABLED) continue;
+    boost::system::error_code error;
+    const auto detail = boost::json::parse(record.detail, error);
+    const auto* features =
+        !error && detail.is_object() ? detail.get_object().if_contains("features") : nullptr;
+    if (!features || !features->is_object()) continue;  // unknown: no finding
+    for (const auto& feature : required) {
+      const auto* status = features->get_object().if_contains(feature);
+      if (status && status->is_string() && status->get_string() == "ENABLED") continue;
+      FeatureGap gap{
+          Service::guardduty, record.source->region, feature,
+          status && status->is_string() ? std::string(status->get_string()) : std::string(kFeatureAbsent)};
+      const bool known = std::any_of(gaps.begin(), gaps.end(), [&](const FeatureGap& other) {
+        return other.region == gap.region && other.feature == gap.feature;
+      });
+      if (!known) gaps.push_back(std::move(gap));
+    }
+  }
+  std::sort(gaps.begin(), gaps.end(), [](const FeatureGap& a, const FeatureGap& b) {
+    return std::tie(a.region, a.feature) < std::tie(b.region, b.feature);
+  });
+  return gaps;
+}
+
 // `records`: all the account's records, in membership order (so in the
 // pairs' order too, one pair's records neighbours).
 AccountSummary summarize_account(const std::string& account_id, std::span<const Membership> records,
                                  const std::vector<PolledPair>& pairs,
-                                 const std::map<std::string, OrganizationInfo>& organization) {
+                                 const std::map<std::string, OrganizationInfo>& organization,
+                                 const std::vector<std::string>& required_guardduty_features) {
   AccountSummary account;
   account.account_id = account_id;
   if (const auto found = organization.find(account_id); found != organization.end()) {
@@ -369,6 +417,8 @@ AccountSummary summarize_account(const std::string& account_id, std::span<const 
     }
   }
   if (administrator_mismatch(records)) account.findings.emplace_back(kFindingAdministratorMismatch);
+  if (!account.inactive) account.feature_gaps = feature_gaps(records, required_guardduty_features);
+  if (!account.feature_gaps.empty()) account.findings.emplace_back(kFindingGuardDutyFeatureDisabled);
   std::sort(account.findings.begin(), account.findings.end());
   return account;
 }
@@ -383,7 +433,8 @@ CycleSummary summarize_cycle(const CycleResults& results, const std::vector<Sour
   const bool every_administrator_polled =
       std::none_of(results.administrators.begin(), results.administrators.end(),
                    [](const AdministratorSummary& admin) { return admin.error && admin.regions.empty(); });
-  cycle.complete = !results.cancelled && !results.organization_error && every_administrator_polled &&
+  cycle.complete = !results.cancelled && !results.organization_error && !results.delegation_error &&
+                   every_administrator_polled &&
                    std::all_of(sources.begin(), sources.end(), [](const SourceSummary& source) {
                      return source.state == SourceState::ok || source.state == SourceState::region_disabled;
                    });
@@ -475,6 +526,11 @@ LastKnown last_known(const Snapshot& previous) {
   for (const auto& admin : previous.administrators) {
     if (admin.regions_from != RegionsFrom::configured && !admin.regions.empty())
       known.discovered_regions[admin.account_id] = admin.regions;
+    for (const auto& service_name : admin.delegated_for.value_or(std::vector<std::string>{})) {
+      if (const auto service = parse_service(service_name))
+        known.delegated_administrators[*service].push_back(admin.account_id);
+    }
+    if (admin.origin == "organization") known.discovered_administrator_names[admin.account_id] = admin.name;
   }
   for (const auto& source : previous.sources) {
     if (source.state != SourceState::region_disabled) continue;
@@ -568,10 +624,11 @@ Snapshot merge_results(const std::optional<Snapshot>& previous, const CycleResul
   for_each_account(results, snapshot.memberships, organization,
                    [&](const std::string&, auto) { ++accounts; });
   snapshot.accounts.reserve(accounts);
-  for_each_account(results, snapshot.memberships, organization,
-                   [&](const std::string& account_id, auto records) {
-                     snapshot.accounts.push_back(summarize_account(account_id, records, pairs, organization));
-                   });
+  for_each_account(
+      results, snapshot.memberships, organization, [&](const std::string& account_id, auto records) {
+        snapshot.accounts.push_back(
+            summarize_account(account_id, records, pairs, organization, options.required_guardduty_features));
+      });
   snapshot.totals = count_totals(snapshot);
   return snapshot;
 }

@@ -16,6 +16,12 @@ namespace mw::core {
 
 inline constexpr std::string_view kFindingGuardDutyWithoutDetective = "GUARDDUTY_WITHOUT_DETECTIVE";
 inline constexpr std::string_view kFindingAdministratorMismatch = "ADMINISTRATOR_MISMATCH";
+inline constexpr std::string_view kFindingGuardDutyFeatureDisabled = "GUARDDUTY_FEATURE_DISABLED";
+// Source findings.
+inline constexpr std::string_view kFindingAutoEnableOff = "AUTO_ENABLE_OFF";
+inline constexpr std::string_view kFindingNotDelegatedAdministrator = "NOT_DELEGATED_ADMINISTRATOR";
+// A required feature a member's protection plans do not name.
+inline constexpr std::string_view kFeatureAbsent = "ABSENT";
 
 // The error given to a configured source that produced no result this cycle.
 inline constexpr std::string_view kCancelledErrorCode = "CycleCancelled";  // results.cancelled
@@ -27,6 +33,9 @@ struct MergeOptions {
   // not listed disappear, and a listed source without a result counts as
   // failed (cancelled by cycle_timeout or shutdown).
   std::vector<ConfiguredSource> sources;
+  // guardduty.required_features: an ENABLED GuardDuty member whose detail
+  // names its features without one of these ENABLED has a feature gap.
+  std::vector<std::string> required_guardduty_features = {};
 };
 
 // Builds the next snapshot (generated_at = results.finished_at):
@@ -57,10 +66,20 @@ struct MergeOptions {
 // - findings: GUARDDUTY_WITHOUT_DETECTIVE when, in a region where Detective
 //   is polled, the account is covered in GuardDuty and a gap in Detective;
 //   ADMINISTRATOR_MISMATCH when its ENABLED memberships (stale included) in
-//   one region name more than one administrator.
+//   one region name more than one administrator; GUARDDUTY_FEATURE_DISABLED
+//   when it has feature_gaps: an ENABLED GuardDuty record (stale included:
+//   the last protection plans known) whose detail has `features` without
+//   a required one ENABLED (one gap per region and feature). A record
+//   without `features` (GetMemberDetectors failed or left it unprocessed)
+//   tells nothing.
+// - source organization: an answering source's own, a failed source's
+//   previous one. Source findings: AUTO_ENABLE_OFF when its auto_enable is
+//   NONE; NOT_DELEGATED_ADMINISTRATOR when results.delegated_administrators
+//   knows the service and does not name the administrator.
 // - cycle.complete: not cancelled, every configured source answered (or is
 //   region_disabled), Organizations (when configured) answered, and no
-//   administrator is left without regions.
+//   administrator is left without regions, and ListDelegatedAdministrators
+//   (when called) answered.
 // Every list is sorted (see the *_order functions), so equal inputs give
 // equal snapshots.
 Snapshot merge(const std::optional<Snapshot>& previous, const CycleResults& results,

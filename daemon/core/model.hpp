@@ -127,6 +127,27 @@ struct SourceError {
   bool operator==(const SourceError&) const = default;
 };
 
+// A source's organization configuration (DescribeOrganizationConfiguration):
+// does the service enroll the organization's accounts by itself?
+struct SourceOrganization {
+  std::string auto_enable;    // ALL | NEW | PARTIAL | NONE | CENTRAL | UNKNOWN
+                              // (services/organization_configuration.hpp)
+  std::string detail = "{}";  // every field the service returned, snake_case, canonical JSON text
+
+  bool operator==(const SourceOrganization&) const = default;
+};
+
+// A call of an answering source that failed without failing the source
+// (DescribeOrganizationConfiguration, GetMemberDetectors), or one account
+// such a call left unprocessed (account_id set, the reason as message).
+struct SourceCallError {
+  std::string operation;
+  std::optional<std::string> account_id;
+  SourceError error;
+
+  bool operator==(const SourceCallError&) const = default;
+};
+
 // A source as the cycle plans it: configured, or from the regions the
 // administrator's account has enabled (`regions: all`).
 struct ConfiguredSource {
@@ -145,6 +166,10 @@ struct SourceResult {
   std::optional<std::string> resource;  // detector id, graph ARN; nullopt for Security Hub
   std::optional<SourceError> error;     // set when the source failed this cycle
   std::vector<Membership> memberships;  // meaningful only when !error
+  // nullopt: not the organization's administrator there, the call failed
+  // (see call_errors), or the source failed.
+  std::optional<SourceOrganization> organization = {};
+  std::vector<SourceCallError> call_errors = {};
 };
 
 // An account known from AWS Organizations ListAccounts.
@@ -183,6 +208,10 @@ struct LastKnown {
   std::map<std::string, std::vector<std::string>> discovered_regions;
   // administrator -> configured regions ListRegions last reported not enabled
   std::map<std::string, std::vector<std::string>> disabled_regions;
+  // The last administrators Organizations named per service (from the
+  // administrators' delegated_for), and the discovered ones' names.
+  std::map<Service, std::vector<std::string>> delegated_administrators;
+  std::map<std::string, std::string> discovered_administrator_names;
 };
 
 // Everything one cycle gathered: the merge's input beside the previous snapshot.
@@ -204,6 +233,11 @@ struct CycleResults {
   // or from the administrator's enabled regions): the merge's configuration.
   std::vector<AdministratorSummary> administrators;
   std::vector<ConfiguredSource> planned_sources;
+  // Organizations ListDelegatedAdministrators: service -> the accounts it
+  // names (this cycle's, or the last good list when it failed); a service
+  // is absent when unknown. Empty when Organizations is not configured.
+  std::map<Service, std::vector<std::string>> delegated_administrators;
+  std::optional<SourceError> delegation_error;  // a listing failed this cycle
 };
 
 enum class SourceState { ok, stale, error, region_disabled };
@@ -218,6 +252,9 @@ struct SourceSummary {
   std::optional<std::string> last_attempt_at;  // RFC 3339
   std::optional<std::string> last_success_at;
   std::optional<SourceError> error;
+  std::optional<SourceOrganization> organization = {};  // a failed source keeps its last one
+  std::vector<std::string> findings = {};               // AUTO_ENABLE_OFF, NOT_DELEGATED_ADMINISTRATOR
+  std::vector<SourceCallError> call_errors = {};
   std::uint64_t members = 0;
   std::uint64_t not_members = 0;
 };
@@ -229,6 +266,8 @@ struct OrganizationSummary {
   std::optional<std::string> last_success_at;
   std::optional<SourceError> error;
   std::uint64_t accounts = 0;
+  // ListDelegatedAdministrators failed this cycle (the last good list used).
+  std::optional<SourceError> delegation_error = {};
 };
 
 struct CoverageGap {
@@ -242,6 +281,17 @@ struct CoverageUnknown {
   std::string region;
 };
 
+// An ENABLED GuardDuty member without a required protection plan
+// (guardduty.required_features): absent, or not ENABLED.
+struct FeatureGap {
+  Service service = Service::guardduty;
+  std::string region;
+  std::string feature;
+  std::string status;  // as the service gave it, or ABSENT
+
+  bool operator==(const FeatureGap&) const = default;
+};
+
 struct AccountSummary {
   std::string account_id;
   std::optional<std::string> name;
@@ -250,7 +300,9 @@ struct AccountSummary {
   bool covered = false;
   std::vector<CoverageGap> gaps;
   std::vector<CoverageUnknown> unknown;
-  std::vector<std::string> findings;  // GUARDDUTY_WITHOUT_DETECTIVE, ADMINISTRATOR_MISMATCH
+  std::vector<std::string>
+      findings;  // GUARDDUTY_WITHOUT_DETECTIVE, ADMINISTRATOR_MISMATCH, GUARDDUTY_FEATURE_DISABLED
+  std::vector<FeatureGap> feature_gaps = {};
 };
 
 struct CycleSummary {

@@ -14,6 +14,7 @@
 #include <boost/system/system_error.hpp>
 #include <deque>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -116,10 +117,14 @@ struct SourceRun {
   std::size_t next_account = 0;  // universe index of the next account to ask about
   std::vector<core::Membership> memberships;
   std::optional<core::SourceError> error;
+  // Calls beside the membership: they never fail the source.
+  std::optional<core::SourceOrganization> organization = {};
+  std::vector<core::SourceCallError> call_errors = {};
 };
 
 struct AdministratorRun {
   const config::Administrator* admin = nullptr;
+  bool discovered = false;  // a delegated administrator Organizations named, not configured
   // From the configuration and what was known before the cycle, then from
   // ListRegions once it answers.
   AdministratorPlan plan;
@@ -154,6 +159,8 @@ class CycleRun {
   // administrator every source lists its members while GetMembers batches
   // over the growing universe already go out.
   asio::awaitable<void> run() {
+    co_await list_delegated_administrators();
+    add_discovered_administrators();
     prepare();
     std::vector<asio::awaitable<void>> tasks;
     tasks.push_back(feed_organization());
@@ -167,6 +174,8 @@ class CycleRun {
   void finish_plan() {
     for (const auto& run : administrators_) {
       results_.administrators.push_back(run.plan.summary);
+      results_.administrators.back().origin = run.discovered ? "organization" : "configured";
+      results_.administrators.back().delegated_for = delegated_for(run.admin->account_id);
       results_.planned_sources.insert(results_.planned_sources.end(), run.plan.sources.begin(),
                                       run.plan.sources.end());
     }
@@ -175,13 +184,143 @@ class CycleRun {
  private:
   void prepare() {
     results_.expected_accounts = expected_accounts(config_);
-    for (const auto& admin : config_.administrators) {
-      AdministratorRun run{
-          &admin, plan_administrator(admin, last_known_), {}, std::make_unique<AccountUniverse>(executor_)};
+    std::vector<std::pair<const config::Administrator*, bool>> admins;  // (administrator, discovered)
+    for (const auto& admin : config_.administrators) admins.emplace_back(&admin, false);
+    for (const auto& admin : discovered_) admins.emplace_back(&admin, true);
+    for (const auto& [admin, discovered] : admins) {
+      AdministratorRun run{admin,
+                           discovered,
+                           plan_administrator(*admin, last_known_),
+                           {},
+                           std::make_unique<AccountUniverse>(executor_)};
       run.universe->add(std::vector<std::string>(results_.expected_accounts));
       if (!config_.accounts.organizations.role_arn.empty()) run.universe->open_feed();
       administrators_.push_back(std::move(run));
     }
+  }
+
+  // Every service some administrator polls (aws.services first).
+  std::vector<core::Service> configured_services() const {
+    std::vector<core::Service> services = config_.aws.services;
+    for (const auto& admin : config_.administrators) {
+      for (const auto service : admin.services)
+        if (std::find(services.begin(), services.end(), service) == services.end())
+          services.push_back(service);
+    }
+    return services;
+  }
+
+  aws::CredentialsGetter organizations_credentials() {
+    const auto& organizations = config_.accounts.organizations;
+    return [broker = &deps_.credentials, &organizations]() {
+      return broker->role(organizations.role_arn, organizations.external_id);
+    };
+  }
+
+  // Organizations ListDelegatedAdministrators for every configured
+  // service's principal, side by side: who the organization delegated, for
+  // NOT_DELEGATED_ADMINISTRATOR and delegated_for, and with
+  // discover_administrators whom to poll besides the configured ones.
+  asio::awaitable<void> list_delegated_administrators() {
+    if (config_.accounts.organizations.role_arn.empty()) co_return;
+    std::vector<asio::awaitable<void>> tasks;
+    for (const auto service : configured_services()) tasks.push_back(list_delegated_administrators(service));
+    co_await run_all(std::move(tasks));
+  }
+
+  // One service principal, every page. When it fails, the last good list
+  // (the previous snapshot's delegated_for) stands for it.
+  asio::awaitable<void> list_delegated_administrators(core::Service service) {
+    namespace organizations = services::organizations;
+    try {
+      std::vector<std::string> ids;
+      std::optional<std::string> next_token;
+      NextTokens tokens("organizations", "ListDelegatedAdministrators");
+      do {
+        auto call = make_call(organizations::list_delegated_administrators_request(
+                                  organizations::service_principal(service), next_token),
+                              aws::Service::organizations, config_.aws.sts_region, config_, deps_.env,
+                              organizations_credentials(), "organizations");
+        const auto response = co_await deps_.client.call(std::move(call));
+        auto page = organizations::parse_list_delegated_administrators(response.body);
+        for (const auto& problem : page.problems)
+          spdlog::warn("delegated administrator left out problem=\"{}\"", problem);
+        for (auto& admin : page.administrators) {
+          if (!admin.name.empty()) delegated_names_[admin.account_id] = admin.name;
+          ids.push_back(std::move(admin.account_id));
+        }
+        next_token = std::move(page.next_token);
+        tokens.check(next_token);
+      } while (next_token);
+      std::sort(ids.begin(), ids.end());
+      ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+      results_.delegated_administrators[service] = std::move(ids);
+    } catch (...) {
+      auto error = to_source_error(std::current_exception());
+      const auto last = last_known_.delegated_administrators.find(service);
+      const bool known = last != last_known_.delegated_administrators.end();
+      if (known) results_.delegated_administrators[service] = last->second;
+      spdlog::warn(
+          "delegated administrators unknown; the last good list is used service={} code={} message={} "
+          "last_good_administrators={}",
+          core::to_string(service), error.code, error.message, known ? last->second.size() : 0);
+      if (!results_.delegation_error) results_.delegation_error = std::move(error);
+    }
+  }
+
+  // With discover_administrators: every account Organizations names as a
+  // delegated administrator that is not configured, polled through the
+  // configured role name with aws.regions, for the services it is
+  // delegated for.
+  void add_discovered_administrators() {
+    const auto& discover = config_.accounts.organizations.discover_administrators;
+    if (discover.role_name.empty()) return;
+    std::map<std::string, std::vector<core::Service>> services_of;
+    for (const auto service : configured_services()) {
+      const auto delegated = results_.delegated_administrators.find(service);
+      if (delegated == results_.delegated_administrators.end()) continue;
+      for (const auto& id : delegated->second) services_of[id].push_back(service);
+    }
+    for (auto& [id, services] : services_of) {
+      const bool configured =
+          std::any_of(config_.administrators.begin(), config_.administrators.end(),
+                      [&id = id](const config::Administrator& admin) { return admin.account_id == id; });
+      if (configured) continue;  // its configuration wins
+      config::Administrator admin;
+      admin.account_id = id;
+      admin.name = discovered_name(id);
+      admin.role_arn = "arn:" + config::partition_of_region(config_.aws.sts_region) + ":iam::" + id +
+                       ":role/" + discover.role_name;
+      admin.external_id = discover.external_id;
+      admin.regions = config_.aws.regions;
+      admin.regions_all = config_.aws.regions_all;
+      admin.services = std::move(services);
+      spdlog::debug("delegated administrator discovered administrator={} services={}", id,
+                    admin.services.size());
+      discovered_.push_back(std::move(admin));
+    }
+  }
+
+  // Organizations' name for the account, this cycle's or the last known; else its ID.
+  std::string discovered_name(const std::string& account_id) const {
+    if (const auto name = delegated_names_.find(account_id); name != delegated_names_.end())
+      return name->second;
+    const auto& last = last_known_.discovered_administrator_names;
+    if (const auto name = last.find(account_id); name != last.end()) return name->second;
+    return account_id;
+  }
+
+  // The services Organizations names the account delegated administrator
+  // of (by name); nullopt when no list is known.
+  std::optional<std::vector<std::string>> delegated_for(const std::string& account_id) const {
+    if (results_.delegated_administrators.empty()) return std::nullopt;
+    std::vector<std::string> services;
+    for (const auto& [service, ids] : results_.delegated_administrators) {
+      if (std::find(ids.begin(), ids.end(), account_id) != ids.end())
+        services.emplace_back(core::to_string(service));
+    }
+    std::sort(services.begin(), services.end());
+    return services;
   }
 
   // Account ListRegions through the administrator's credentials, every
@@ -287,6 +426,7 @@ class CycleRun {
     for (int worker = 0; worker < kBatchWorkersPerSource; ++worker)
       tasks.push_back(get_members(universe, source));
     co_await run_all(std::move(tasks));
+    co_await read_member_features(source);
     record(source);
   }
 
@@ -297,12 +437,98 @@ class CycleRun {
       co_await source.poller->find_resource();
       source.resource_known = true;
       universe.notify();
+      std::vector<asio::awaitable<void>> tasks;
+      tasks.push_back(list_members(universe, source));
+      tasks.push_back(describe_organization(source));
+      co_await run_all(std::move(tasks));
+    } catch (...) {
+      if (!source.error) source.error = to_source_error(std::current_exception());
+    }
+    universe.close_feed();
+  }
+
+  asio::awaitable<void> list_members(AccountUniverse& universe, SourceRun& source) {
+    try {
       co_await source.poller->list_members(
           [&universe](std::vector<std::string>&& accounts) { universe.add(std::move(accounts)); });
     } catch (...) {
       if (!source.error) source.error = to_source_error(std::current_exception());
     }
-    universe.close_feed();
+  }
+
+  // Beside the listing: its failure is the source's call error, never the source's.
+  asio::awaitable<void> describe_organization(SourceRun& source) {
+    try {
+      source.organization =
+          co_await source.poller->describe_organization(config_.guardduty.required_features);
+    } catch (...) {
+      add_call_error(source, "DescribeOrganizationConfiguration", std::current_exception());
+    }
+  }
+
+  void add_call_error(SourceRun& source, std::string_view operation, std::exception_ptr failure) {
+    const auto key = source.poller->key();
+    auto error = to_source_error(failure);
+    spdlog::warn("source call failed administrator={} service={} region={} operation={} code={} message={}",
+                 key.administrator_id, core::to_string(key.service), key.region, operation, error.code,
+                 error.message);
+    source.call_errors.push_back({std::string(operation), std::nullopt, std::move(error)});
+  }
+
+  // What the member-features workers of one source share.
+  struct FeatureBatches {
+    std::vector<std::string> enabled;  // the accounts to ask about
+    std::size_t next = 0;              // index of the next batch's first account
+    bool failed = false;
+    std::vector<services::MemberFeaturesPage::Member> members;
+  };
+
+  // The protection plans of the source's ENABLED members (GuardDuty's
+  // GetMemberDetectors), 50 accounts a call, kBatchWorkersPerSource calls
+  // at once; the first failure stops the rest (the same refusal would
+  // come again) and leaves the features of the accounts not read unknown.
+  asio::awaitable<void> read_member_features(SourceRun& source) {
+    if (!services::descriptor(source.poller->key().service).member_features || source.error) co_return;
+    FeatureBatches batches;
+    for (const auto& record : source.memberships)
+      if (record.status == core::MemberStatus::ENABLED) batches.enabled.push_back(record.account_id);
+    std::vector<asio::awaitable<void>> tasks;
+    for (int worker = 0; worker < kBatchWorkersPerSource; ++worker)
+      tasks.push_back(read_feature_batches(source, batches));
+    co_await run_all(std::move(tasks));
+    add_member_features(source.memberships, batches.members);
+  }
+
+  asio::awaitable<void> read_feature_batches(SourceRun& source, FeatureBatches& batches) {
+    const auto operation = services::descriptor(source.poller->key().service).member_features->operation;
+    while (batches.next < batches.enabled.size() && !batches.failed) {
+      const auto count = std::min(batches.enabled.size() - batches.next, kBatchSize);
+      const auto first = batches.enabled.begin() + static_cast<std::ptrdiff_t>(batches.next);
+      std::vector<std::string> batch(first, first + static_cast<std::ptrdiff_t>(count));
+      batches.next += count;
+      try {
+        auto page = co_await source.poller->get_member_features(std::move(batch));
+        batches.members.insert(batches.members.end(), std::make_move_iterator(page.members.begin()),
+                               std::make_move_iterator(page.members.end()));
+        for (auto& unprocessed : page.unprocessed) add_unprocessed(source, operation, std::move(unprocessed));
+      } catch (...) {
+        batches.failed = true;
+        add_call_error(source, operation, std::current_exception());
+      }
+    }
+  }
+
+  // Reported on the source; the account's membership stays as GetMembers gave it.
+  void add_unprocessed(SourceRun& source, std::string_view operation,
+                       services::MemberFeaturesPage::Unprocessed unprocessed) {
+    const auto key = source.poller->key();
+    spdlog::warn(
+        "account unprocessed administrator={} service={} region={} operation={} account={} reason=\"{}\"",
+        key.administrator_id, core::to_string(key.service), key.region, operation, unprocessed.account_id,
+        unprocessed.reason);
+    source.call_errors.push_back({std::string(operation),
+                                  std::move(unprocessed.account_id),
+                                  {"UnprocessedAccount", std::move(unprocessed.reason), 0}});
   }
 
   // One of the source's GetMembers workers: takes the next batch of the
@@ -341,7 +567,11 @@ class CycleRun {
     core::SourceResult result{source.poller->key(), source.administrator_name,
                               source.attempted_at,  source.poller->resource(),
                               source.error,         {}};
-    if (!source.error) result.memberships = std::move(source.memberships);
+    if (!source.error) {
+      result.memberships = std::move(source.memberships);
+      result.organization = std::move(source.organization);
+      result.call_errors = std::move(source.call_errors);
+    }
     source.memberships = {};
     record(std::move(result));
   }
@@ -368,13 +598,9 @@ class CycleRun {
       std::optional<std::string> next_token;
       NextTokens tokens("organizations", "ListAccounts");
       do {
-        const auto request = services::organizations::list_accounts_request(next_token);
-        auto call = make_call(
-            request, aws::Service::organizations, config_.aws.sts_region, config_, deps_.env,
-            [broker = &deps_.credentials, &organizations]() {
-              return broker->role(organizations.role_arn, organizations.external_id);
-            },
-            "organizations");
+        auto call = make_call(services::organizations::list_accounts_request(next_token),
+                              aws::Service::organizations, config_.aws.sts_region, config_, deps_.env,
+                              organizations_credentials(), "organizations");
         const auto response = co_await deps_.client.call(std::move(call));
         auto page = services::organizations::parse_list_accounts(response.body);
         for (const auto& problem : page.problems)
@@ -407,6 +633,8 @@ class CycleRun {
   core::CycleResults& results_;
   std::vector<AdministratorRun> administrators_;
   std::vector<std::string> organization_ids_;
+  std::deque<config::Administrator> discovered_;        // AdministratorRun points into it
+  std::map<std::string, std::string> delegated_names_;  // account -> Organizations' name
 };
 
 }  // namespace

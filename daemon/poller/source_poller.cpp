@@ -5,9 +5,12 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/system/system_error.hpp>
+#include <map>
 #include <set>
 
+#include "core/json_text.hpp"
 #include "services/parse_error.hpp"
 #include "services/service_descriptor.hpp"
 
@@ -155,6 +158,63 @@ asio::awaitable<void> SourcePoller::list_members(const PageSink& on_page) {
     next_token = std::move(listed.next_token);
   }
   fail(service_name, "ListMembers", "PaginationLimit", "more than 100000 pages");
+}
+
+asio::awaitable<std::optional<core::SourceOrganization>> SourcePoller::describe_organization(
+    std::span<const std::string> required_features) {
+  const auto& calls = services::descriptor(service_).organization;
+  if (!calls) co_return std::nullopt;
+  boost::json::object detail;
+  std::optional<std::string> next_token;
+  NextTokens tokens(core::to_string(service_), "DescribeOrganizationConfiguration");
+  try {
+    for (std::size_t page = 0;; ++page) {
+      if (page == kMaxPages)
+        fail(core::to_string(service_), "DescribeOrganizationConfiguration", "PaginationLimit",
+             "more than 100000 pages");
+      auto answer = calls->parse(co_await send(calls->request(resource_, next_token)));
+      if (page == 0) {
+        detail = std::move(answer.detail);
+      } else if (auto* more = answer.detail.if_contains("features"); more && more->is_array()) {
+        // Later pages carry the rest of the features.
+        auto& features = detail["features"];
+        if (!features.is_array()) features = boost::json::array();
+        for (auto& feature : more->get_array()) features.get_array().push_back(std::move(feature));
+      }
+      if (!answer.next_token) break;
+      tokens.check(answer.next_token);
+      next_token = std::move(answer.next_token);
+    }
+  } catch (const aws::AwsError& error) {
+    if (!calls->not_administrator(error.info())) throw;
+    spdlog::debug("not the organization's administrator administrator={} service={} region={} code={}",
+                  admin_.account_id, core::to_string(service_), region_, error.info().code);
+    co_return std::nullopt;
+  }
+  co_return core::SourceOrganization{std::string(calls->auto_enable(detail, required_features)),
+                                     core::to_sorted_compact_json(detail)};
+}
+
+asio::awaitable<services::MemberFeaturesPage> SourcePoller::get_member_features(
+    std::vector<std::string> batch) {
+  const auto& calls = services::descriptor(service_).member_features;
+  if (!calls || batch.empty()) co_return services::MemberFeaturesPage{};
+  auto page = calls->parse(co_await send(calls->request(resource_, batch)));
+  log_left_out_members(page.problems, key());
+  co_return page;
+}
+
+void add_member_features(std::vector<core::Membership>& records,
+                         const std::vector<services::MemberFeaturesPage::Member>& members) {
+  std::map<std::string_view, const boost::json::object*> features_of;
+  for (const auto& member : members) features_of.emplace(member.account_id, &member.detail);
+  for (auto& record : records) {
+    const auto found = features_of.find(record.account_id);
+    if (found == features_of.end()) continue;
+    auto detail = boost::json::parse(record.detail);  // canonical JSON text, written by the parsers
+    for (const auto& [key, value] : *found->second) detail.as_object()[key] = value;
+    record.detail = core::to_sorted_compact_json(detail);
+  }
 }
 
 asio::awaitable<std::vector<core::Membership>> SourcePoller::get_batch(std::vector<std::string> batch) {

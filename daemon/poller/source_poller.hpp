@@ -8,6 +8,7 @@
 #include <functional>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,17 @@ class SourcePoller {
   // set by the merge). Needs find_resource() first. Throws on failure.
   boost::asio::awaitable<std::vector<core::Membership>> get_batch(std::vector<std::string> batch);
 
+  // DescribeOrganizationConfiguration, every page (GuardDuty pages its
+  // features). nullopt: the service says the caller is not the
+  // organization's administrator here, or has no such operation. Needs
+  // find_resource() first. Throws any other failure.
+  boost::asio::awaitable<std::optional<core::SourceOrganization>> describe_organization(
+      std::span<const std::string> required_features);
+
+  // One GetMemberDetectors call for at most 50 accounts (services without
+  // it: an empty page). Needs find_resource() first. Throws on failure.
+  boost::asio::awaitable<services::MemberFeaturesPage> get_member_features(std::vector<std::string> batch);
+
   const std::optional<std::string>& resource() const { return resource_; }
   core::SourceKey key() const;
 
@@ -78,6 +90,11 @@ class SourcePoller {
   std::optional<std::string> resource_;
   std::string rate_key_;
 };
+
+// Adds each member's features (services::MemberFeaturesPage::Member::detail
+// keys) to the detail of its record in `records`, by account ID.
+void add_member_features(std::vector<core::Membership>& records,
+                         const std::vector<services::MemberFeaturesPage::Member>& members);
 
 // Turns a services ApiRequest into a call of the AWS client for `service`
 // in `region` (endpoint resolved per CONTRACT.md).

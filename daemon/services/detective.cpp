@@ -137,6 +137,27 @@ MemberPage parse_get_members(std::string_view body) {
   return parse_members_response(JsonReader("detective GetMembers"), body, get_members_shape());
 }
 
+ApiRequest describe_organization_configuration_request(std::string_view graph_arn) {
+  require_non_empty("detective DescribeOrganizationConfiguration", "GraphArn", graph_arn, kMaxGraphArnLength);
+  return post("DescribeOrganizationConfiguration", "/orgs/describeOrganizationConfiguration",
+              boost::json::object{{"GraphArn", graph_arn}});
+}
+
+OrganizationPage parse_describe_organization_configuration(std::string_view body) {
+  constexpr std::string_view kBooleans[] = {"AutoEnable"};
+  return parse_organization_page(JsonReader("detective DescribeOrganizationConfiguration"), body, kBooleans,
+                                 {}, "");
+}
+
+std::string_view organization_auto_enable(const boost::json::object& detail) {
+  return auto_enable_from_boolean(detail, "auto_enable");
+}
+
+bool is_not_administrator(const aws::AwsErrorInfo& error) {
+  return error.code == "AccessDeniedException" &&
+         !contains_ignoring_case(error.message, "is not authorized to perform");
+}
+
 const ServiceDescriptor& descriptor() {
   static const ServiceDescriptor kDescriptor{
       core::Service::detective,
@@ -158,6 +179,17 @@ const ServiceDescriptor& descriptor() {
         return get_members_request(require_resource("detective GetMembers", graph_arn), account_ids);
       },
       parse_get_members,
+      OrganizationConfigurationCalls{
+          [](const std::optional<std::string>& graph_arn, const std::optional<std::string>&) {
+            return describe_organization_configuration_request(
+                require_resource("detective DescribeOrganizationConfiguration", graph_arn));
+          },
+          parse_describe_organization_configuration,
+          [](const boost::json::object& detail, std::span<const std::string>) {
+            return organization_auto_enable(detail);
+          },
+          is_not_administrator},
+      std::nullopt,  // no per-member features
   };
   return kDescriptor;
 }

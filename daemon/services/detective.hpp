@@ -1,7 +1,7 @@
 #pragma once
 
 // Detective (rest-json, every operation a POST with a JSON body): ListGraphs,
-// ListMembers, GetMembers.
+// ListMembers, GetMembers, DescribeOrganizationConfiguration.
 
 #include <optional>
 #include <string>
@@ -53,6 +53,17 @@ AccountPage parse_list_members(std::string_view body);
 // Only AccountId is needed (a missing Status is UNKNOWN); a bad element is
 // named in MemberPage::problems (see there).
 MemberPage parse_get_members(std::string_view body);
+
+// POST /orgs/describeOrganizationConfiguration {"GraphArn": arn}
+ApiRequest describe_organization_configuration_request(std::string_view graph_arn);
+// AutoEnable (a boolean) and any other field, snake_case.
+OrganizationPage parse_describe_organization_configuration(std::string_view body);
+// AutoEnable: NEW (Detective enrolls accounts that join later), NONE, or UNKNOWN when absent.
+std::string_view organization_auto_enable(const boost::json::object& detail);
+// Detective has no error code of its own for it: an AccessDeniedException
+// (403) that is not IAM's "... is not authorized to perform ..." is the
+// service refusing a caller that is not the organization's administrator.
+bool is_not_administrator(const aws::AwsErrorInfo& error);
 
 const ServiceDescriptor& descriptor();
 

@@ -4,6 +4,7 @@
 
 #include "aws/uri.hpp"
 #include "services/member_parser.hpp"
+#include "services/parse_error.hpp"
 #include "services/request_checks.hpp"
 
 namespace mw::services::guardduty {
@@ -114,6 +115,131 @@ MemberPage parse_get_members(std::string_view body) {
   return parse_members_response(JsonReader("guardduty GetMembers"), body, get_members_shape());
 }
 
+ApiRequest describe_organization_configuration_request(std::string_view detector_id,
+                                                       const std::optional<std::string>& next_token,
+                                                       int max_results) {
+  constexpr std::string_view kOperation = "guardduty DescribeOrganizationConfiguration";
+  require_in_range(kOperation, "maxResults", max_results, 1, kMaxResults);
+  require_token(kOperation, next_token);
+  auto describe = detector_request("DescribeOrganizationConfiguration", "GET", detector_id, "/admin");
+  describe.query = {{"maxResults", std::to_string(max_results)}};
+  if (next_token) describe.query.emplace_back("nextToken", *next_token);
+  return describe;
+}
+
+OrganizationPage parse_describe_organization_configuration(std::string_view body) {
+  const JsonReader reader("guardduty DescribeOrganizationConfiguration");
+  constexpr std::string_view kBooleans[] = {"autoEnable", "memberAccountLimitReached"};
+  constexpr std::string_view kStrings[] = {"autoEnableOrganizationMembers"};
+  auto page = parse_organization_page(reader, body, kBooleans, kStrings, "nextToken");
+  if (const auto* features = page.detail.if_contains("features")) {
+    const auto& list = reader.as_array(*features, "features");
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const auto path = index_path("features", i);
+      const auto& feature = reader.as_object(list[i], path);
+      reader.required_string_view(feature, "name", path);
+      reader.optional_string_view(feature, "auto_enable", path);
+    }
+  }
+  return page;
+}
+
+std::string_view organization_auto_enable(const boost::json::object& detail,
+                                          std::span<const std::string> required_features) {
+  std::string_view members = kAutoEnableUnknown;
+  if (const auto* mode = detail.if_contains("auto_enable_organization_members"); mode && mode->is_string()) {
+    for (const auto known : {kAutoEnableAll, kAutoEnableNew, kAutoEnableNone})
+      if (mode->get_string() == known) members = known;
+  } else {
+    members = auto_enable_from_boolean(detail, "auto_enable");
+  }
+  if (members != kAutoEnableAll && members != kAutoEnableNew) return members;
+  const auto* features = detail.if_contains("features");
+  for (const auto& required : required_features) {
+    bool enrolled = false;
+    if (features && features->is_array()) {
+      for (const auto& feature : features->get_array()) {
+        const auto* name = feature.is_object() ? feature.get_object().if_contains("name") : nullptr;
+        const auto* mode = feature.is_object() ? feature.get_object().if_contains("auto_enable") : nullptr;
+        if (name && name->is_string() && name->get_string() == required && mode && mode->is_string() &&
+            (mode->get_string() == kAutoEnableAll || mode->get_string() == kAutoEnableNew))
+          enrolled = true;
+      }
+    }
+    if (!enrolled) return kAutoEnablePartial;
+  }
+  return members;
+}
+
+bool is_not_administrator(const aws::AwsErrorInfo& error) {
+  return error.code == "BadRequestException" && (contains_ignoring_case(error.message, "administrator") ||
+                                                 contains_ignoring_case(error.message, "master permission"));
+}
+
+ApiRequest get_member_detectors_request(std::string_view detector_id,
+                                        const std::vector<std::string>& account_ids) {
+  require_account_batch("guardduty GetMemberDetectors", account_ids);
+  auto get = detector_request("GetMemberDetectors", "POST", detector_id, "/member/detector/get");
+  get.body = boost::json::serialize(boost::json::object{{"accountIds", to_json_array(account_ids)}});
+  get.content_type = "application/json";
+  return get;
+}
+
+namespace {
+
+MemberFeaturesPage::Member parse_member_detector(const JsonReader& reader, const boost::json::value& value,
+                                                 const std::string& path) {
+  const auto& member = reader.as_object(value, path);
+  MemberFeaturesPage::Member parsed;
+  parsed.account_id = reader.account_id(member, "accountId", path);
+  if (const auto* features = reader.array_field(member, "features", path, false)) {
+    boost::json::object statuses;
+    for (std::size_t i = 0; i < features->size(); ++i) {
+      const auto feature_path = index_path(child_path(path, "features"), i);
+      const auto& feature = reader.as_object((*features)[i], feature_path);
+      const auto name = reader.required_string_view(feature, "name", feature_path);
+      statuses[name] = reader.optional_string_view(feature, "status", feature_path).value_or("");
+    }
+    parsed.detail["features"] = std::move(statuses);
+  }
+  if (const auto* sources = reader.find(member, "dataSources")) {
+    parsed.detail["data_sources"] =
+        snake_case_keys(reader.as_object(*sources, child_path(path, "dataSources")));
+  }
+  return parsed;
+}
+
+}  // namespace
+
+MemberFeaturesPage parse_get_member_detectors(std::string_view body) {
+  const JsonReader reader("guardduty GetMemberDetectors");
+  const auto response = reader.parse_object(body);
+  MemberFeaturesPage page;
+  if (const auto* members = reader.array_field(response, "members", "", false)) {
+    for (std::size_t i = 0; i < members->size(); ++i) {
+      // A bad element costs that element only: its features stay unknown.
+      try {
+        page.members.push_back(parse_member_detector(reader, (*members)[i], index_path("members", i)));
+      } catch (const ParseError& error) {
+        page.problems.push_back(error.what());
+      }
+    }
+  }
+  if (const auto* unprocessed = reader.array_field(response, "unprocessedAccounts", "", false)) {
+    for (std::size_t i = 0; i < unprocessed->size(); ++i) {
+      const auto path = index_path("unprocessedAccounts", i);
+      try {
+        const auto& account = reader.as_object((*unprocessed)[i], path);
+        page.unprocessed.push_back({reader.account_id(account, "accountId", path),
+                                    reader.optional_string(account, "result", path).value_or("")});
+      } catch (const ParseError& error) {
+        page.problems.push_back(error.what());
+      }
+    }
+  }
+  return page;
+}
+
 const ServiceDescriptor& descriptor() {
   static const ServiceDescriptor kDescriptor{
       core::Service::guardduty,
@@ -134,6 +260,19 @@ const ServiceDescriptor& descriptor() {
         return get_members_request(require_resource("guardduty GetMembers", detector_id), account_ids);
       },
       parse_get_members,
+      OrganizationConfigurationCalls{
+          [](const std::optional<std::string>& detector_id, const std::optional<std::string>& next_token) {
+            return describe_organization_configuration_request(
+                require_resource("guardduty DescribeOrganizationConfiguration", detector_id), next_token);
+          },
+          parse_describe_organization_configuration, organization_auto_enable, is_not_administrator},
+      MemberFeatureCalls{
+          "GetMemberDetectors",
+          [](const std::optional<std::string>& detector_id, const std::vector<std::string>& account_ids) {
+            return get_member_detectors_request(require_resource("guardduty GetMemberDetectors", detector_id),
+                                                account_ids);
+          },
+          parse_get_member_detectors},
   };
   return kDescriptor;
 }

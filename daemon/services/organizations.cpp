@@ -8,21 +8,43 @@
 
 namespace mw::services::organizations {
 
-ApiRequest list_accounts_request(const std::optional<std::string>& next_token, int max_results) {
-  constexpr std::string_view kOperation = "organizations ListAccounts";
-  require_in_range(kOperation, "MaxResults", max_results, 1, kMaxResults);
-  require_token(kOperation, next_token);
-  boost::json::object body{{"MaxResults", max_results}};
+namespace {
+
+// One page of a json 1.1 listing: `body` gains MaxResults and NextToken.
+ApiRequest page_request(std::string operation, std::string_view target, boost::json::object body,
+                        const std::optional<std::string>& next_token, int max_results) {
+  const auto name = "organizations " + operation;
+  require_in_range(name, "MaxResults", max_results, 1, kMaxResults);
+  require_token(name, next_token);
+  body["MaxResults"] = max_results;
   if (next_token) body["NextToken"] = *next_token;
   ApiRequest request;
   request.service = "organizations";
-  request.operation = "ListAccounts";
+  request.operation = std::move(operation);
   request.method = "POST";
   request.path = "/";
   request.body = boost::json::serialize(body);
   request.content_type = "application/x-amz-json-1.1";
-  request.target = std::string(kListAccountsTarget);
+  request.target = std::string(target);
   return request;
+}
+
+}  // namespace
+
+ApiRequest list_accounts_request(const std::optional<std::string>& next_token, int max_results) {
+  return page_request("ListAccounts", kListAccountsTarget, {}, next_token, max_results);
+}
+
+ApiRequest list_delegated_administrators_request(std::string_view service_principal,
+                                                 const std::optional<std::string>& next_token,
+                                                 int max_results) {
+  require_non_empty("organizations ListDelegatedAdministrators", "ServicePrincipal", service_principal, 128);
+  return page_request("ListDelegatedAdministrators", kListDelegatedAdministratorsTarget,
+                      {{"ServicePrincipal", service_principal}}, next_token, max_results);
+}
+
+std::string service_principal(core::Service service) {
+  return std::string(core::to_string(service)) + ".amazonaws.com";
 }
 
 namespace {
@@ -42,8 +64,9 @@ core::OrganizationAccount parse_account(const JsonReader& reader, const boost::j
   for (const std::string_view text_field : {"Arn", "Email", "JoinedMethod"}) {
     reader.optional_string(account, text_field, path);
   }
-  if (const auto* joined = reader.find(account, "JoinedTimestamp")) {
-    reader.timestamp(*joined, child_path(path, "JoinedTimestamp"));
+  for (const std::string_view time_field : {"JoinedTimestamp", "DelegationEnabledDate"}) {
+    if (const auto* time = reader.find(account, time_field))
+      reader.timestamp(*time, child_path(path, time_field));
   }
   if (const auto* paths = reader.array_field(account, "Paths", path, false)) {
     for (std::size_t i = 0; i < paths->size(); ++i)
@@ -52,17 +75,19 @@ core::OrganizationAccount parse_account(const JsonReader& reader, const boost::j
   return parsed;
 }
 
-}  // namespace
-
-AccountPage parse_list_accounts(std::string_view body) {
-  const JsonReader reader("organizations ListAccounts");
+// A page of accounts under `list`: the ones that read, and the problems
+// of those that did not.
+template <typename Page>
+Page parse_account_page(std::string operation, std::string_view body, std::string_view list,
+                        std::vector<core::OrganizationAccount> Page::*accounts) {
+  const JsonReader reader(std::move(operation));
   const auto response = reader.parse_object(body);
-  AccountPage page;
-  if (const auto* accounts = reader.array_field(response, "Accounts", "", false)) {
-    for (std::size_t i = 0; i < accounts->size(); ++i) {
+  Page page;
+  if (const auto* elements = reader.array_field(response, list, "", false)) {
+    for (std::size_t i = 0; i < elements->size(); ++i) {
       // A bad element costs that element only; the rest of the page stays.
       try {
-        page.accounts.push_back(parse_account(reader, (*accounts)[i], index_path("Accounts", i)));
+        (page.*accounts).push_back(parse_account(reader, (*elements)[i], index_path(std::string(list), i)));
       } catch (const ParseError& error) {
         page.problems.push_back(error.what());
       }
@@ -70,6 +95,17 @@ AccountPage parse_list_accounts(std::string_view body) {
   }
   page.next_token = reader.next_token(response, "NextToken");
   return page;
+}
+
+}  // namespace
+
+AccountPage parse_list_accounts(std::string_view body) {
+  return parse_account_page("organizations ListAccounts", body, "Accounts", &AccountPage::accounts);
+}
+
+DelegatedAdministratorPage parse_list_delegated_administrators(std::string_view body) {
+  return parse_account_page("organizations ListDelegatedAdministrators", body, "DelegatedAdministrators",
+                            &DelegatedAdministratorPage::administrators);
 }
 
 }  // namespace mw::services::organizations

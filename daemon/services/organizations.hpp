@@ -1,6 +1,6 @@
 #pragma once
 
-// AWS Organizations (json 1.1): ListAccounts.
+// AWS Organizations (json 1.1): ListAccounts, ListDelegatedAdministrators.
 
 #include <optional>
 #include <string>
@@ -14,6 +14,8 @@ namespace mw::services::organizations {
 
 inline constexpr int kMaxResults = 20;
 inline constexpr std::string_view kListAccountsTarget = "AWSOrganizationsV20161128.ListAccounts";
+inline constexpr std::string_view kListDelegatedAdministratorsTarget =
+    "AWSOrganizationsV20161128.ListDelegatedAdministrators";
 
 struct AccountPage {
   std::vector<core::OrganizationAccount> accounts;
@@ -34,5 +36,24 @@ ApiRequest list_accounts_request(const std::optional<std::string>& next_token, i
 // Paths: strings) is left out and named in `problems`; a body that is not
 // such an object throws ParseError.
 AccountPage parse_list_accounts(std::string_view body);
+
+// The service principal Organizations knows the service by
+// ("guardduty.amazonaws.com").
+std::string service_principal(core::Service service);
+
+struct DelegatedAdministratorPage {
+  std::vector<core::OrganizationAccount> administrators;  // Id, Name, State (or the retired Status)
+  std::optional<std::string> next_token;
+  std::vector<std::string> problems;  // the elements left out, as in AccountPage
+};
+
+// POST / with X-Amz-Target AWSOrganizationsV20161128.ListDelegatedAdministrators
+// and {"ServicePrincipal": p, "MaxResults": n[, "NextToken": t]}.
+ApiRequest list_delegated_administrators_request(std::string_view service_principal,
+                                                 const std::optional<std::string>& next_token,
+                                                 int max_results = kMaxResults);
+// DelegatedAdministrators[] and NextToken, each element read as an account
+// of ListAccounts is (DelegationEnabledDate: a timestamp too).
+DelegatedAdministratorPage parse_list_delegated_administrators(std::string_view body);
 
 }  // namespace mw::services::organizations

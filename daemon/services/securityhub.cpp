@@ -72,6 +72,45 @@ MemberPage parse_get_members(std::string_view body) {
   return parse_members_response(JsonReader("securityhub GetMembers"), body, get_members_shape());
 }
 
+ApiRequest describe_organization_configuration_request() {
+  return request("DescribeOrganizationConfiguration", "GET", "/organization/configuration");
+}
+
+OrganizationPage parse_describe_organization_configuration(std::string_view body) {
+  const JsonReader reader("securityhub DescribeOrganizationConfiguration");
+  constexpr std::string_view kBooleans[] = {"AutoEnable", "MemberAccountLimitReached"};
+  constexpr std::string_view kStrings[] = {"AutoEnableStandards"};
+  auto page = parse_organization_page(reader, body, kBooleans, kStrings, "");
+  if (const auto* central = page.detail.if_contains("organization_configuration")) {
+    const auto& configuration = reader.as_object(*central, "OrganizationConfiguration");
+    // snake_case key, wire name
+    constexpr std::pair<std::string_view, std::string_view> kFields[] = {
+        {"configuration_type", "ConfigurationType"},
+        {"status", "Status"},
+        {"status_message", "StatusMessage"}};
+    for (const auto& [key, wire_name] : kFields) {
+      const auto* value = configuration.if_contains(key);
+      if (value && !value->is_string() && !value->is_null())
+        reader.fail("OrganizationConfiguration." + std::string(wire_name), "expected a string");
+    }
+  }
+  return page;
+}
+
+std::string_view organization_auto_enable(const boost::json::object& detail) {
+  if (const auto* central = detail.if_contains("organization_configuration");
+      central && central->is_object()) {
+    const auto* type = central->get_object().if_contains("configuration_type");
+    if (type && type->is_string() && type->get_string() == "CENTRAL") return kAutoEnableCentral;
+  }
+  return auto_enable_from_boolean(detail, "auto_enable");
+}
+
+bool is_not_administrator(const aws::AwsErrorInfo& error) {
+  return error.code == "InvalidAccessException" &&
+         contains_ignoring_case(error.message, "not an administrator");
+}
+
 const ServiceDescriptor& descriptor() {
   static const ServiceDescriptor kDescriptor{
       core::Service::securityhub,
@@ -86,6 +125,16 @@ const ServiceDescriptor& descriptor() {
         return get_members_request(account_ids);
       },
       parse_get_members,
+      OrganizationConfigurationCalls{
+          [](const std::optional<std::string>&, const std::optional<std::string>&) {
+            return describe_organization_configuration_request();
+          },
+          parse_describe_organization_configuration,
+          [](const boost::json::object& detail, std::span<const std::string>) {
+            return organization_auto_enable(detail);
+          },
+          is_not_administrator},
+      std::nullopt,  // no per-member features
   };
   return kDescriptor;
 }

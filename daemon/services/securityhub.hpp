@@ -1,6 +1,6 @@
 #pragma once
 
-// Security Hub (rest-json): ListMembers, GetMembers.
+// Security Hub (rest-json): ListMembers, GetMembers, DescribeOrganizationConfiguration.
 
 #include <optional>
 #include <string>
@@ -28,6 +28,20 @@ AccountPage parse_list_members(std::string_view body);
 // AccountId is needed (a missing MemberStatus is UNKNOWN); a bad element is
 // named in MemberPage::problems (see there).
 MemberPage parse_get_members(std::string_view body);
+
+// GET /organization/configuration (no input).
+ApiRequest describe_organization_configuration_request();
+// AutoEnable and MemberAccountLimitReached (booleans), AutoEnableStandards
+// (a string), OrganizationConfiguration {ConfigurationType, Status,
+// StatusMessage} and any other field, snake_case.
+OrganizationPage parse_describe_organization_configuration(std::string_view body);
+// CENTRAL under central configuration (AutoEnable is then false by
+// design), else AutoEnable: NEW (Security Hub enrolls accounts that join
+// later; it has no ALL) or NONE; UNKNOWN when absent.
+std::string_view organization_auto_enable(const boost::json::object& detail);
+// InvalidAccessException (401) is also "not subscribed": only the message
+// ("Account ID is not an administrator for this organization") tells.
+bool is_not_administrator(const aws::AwsErrorInfo& error);
 
 const ServiceDescriptor& descriptor();
 

@@ -18,6 +18,7 @@
 #include "core/model.hpp"
 #include "services/api_request.hpp"
 #include "services/member_page.hpp"
+#include "services/organization_configuration.hpp"
 
 namespace mw::services {
 
@@ -48,6 +49,29 @@ struct Discovery {
   DiscoveryPage (*parse)(std::string_view body);
 };
 
+// One GetMemberDetectors-like call: what each member runs beyond its
+// membership (GuardDuty's protection plans), for at most 50 accounts.
+struct MemberFeaturesPage {
+  struct Member {
+    std::string account_id;
+    boost::json::object detail;  // the fields the member's detail gains ("features", "data_sources")
+  };
+  struct Unprocessed {
+    std::string account_id;
+    std::string reason;
+  };
+  std::vector<Member> members;
+  std::vector<Unprocessed> unprocessed;  // reported, never turned into NOT_MEMBER
+  std::vector<std::string> problems;     // the elements left out, with their paths
+};
+
+struct MemberFeatureCalls {
+  std::string_view operation;  // "GetMemberDetectors"
+  ApiRequest (*request)(const std::optional<std::string>& resource,
+                        const std::vector<std::string>& account_ids);
+  MemberFeaturesPage (*parse)(std::string_view body);
+};
+
 struct ServiceDescriptor {
   core::Service service;
   aws::Service endpoint;
@@ -60,6 +84,10 @@ struct ServiceDescriptor {
   ApiRequest (*get_members_request)(const std::optional<std::string>& resource,
                                     const std::vector<std::string>& account_ids);
   MemberPage (*parse_get_members)(std::string_view body);
+  // DescribeOrganizationConfiguration: does the service enroll new accounts?
+  std::optional<OrganizationConfigurationCalls> organization;
+  // Called for the source's ENABLED members; nullopt: the service has none.
+  std::optional<MemberFeatureCalls> member_features;
 };
 
 // The registered descriptor of `service` (registry.cpp).

@@ -76,7 +76,26 @@ json::value cycle_to_json(const CycleSummary& cycle) {
   };
 }
 
+json::value source_organization_to_json(const std::optional<core::SourceOrganization>& organization) {
+  if (!organization) return nullptr;
+  return json::object{{"auto_enable", organization->auto_enable},
+                      {"detail", json::parse(organization->detail)}};
+}
+
+json::value call_errors_to_json(const std::vector<core::SourceCallError>& call_errors) {
+  json::array array;
+  for (const auto& call : call_errors) {
+    json::object error = error_to_json(call.error).as_object();
+    error["operation"] = call.operation;
+    error["account_id"] = string_or_null(call.account_id);
+    array.push_back(std::move(error));
+  }
+  return array;
+}
+
 json::value source_to_json(const SourceSummary& source) {
+  json::array findings;
+  for (const auto& finding : source.findings) findings.push_back(json::value(finding));
   return json::object{
       {"administrator_id", source.key.administrator_id},
       {"administrator_name", source.administrator_name},
@@ -87,6 +106,9 @@ json::value source_to_json(const SourceSummary& source) {
       {"last_attempt_at", string_or_null(source.last_attempt_at)},
       {"last_success_at", string_or_null(source.last_success_at)},
       {"error", error_to_json(source.error)},
+      {"organization", source_organization_to_json(source.organization)},
+      {"findings", std::move(findings)},
+      {"call_errors", call_errors_to_json(source.call_errors)},
       {"members", source.members},
       {"not_members", source.not_members},
   };
@@ -100,6 +122,7 @@ json::value organization_to_json(const std::optional<core::OrganizationSummary>&
       {"last_success_at", string_or_null(organization->last_success_at)},
       {"error", error_to_json(organization->error)},
       {"accounts", organization->accounts},
+      {"delegated_administrators_error", error_to_json(organization->delegation_error)},
   };
 }
 
@@ -136,6 +159,15 @@ json::value account_to_json(const AccountSummary& account) {
   }
   json::array findings;
   for (const auto& finding : account.findings) findings.push_back(json::value(finding));
+  json::array feature_gaps;
+  for (const core::FeatureGap& gap : account.feature_gaps) {
+    feature_gaps.push_back(json::object{
+        {"service", core::to_string(gap.service)},
+        {"region", gap.region},
+        {"feature", gap.feature},
+        {"status", gap.status},
+    });
+  }
   return json::object{
       {"account_id", account.account_id},
       {"name", string_or_null(account.name)},
@@ -145,6 +177,7 @@ json::value account_to_json(const AccountSummary& account) {
       {"gaps", std::move(gaps)},
       {"unknown", std::move(unknown)},
       {"findings", std::move(findings)},
+      {"feature_gaps", std::move(feature_gaps)},
   };
 }
 
@@ -487,9 +520,8 @@ std::vector<T> read_objects(const ObjectReader& parent, std::string_view key, Re
   return items;
 }
 
-std::optional<SourceError> read_error(const ObjectReader& source) {
-  if (source.at("error").is_null()) return std::nullopt;
-  const ObjectReader error = source.object("error");
+// An error object's own fields (code, message, http_status).
+SourceError read_error_fields(const ObjectReader& error) {
   SourceError result{error.string("code"), error.string("message"), 0};
   if (!error.at("http_status").is_null()) {
     const std::uint64_t status = error.count("http_status");
@@ -497,6 +529,11 @@ std::optional<SourceError> read_error(const ObjectReader& source) {
     result.http_status = static_cast<unsigned>(status);
   }
   return result;
+}
+
+std::optional<SourceError> read_error(const ObjectReader& parent, std::string_view key = "error") {
+  if (parent.at(key).is_null()) return std::nullopt;
+  return read_error_fields(parent.object(key));
 }
 
 CycleSummary read_cycle(const ObjectReader& cycle) {
@@ -515,6 +552,24 @@ CycleSummary read_cycle(const ObjectReader& cycle) {
   };
 }
 
+std::vector<std::string> read_strings(const ObjectReader& parent, std::string_view key);
+
+// Snapshots written before issue 18 have no organization, findings or call_errors.
+std::optional<core::SourceOrganization> read_source_organization(const ObjectReader& source) {
+  if (!source.has("organization") || source.at("organization").is_null()) return std::nullopt;
+  const ObjectReader organization = source.object("organization");
+  return core::SourceOrganization{organization.string("auto_enable"),
+                                  core::to_sorted_compact_json(organization.raw_object("detail"))};
+}
+
+std::vector<core::SourceCallError> read_call_errors(const ObjectReader& source) {
+  if (!source.has("call_errors")) return {};
+  return read_objects<core::SourceCallError>(source, "call_errors", [](const ObjectReader& call) {
+    return core::SourceCallError{call.string("operation"), call.optional_string("account_id"),
+                                 read_error_fields(call)};
+  });
+}
+
 SourceSummary read_source(const ObjectReader& source) {
   return SourceSummary{
       .key = {source.string("administrator_id"), source.service("service"), source.string("region")},
@@ -524,6 +579,9 @@ SourceSummary read_source(const ObjectReader& source) {
       .last_attempt_at = source.optional_string("last_attempt_at"),
       .last_success_at = source.optional_string("last_success_at"),
       .error = read_error(source),
+      .organization = read_source_organization(source),
+      .findings = source.has("findings") ? read_strings(source, "findings") : std::vector<std::string>{},
+      .call_errors = read_call_errors(source),
       .members = source.count("members"),
       .not_members = source.count("not_members"),
   };
@@ -547,6 +605,9 @@ std::optional<core::OrganizationSummary> read_organization(const ObjectReader& s
       .last_success_at = organization.optional_string("last_success_at"),
       .error = read_error(organization),
       .accounts = organization.count("accounts"),
+      .delegation_error = organization.has("delegated_administrators_error")
+                              ? read_error(organization, "delegated_administrators_error")
+                              : std::nullopt,
   };
 }
 
@@ -619,6 +680,13 @@ AccountSummary read_account(const ObjectReader& account, SharedSourceKeys&) {
   const json::array& findings = account.array("findings");
   for (std::size_t i = 0; i < findings.size(); ++i) {
     result.findings.push_back(to_string_value(findings[i], index_path(account.path_of("findings"), i)));
+  }
+  if (account.has("feature_gaps")) {
+    result.feature_gaps =
+        read_objects<core::FeatureGap>(account, "feature_gaps", [](const ObjectReader& gap) {
+          return core::FeatureGap{gap.service("service"), gap.string("region"), gap.string("feature"),
+                                  gap.string("status")};
+        });
   }
   return result;
 }

@@ -46,7 +46,17 @@ inline core::Snapshot rich_snapshot() {
   ok.last_success_at = "2026-11-21T10:15:03Z";
   ok.members = 120;
   ok.not_members = 5;
+  ok.organization = core::SourceOrganization{
+      "PARTIAL",
+      R"({"auto_enable_organization_members":"ALL","features":[{"auto_enable":"NONE","name":"RUNTIME_MONITORING"}]})"};
+  ok.findings = {"NOT_DELEGATED_ADMINISTRATOR"};
+  ok.call_errors = {
+      {"GetMemberDetectors", "222222222222", {"UnprocessedAccount", "not associated", 0}},
+      {"DescribeOrganizationConfiguration", std::nullopt, {"ThrottlingException", "Rate exceeded", 429}}};
   core::SourceSummary stale = ok;
+  stale.organization = core::SourceOrganization{"NONE", R"({"auto_enable":false})"};
+  stale.findings = {"AUTO_ENABLE_OFF"};
+  stale.call_errors = {};
   stale.key.service = Service::detective;
   stale.state = core::SourceState::stale;
   stale.resource = "arn:aws:detective:eu-west-1:111111111111:graph:027c7c4610ea4aacaf0b883093cab899";
@@ -60,6 +70,9 @@ inline core::Snapshot rich_snapshot() {
   failed.error = core::SourceError{"RequestTimeout", "no answer within 30s", 0};
   failed.members = 0;
   failed.not_members = 0;
+  failed.organization.reset();
+  failed.findings = {};
+  failed.call_errors = {};
   core::SourceSummary disabled = ok;
   disabled.key.region = "ap-east-1";
   disabled.state = core::SourceState::region_disabled;
@@ -68,9 +81,13 @@ inline core::Snapshot rich_snapshot() {
   disabled.members = 0;
   disabled.not_members = 0;
   snapshot.sources = {ok, stale, failed, disabled};
-  snapshot.organization =
-      core::OrganizationSummary{core::SourceState::stale, "2026-11-21T10:15:02Z", "2026-11-21T09:15:02Z",
-                                core::SourceError{"TooManyRequestsException", "slow down", 400}, 2};
+  snapshot.organization = core::OrganizationSummary{
+      core::SourceState::stale,
+      "2026-11-21T10:15:02Z",
+      "2026-11-21T09:15:02Z",
+      core::SourceError{"TooManyRequestsException", "slow down", 400},
+      2,
+      core::SourceError{"AccessDeniedException", "no ListDelegatedAdministrators", 400}};
   snapshot.administrators = {
       {"111111111111",
        "security-tooling \"prod\"",
@@ -127,7 +144,9 @@ inline core::Snapshot rich_snapshot() {
   covered.covered = false;
   covered.gaps = {{Service::detective, "eu-west-1", MemberStatus::DISABLED}};
   covered.unknown = {{Service::securityhub, "eu-west-1"}};
-  covered.findings = {"GUARDDUTY_WITHOUT_DETECTIVE"};
+  covered.findings = {"GUARDDUTY_FEATURE_DISABLED", "GUARDDUTY_WITHOUT_DETECTIVE"};
+  covered.feature_gaps = {{Service::guardduty, "eu-west-1", "RUNTIME_MONITORING", "DISABLED"},
+                          {Service::guardduty, "eu-west-1", "S3_DATA_EVENTS", "ABSENT"}};
   core::AccountSummary bare;
   bare.account_id = "444444444444";
   bare.covered = true;
@@ -154,6 +173,9 @@ inline void check_equal(const core::SourceSummary& a, const core::SourceSummary&
   CHECK(a.last_attempt_at == b.last_attempt_at);
   CHECK(a.last_success_at == b.last_success_at);
   CHECK(a.error == b.error);
+  CHECK(a.organization == b.organization);
+  CHECK(a.findings == b.findings);
+  CHECK(a.call_errors == b.call_errors);
   CHECK(a.members == b.members);
   CHECK(a.not_members == b.not_members);
 }
@@ -186,6 +208,7 @@ inline void check_equal(const core::AccountSummary& a, const core::AccountSummar
           std::tie(b.unknown[i].service, b.unknown[i].region));
   }
   CHECK(a.findings == b.findings);
+  CHECK(a.feature_gaps == b.feature_gaps);
 }
 
 inline void check_equal(const core::Snapshot& a, const core::Snapshot& b) {
@@ -212,6 +235,7 @@ inline void check_equal(const core::Snapshot& a, const core::Snapshot& b) {
     CHECK(a.organization->last_success_at == b.organization->last_success_at);
     CHECK(a.organization->error == b.organization->error);
     CHECK(a.organization->accounts == b.organization->accounts);
+    CHECK(a.organization->delegation_error == b.organization->delegation_error);
   }
   REQUIRE(a.administrators.size() == b.administrators.size());
   for (std::size_t i = 0; i < a.administrators.size(); ++i) {

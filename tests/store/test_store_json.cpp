@@ -60,6 +60,7 @@ TEST_CASE("serialize writes the contract's layout: sorted keys, two-space indent
     {
       "account_id": "222222222222",
       "covered": true,
+      "feature_gaps": [],
       "findings": [],
       "gaps": [],
       "inactive": false,
@@ -103,11 +104,14 @@ TEST_CASE("serialize writes the contract's layout: sorted keys, two-space indent
     {
       "administrator_id": "111111111111",
       "administrator_name": "security-tooling",
+      "call_errors": [],
       "error": null,
+      "findings": [],
       "last_attempt_at": "2026-11-21T10:15:03Z",
       "last_success_at": null,
       "members": 1,
       "not_members": 0,
+      "organization": null,
       "region": "us-east-1",
       "resource": "12abc34d",
       "service": "guardduty",
