@@ -5,7 +5,8 @@ port 0, walk every paginator, see errors as the right ClientError codes, and
 have a tampered signature rejected.
 
 Where Debian's botocore predates an operation or a member (Account
-ListRegions, Organizations' Account.State), the request is signed with
+ListRegions, Organizations' Account.State, Security Hub's
+OrganizationConfiguration, GuardDuty's features), the request is signed with
 botocore's own SigV4 signer and the JSON answer is checked member by member
 against the current botocore models in AWS_API_DIR (the shared aws-api
 folder).
@@ -24,6 +25,7 @@ import time
 import traceback
 import unittest.mock
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import boto3
@@ -42,6 +44,7 @@ ADMIN = "111111111111"
 ADMIN_TWO = "222222222222"
 ROLE = "arn:aws:iam::111111111111:role/memberwatch-read"
 GRAPH = "arn:aws:detective:us-east-1:111111111111:graph:0123456789abcdef0123456789abcdef"
+GRAPH_SOUTH = "arn:aws:detective:ap-south-1:111111111111:graph:fedcba9876543210fedcba9876543210"
 DETECTOR = "12abc34d567e8fa901bc2d34e56789f0"
 DETECTOR_EU = "34abc34d567e8fa901bc2d34e56789f0"
 NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"})
@@ -131,6 +134,11 @@ def botocore_has(service, operation, shape=None, member=None):
     return shape is None or member in model.shape_for(shape).members
 
 
+def wire_name(name, member):
+    """The JSON key of a member: its locationName (GuardDuty's camelCase) or its name."""
+    return member.get("locationName", name)
+
+
 def check_shape(model, shape_name, value, where):
     """Every member of `value` exists in the model's shape, with its type."""
     shape = model["shapes"][shape_name]
@@ -138,13 +146,15 @@ def check_shape(model, shape_name, value, where):
     if kind == "structure":
         assert isinstance(value, dict), "%s: expected an object for %s, got %r" % (where, shape_name, value)
         members = shape["members"]
+        by_wire = {wire_name(name, member): name for name, member in members.items()}
         for key, item in value.items():
-            assert key in members, "%s.%s: not a member of %s (%s)" % (where, key, shape_name, sorted(members))
-            assert "location" not in members[key], "%s.%s: a %s member in the body" % (
-                where, key, members[key]["location"])
-            check_shape(model, members[key]["shape"], item, "%s.%s" % (where, key))
-        for key in shape.get("required", []):
-            if "location" not in members[key]:
+            assert key in by_wire, "%s.%s: not a member of %s (%s)" % (where, key, shape_name, sorted(by_wire))
+            member = members[by_wire[key]]
+            assert "location" not in member, "%s.%s: a %s member in the body" % (where, key, member["location"])
+            check_shape(model, member["shape"], item, "%s.%s" % (where, key))
+        for name in shape.get("required", []):
+            if "location" not in members[name]:
+                key = wire_name(name, members[name])
                 assert key in value, "%s: required member %s missing" % (where, key)
     elif kind == "list":
         assert isinstance(value, list), "%s: expected a list, got %r" % (where, value)
@@ -187,14 +197,15 @@ class RawResponse:
         return self.headers.get("x-amzn-ErrorType", "").split(":")[0] or (self.json or {}).get("__type")
 
 
-def signed_call(fake, creds, service, path, body, headers):
-    """POSTs `body` as JSON, signed with botocore's SigV4Auth for us-east-1."""
-    request = botocore.awsrequest.AWSRequest(method="POST", url=fake.url + path, data=json.dumps(body).encode(),
-                                             headers=headers)
-    botocore.auth.SigV4Auth(creds, service, "us-east-1").add_auth(request)
+def signed_call(fake, creds, service, path, body, headers, method="POST", region="us-east-1"):
+    """Sends `body` as JSON (None: no body, as for a GET), signed with
+    botocore's SigV4Auth."""
+    data = None if body is None else json.dumps(body).encode()
+    request = botocore.awsrequest.AWSRequest(method=method, url=fake.url + path, data=data, headers=headers)
+    botocore.auth.SigV4Auth(creds, service, region).add_auth(request)
     prepared = request.prepare()
     raw = urllib.request.Request(prepared.url, data=prepared.body, headers=dict(prepared.headers.items()),
-                                 method="POST")
+                                 method=method)
     try:
         with urllib.request.urlopen(raw, timeout=10) as response:
             return RawResponse(response.status, response.headers, response.read().decode())
@@ -234,6 +245,55 @@ def walk_raw(call, service, operation, **params):
         if not token:
             return pages
         params[paginator["input_token"]] = token
+
+
+def model_call(fake, creds, service, operation, region="us-east-1", **params):
+    """One operation of the current model, with `params` named as the model's
+    members and sent where the model puts them (path, query string, body;
+    under their locationName), signed as botocore signs. The answer, or the
+    error, is checked against the model."""
+    model = MODELS[service]
+    metadata = model["metadata"]
+    op = model["operations"][operation]
+    members = model["shapes"][op["input"]["shape"]]["members"] if "input" in op else {}
+    assert set(params) <= set(members), "not members of %s: %s" % (operation, sorted(set(params) - set(members)))
+    method, path = op["http"]["method"], op["http"]["requestUri"]
+    query, body = {}, {}
+    for name, value in params.items():
+        member = members[name]
+        location = member.get("location")
+        if location == "uri":
+            path = path.replace("{%s}" % wire_name(name, member), urllib.parse.quote(value, safe=""))
+        elif location == "querystring":
+            query[wire_name(name, member)] = str(value)
+        else:
+            assert location is None, (name, location)
+            body[wire_name(name, member)] = value
+    assert "{" not in path, "a path member is missing: %s" % path
+    if query:
+        path += "?" + urllib.parse.urlencode(query, quote_via=urllib.parse.quote)
+    if metadata["protocol"] == "json":
+        headers = {"Content-Type": "application/x-amz-json-%s" % metadata["jsonVersion"],
+                   "X-Amz-Target": "%s.%s" % (metadata["targetPrefix"], operation)}
+    else:
+        headers = {"Content-Type": "application/json"} if method != "GET" else {}
+    response = signed_call(fake, creds, metadata.get("signingName", metadata["endpointPrefix"]), path,
+                           body if method != "GET" else None, headers, method, region)
+    assert response.headers.get("x-amzn-RequestId"), "no request id"
+    if response.status == 200:
+        check_shape(model, op["output"]["shape"], response.json, op["output"]["shape"])
+    else:
+        code = response.error_code()
+        assert code in [e["shape"] for e in op.get("errors", [])], "%s is not an error of %s" % (code, operation)
+        status = model["shapes"][code].get("error", {}).get("httpStatusCode", 400)
+        assert status == response.status, (code, status, response.status)
+        # __type names the error in the json protocols; it is no member.
+        check_shape(model, code, {k: v for k, v in response.json.items() if k != "__type"}, code)
+    return response
+
+
+def frozen(session_):
+    return session_.get_credentials().get_frozen_credentials()
 
 
 def list_accounts_raw(fake, creds, **params):
@@ -509,6 +569,207 @@ def test_organizations_list_accounts_state(fake):
     assert by_id["100000000001"]["JoinedTimestamp"] == 1577934245.678, by_id["100000000001"]
 
 
+# --- Organization configuration and protection plans ----------------------------
+
+def test_securityhub_describe_organization_configuration(fake):
+    sh = assume(fake).client("securityhub", endpoint_url=fake.url)
+    out = sh.describe_organization_configuration()
+    assert out["AutoEnable"] is True and out["AutoEnableStandards"] == "DEFAULT", out
+    assert out["MemberAccountLimitReached"] is False, out
+    if botocore_has("securityhub", "DescribeOrganizationConfiguration", "DescribeOrganizationConfigurationResponse",
+                    "OrganizationConfiguration"):
+        assert out["OrganizationConfiguration"]["ConfigurationType"] == "LOCAL", out
+    # OrganizationConfiguration is newer than Debian's botocore: the current model.
+    raw = model_call(fake, frozen(assume(fake)), "securityhub", "DescribeOrganizationConfiguration")
+    assert raw.status == 200, raw.body
+    assert raw.json == {"AutoEnable": True, "AutoEnableStandards": "DEFAULT", "MemberAccountLimitReached": False,
+                        "OrganizationConfiguration": {"ConfigurationType": "LOCAL", "Status": "ENABLED",
+                                                      "StatusMessage": "Local configuration"}}, raw.json
+    # Security Hub's administrator in 222222222222, but not the organization's.
+    two = session(*ADMIN_TWO_KEY)
+    expect_error("InvalidAccessException", two.client("securityhub", endpoint_url=fake.url).
+                 describe_organization_configuration, status=401,
+                 message="Account 222222222222 is not an administrator for this organization")
+    denied = model_call(fake, frozen(two), "securityhub", "DescribeOrganizationConfiguration")
+    assert denied.status == 401 and denied.error_code() == "InvalidAccessException", denied.body
+    assert denied.json["Message"] == "Account 222222222222 is not an administrator for this organization"
+    not_subscribed = assume(fake, region="eu-west-1").client("securityhub", endpoint_url=fake.url)
+    expect_error("InvalidAccessException", not_subscribed.describe_organization_configuration, status=401,
+                 message="Account 111111111111 is not subscribed to AWS Security Hub")
+    log = [e for e in fake.log()
+           if e["service"] == "securityhub" and e["operation"] == "DescribeOrganizationConfiguration"]
+    assert len(log) >= 5 and {e["status"] for e in log} == {200, 401}, log
+
+
+NOT_GUARDDUTY_ADMINISTRATOR = ("The request failed because the account is not the GuardDuty delegated "
+                               "administrator for this organization.")
+NOT_DETECTIVE_ADMINISTRATOR = ("The request was rejected because the account is not the Detective administrator "
+                               "account for the organization.")
+GUARDDUTY_FEATURES = [
+    {"name": "RUNTIME_MONITORING", "autoEnable": "ALL",
+     "additionalConfiguration": [{"name": "ECS_FARGATE_AGENT_MANAGEMENT", "autoEnable": "NONE"},
+                                 {"name": "EKS_ADDON_MANAGEMENT", "autoEnable": "NEW"}]},
+    {"name": "S3_DATA_EVENTS", "autoEnable": "NEW"},
+    {"name": "EBS_MALWARE_PROTECTION", "autoEnable": "NONE"},
+]
+
+
+def test_guardduty_describe_organization_configuration(fake):
+    gd = assume(fake).client("guardduty", endpoint_url=fake.url)
+    out = gd.describe_organization_configuration(DetectorId=DETECTOR)
+    assert out["AutoEnable"] is True and out["MemberAccountLimitReached"] is False, out
+    assert out["DataSources"]["S3Logs"]["AutoEnable"] is True, out
+    if botocore_has("guardduty", "DescribeOrganizationConfiguration", "DescribeOrganizationConfigurationResponse",
+                    "Features"):
+        assert [f["Name"] for f in out["Features"]] == [f["name"] for f in GUARDDUTY_FEATURES], out
+    # Features, autoEnableOrganizationMembers and the paging by maxResults are
+    # newer than Debian's botocore: the current model, page by page.
+    creds = frozen(assume(fake))
+    pages, params = [], {"MaxResults": 1}
+    while len(pages) < 10:
+        response = model_call(fake, creds, "guardduty", "DescribeOrganizationConfiguration", DetectorId=DETECTOR,
+                              **params)
+        assert response.status == 200, response.body
+        pages.append(response.json)
+        if "nextToken" not in response.json:
+            break
+        token = response.json["nextToken"]
+        assert "+" in token and "/" in token and "=" in token, token
+        params["NextToken"] = token
+    assert len(pages) == 3, pages
+    assert [f for p in pages for f in p["features"]] == GUARDDUTY_FEATURES, pages
+    for page in pages:
+        assert page["autoEnable"] is True and page["autoEnableOrganizationMembers"] == "NEW", page
+        assert page["memberAccountLimitReached"] is False, page
+        assert page["dataSources"] == {"s3Logs": {"autoEnable": True}}, page
+    whole = model_call(fake, creds, "guardduty", "DescribeOrganizationConfiguration", DetectorId=DETECTOR)
+    assert whole.json["features"] == GUARDDUTY_FEATURES and "nextToken" not in whole.json, whole.json
+    for bad in (0, 51):
+        response = model_call(fake, creds, "guardduty", "DescribeOrganizationConfiguration", DetectorId=DETECTOR,
+                              MaxResults=bad)
+        assert response.status == 400 and response.error_code() == "BadRequestException", response.body
+        assert response.json["message"] == (
+            "The request is rejected because the parameter maxResults has an invalid value."), response.json
+    # GuardDuty runs in eu-west-1, but its delegated administrator is elsewhere.
+    eu = assume(fake, region="eu-west-1")
+    eu_guardduty = eu.client("guardduty", endpoint_url=fake.url)
+    expect_error("BadRequestException", eu_guardduty.describe_organization_configuration, DetectorId=DETECTOR_EU,
+                 status=400, message=NOT_GUARDDUTY_ADMINISTRATOR)
+    denied = model_call(fake, frozen(eu), "guardduty", "DescribeOrganizationConfiguration", region="eu-west-1",
+                        DetectorId=DETECTOR_EU)
+    assert denied.status == 400 and denied.json["__type"] == "InvalidInputException", denied.body
+    assert denied.json["message"] == NOT_GUARDDUTY_ADMINISTRATOR, denied.json
+    expect_error("BadRequestException", gd.describe_organization_configuration, DetectorId=DETECTOR_EU, status=400,
+                 message="is not owned by the current account")
+
+
+def test_guardduty_get_member_detectors(fake):
+    gd = assume(fake).client("guardduty", endpoint_url=fake.url)
+    ids = ["100000000001", "100000000002", "100000000003", "123456789012"]
+    out = gd.get_member_detectors(DetectorId=DETECTOR, AccountIds=ids)
+    configurations = {m["AccountId"]: m for m in out["MemberDataSourceConfigurations"]}
+    assert list(configurations) == ["100000000001", "100000000002"], out
+    for account, s3 in (("100000000001", "DISABLED"), ("100000000002", "ENABLED")):
+        sources = configurations[account]["DataSources"]
+        assert sources["S3Logs"]["Status"] == s3, sources
+        for always_on in ("CloudTrail", "DNSLogs", "FlowLogs"):
+            assert sources[always_on]["Status"] == "ENABLED", sources
+    assert {u["AccountId"]: u["Result"] for u in out["UnprocessedAccounts"]} == {
+        "100000000003": "The member account's detector is suspended.",
+        "123456789012":
+            "The request is rejected because the given account ID is not associated with the current account.",
+    }, out["UnprocessedAccounts"]
+    entry = [e for e in fake.log() if e["operation"] == "GetMemberDetectors"][-1]
+    assert entry["batch_size"] == 4 and entry["status"] == 200 and entry["service"] == "guardduty", entry
+    # Members' features are newer than Debian's botocore: the current model.
+    raw = model_call(fake, frozen(assume(fake)), "guardduty", "GetMemberDetectors", DetectorId=DETECTOR, AccountIds=ids)
+    assert raw.status == 200, raw.body
+    members = {m["accountId"]: m for m in raw.json["members"]}
+    assert members["100000000001"]["features"] == [
+        {"name": "RUNTIME_MONITORING", "status": "ENABLED", "updatedAt": 1612325106},
+        {"name": "S3_DATA_EVENTS", "status": "DISABLED", "updatedAt": 1612325106}], members
+    assert "features" not in members["100000000002"], members
+    none = gd.get_member_detectors(DetectorId=DETECTOR, AccountIds=["123456789012"])
+    assert none["MemberDataSourceConfigurations"] == [] and len(none["UnprocessedAccounts"]) == 1, none
+    too_many = ["2000000000%02d" % i for i in range(51)]
+    expect_error("BadRequestException", gd.get_member_detectors, DetectorId=DETECTOR, AccountIds=too_many, status=400)
+    assert fake.log()[-1]["batch_size"] == 51 and fake.log()[-1]["operation"] == "GetMemberDetectors", fake.log()[-1]
+
+
+def test_detective_describe_organization_configuration(fake):
+    dt = assume(fake).client("detective", endpoint_url=fake.url)
+    assert dt.describe_organization_configuration(GraphArn=GRAPH)["AutoEnable"] is True
+    raw = model_call(fake, frozen(assume(fake)), "detective", "DescribeOrganizationConfiguration", GraphArn=GRAPH)
+    assert raw.status == 200 and raw.json == {"AutoEnable": True}, raw.body
+    south = assume(fake, region="ap-south-1")
+    south_detective = south.client("detective", endpoint_url=fake.url)
+    expect_error("AccessDeniedException", south_detective.describe_organization_configuration, GraphArn=GRAPH_SOUTH,
+                 status=403, message=NOT_DETECTIVE_ADMINISTRATOR)
+    denied = model_call(fake, frozen(south), "detective", "DescribeOrganizationConfiguration", region="ap-south-1",
+                        GraphArn=GRAPH_SOUTH)
+    assert denied.status == 403 and denied.error_code() == "AccessDeniedException", denied.body
+    assert denied.json["Message"] == NOT_DETECTIVE_ADMINISTRATOR, denied.json
+    expect_error("ResourceNotFoundException", dt.describe_organization_configuration, GraphArn=GRAPH_SOUTH, status=404)
+    e = expect_error("ValidationException", dt.describe_organization_configuration,
+                     GraphArn="arn:aws:detective:us-east-1:1:graph:x", status=400)
+    assert e.response["ErrorCode"] == "INVALID_GRAPH_ARN", e.response
+
+
+def test_organizations_list_delegated_administrators(fake):
+    org = assume(fake, MGMT_ROLE, None).client("organizations", endpoint_url=fake.url)
+    pages = walk(org, "list_delegated_administrators", PaginationConfig={"PageSize": 1})
+    assert len(pages) == 3, pages
+    admins = [a for p in pages for a in p["DelegatedAdministrators"]]
+    assert [a["Id"] for a in admins] == ["100000000001", "100000000003", "222222222222"], admins
+    one, three, two = admins
+    assert one["Arn"] == "arn:aws:organizations::444444444444:account/o-fakeaws0001/100000000001", one
+    assert one["Email"] == "one@example.com" and one["Name"] == "One" and one["JoinedMethod"] == "CREATED", one
+    assert one["JoinedTimestamp"] == datetime.datetime(2020, 1, 2, 3, 4, 5, 678000, tzinfo=datetime.timezone.utc), one
+    assert one["DelegationEnabledDate"] == datetime.datetime(2021, 2, 3, 4, 5, 6, tzinfo=datetime.timezone.utc), one
+    assert "Status" not in one and three["Status"] == "PENDING_CLOSURE", (one, three)
+    assert three["DelegationEnabledDate"] == datetime.datetime(2020, 6, 1, tzinfo=datetime.timezone.utc), three
+    # Not among the organization's accounts: Id and Arn (and State, when botocore knows it).
+    assert set(two) <= {"Id", "Arn", "State"} and {"Id", "Arn"} <= set(two), two
+    guardduty = walk(org, "list_delegated_administrators", ServicePrincipal="guardduty.amazonaws.com",
+                     PaginationConfig={"PageSize": 1})
+    assert len(guardduty) == 2, guardduty
+    assert [a["Id"] for p in guardduty for a in p["DelegatedAdministrators"]] == ["100000000003", "222222222222"]
+    assert [a["Id"] for p in walk(org, "list_delegated_administrators", ServicePrincipal="inspector2.amazonaws.com")
+            for a in p["DelegatedAdministrators"]] == []
+    e = expect_error("InvalidInputException", org.list_delegated_administrators, ServicePrincipal="guardduty",
+                     status=400, message="unrecognized service principal")
+    assert e.response.get("Reason") == "UNRECOGNIZED_SERVICE_PRINCIPAL", e.response
+    e = expect_error("InvalidInputException", org.list_delegated_administrators, MaxResults=21, status=400)
+    assert e.response.get("Reason") == "MAX_VALUE_EXCEEDED", e.response
+    # Who may call: the management account and any delegated administrator.
+    not_delegated = assume(fake).client("organizations", endpoint_url=fake.url)
+    expect_error("AccessDeniedException", not_delegated.list_delegated_administrators, status=400)
+    delegated = session(*ADMIN_TWO_KEY).client("organizations", endpoint_url=fake.url)
+    assert len(delegated.list_delegated_administrators()["DelegatedAdministrators"]) == 3
+    assert len(delegated.list_accounts()["Accounts"]) == 7
+    log = [e for e in fake.log() if e["operation"] == "ListDelegatedAdministrators"]
+    assert log and all(e["service"] == "organizations" for e in log), log
+
+
+def test_organizations_list_delegated_administrators_state(fake):
+    # DelegatedAdministrator.State is newer than Debian's botocore: raw
+    # requests, the current model's paginator and shapes.
+    creds = frozen(assume(fake, MGMT_ROLE, None))
+    call = lambda **p: model_call(fake, creds, "organizations", "ListDelegatedAdministrators", **p)
+    pages = walk_raw(call, "organizations", "ListDelegatedAdministrators", MaxResults=2)
+    assert len(pages) == 2, pages
+    by_id = {a["Id"]: a for p in pages for a in p["DelegatedAdministrators"]}
+    assert by_id["222222222222"] == {
+        "Id": "222222222222", "Arn": "arn:aws:organizations::444444444444:account/o-fakeaws0001/222222222222",
+        "State": "ACTIVE"}, by_id["222222222222"]
+    assert by_id["100000000003"]["State"] == "PENDING_CLOSURE", by_id["100000000003"]
+    assert by_id["100000000001"]["State"] == "ACTIVE" and by_id["100000000001"]["DelegationEnabledDate"] == 1612325106
+    unknown = call(ServicePrincipal="not a principal")
+    assert unknown.status == 400 and unknown.json["Reason"] == "UNRECOGNIZED_SERVICE_PRINCIPAL", unknown.body
+    denied = model_call(fake, frozen(assume(fake)), "organizations", "ListDelegatedAdministrators")
+    assert denied.status == 400 and denied.error_code() == "AccessDeniedException", denied.body
+
+
 # --- Account ------------------------------------------------------------------
 
 ADMIN_REGIONS = [("af-south-1", "DISABLING"), ("ap-east-1", "DISABLED"), ("eu-south-1", "ENABLED"),
@@ -741,7 +1002,7 @@ def main():
     binary, world = sys.argv[1], sys.argv[2]
     models = sys.argv[3] if len(sys.argv) > 3 else os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "aws-api")
-    for service in ("account", "organizations"):
+    for service in ("account", "organizations", "securityhub", "guardduty", "detective"):
         with open(os.path.join(models, service + ".json")) as f:
             MODELS[service] = json.load(f)
     with open(os.path.join(models, "paginators.json")) as f:
