@@ -512,7 +512,8 @@ TEST_CASE("organization configuration errors name the line and key path") {
       parse_world(head + "        detective:\n          graph_arn: "
                          "arn:aws:detective:us-east-1:111111111111:graph:0123456789abcdef0123456789abcdef\n"
                          "          organization: {member_account_limit_reached: true}\n"),
-      doctest::Contains("detective.organization.member_account_limit_reached: only guardduty has it"),
+      doctest::Contains(
+          "detective.organization.member_account_limit_reached: only securityhub and guardduty have it"),
       WorldError);
   CHECK_THROWS_WITH_AS(
       parse_world(head + "        securityhub:\n          organization: {auto_enable: maybe}\n"),

@@ -155,8 +155,8 @@ std::map<std::string, std::string> string_map(MapReader& r, const std::string& k
   return out;
 }
 
-// Keys that only one service answers with are rejected elsewhere rather
-// than silently never served.
+// A key only one service answers with is an error on another service's
+// source, rather than silently never served.
 void only_for(MapReader& r, const std::string& key, Service service, Service owner) {
   if (service != owner && r.has(key))
     fail(r.get(key), r.child(key), "only " + std::string(to_string(owner)) + " has it");
@@ -205,7 +205,9 @@ OrganizationConfiguration parse_organization_configuration(Service service, cons
     only_for(r, key, service, Service::securityhub);
   for (const char* key : {"auto_enable_organization_members", "features"})
     only_for(r, key, service, Service::guardduty);
-  if (service == Service::detective) only_for(r, "member_account_limit_reached", service, Service::guardduty);
+  if (service == Service::detective && r.has("member_account_limit_reached"))
+    fail(r.get("member_account_limit_reached"), r.child("member_account_limit_reached"),
+         "only securityhub and guardduty have it");
   if (r.has("auto_enable")) c.auto_enable = r.boolean("auto_enable", false);
   c.auto_enable_organization_members = r.optional_string("auto_enable_organization_members");
   c.auto_enable_standards = r.optional_string("auto_enable_standards");
@@ -779,7 +781,7 @@ void validate_source_extras(const std::string& where, Service service, const Sou
   if (!guardduty && (c.auto_enable_organization_members || !c.features.empty()))
     throw WorldError(at + ": auto_enable_organization_members and features: only guardduty has them");
   if (service == Service::detective && c.member_account_limit_reached)
-    throw WorldError(at + ".member_account_limit_reached: detective does not have it");
+    throw WorldError(at + ".member_account_limit_reached: only securityhub and guardduty have it");
   for (const auto& f : c.features)
     if (f.name.empty()) throw WorldError(at + ".features: a feature without a name");
 }
