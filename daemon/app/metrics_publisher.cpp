@@ -88,13 +88,17 @@ void MetricsPublisher::publish_cycle(const CycleOutcome& outcome, std::size_t ma
   if (!outcome.written || !outcome.snapshot) return;
   const core::Snapshot& snapshot = *outcome.snapshot;
 
-  std::vector<std::pair<health::LabelValues, double>> up, last_success, members;
+  std::vector<std::pair<health::LabelValues, double>> up, last_success, auto_enable, members;
   for (const auto& source : snapshot.sources) {
     health::LabelValues labels{source.key.administrator_id, std::string(core::to_string(source.key.service)),
                                source.key.region};
     if (source.state == core::SourceState::region_disabled) continue;  // not polled: neither up nor down
     up.emplace_back(labels, source.state == core::SourceState::ok ? 1 : 0);
     if (source.last_success_at) last_success.emplace_back(labels, unix_seconds_of(source.last_success_at));
+    if (source.organization) {
+      labels.push_back(source.organization->auto_enable);
+      auto_enable.emplace_back(std::move(labels), 1);
+    }
   }
   // Counted by value first: a label vector a record would be 300,000
   // allocations on a large organization.
@@ -110,6 +114,7 @@ void MetricsPublisher::publish_cycle(const CycleOutcome& outcome, std::size_t ma
   members.assign(member_counts.begin(), member_counts.end());
   metrics_.source_up.replace(up);
   metrics_.source_last_success_timestamp_seconds.replace(last_success);
+  metrics_.source_auto_enable.replace(auto_enable);
   metrics_.members.replace(members);
 
   const auto counts = count(snapshot);

@@ -34,6 +34,12 @@ MemberwatchMetrics declare_memberwatch_metrics(Registry& registry, std::string_v
       .source_last_success_timestamp_seconds =
           registry.add_gauge("memberwatch_source_last_success_timestamp_seconds",
                              "Unix time of the last successful poll of the source.", source_labels),
+      .source_auto_enable =
+          registry.add_gauge("memberwatch_source_auto_enable",
+                             "1 for the source's organization auto-enable mode (ALL, NEW, PARTIAL, NONE, "
+                             "CENTRAL, UNKNOWN) from DescribeOrganizationConfiguration; absent where the "
+                             "administrator is not the organization's administrator or the call failed.",
+                             {"administrator_id", "service", "region", "mode"}),
       .organization_up = registry.add_gauge("memberwatch_organization_up",
                                             "1 when Organizations ListAccounts answered in the last cycle, "
                                             "0 when it failed (the last good list is used); absent when "

@@ -23,7 +23,8 @@ struct MemberwatchMetrics {
   Gauge& last_complete_cycle_timestamp_seconds;  // Unix time the last complete cycle finished
   Gauge& source_up;                              // {administrator_id,service,region}; clear() each cycle
   Gauge& source_last_success_timestamp_seconds;  // {administrator_id,service,region}
-  Gauge& organization_up;                        // no labels; unset without Organizations
+  Gauge& source_auto_enable;  // {administrator_id,service,region,mode}; replace() each cycle
+  Gauge& organization_up;     // no labels; unset without Organizations
   Gauge& organization_last_success_timestamp_seconds;
   Counter& requests_total;              // {service,operation,code}
   Histogram& request_duration_seconds;  // {service,operation}

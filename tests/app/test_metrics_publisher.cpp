@@ -100,3 +100,42 @@ TEST_CASE("a gap closed by the next cycle leaves no memberwatch_gap series behin
   CHECK(text.find("account_id=\"333333333333\"") == std::string::npos);
   CHECK(has_line(text, "memberwatch_gaps 2"));
 }
+
+TEST_CASE(
+    "memberwatch_source_auto_enable: one series per source with an organization configuration, its mode") {
+  health::Registry registry;
+  app::MetricsPublisher publisher(health::declare_memberwatch_metrics(registry, "test"));
+  core::Snapshot snapshot;
+  core::SourceSummary guardduty;
+  guardduty.key = {"111111111111", core::Service::guardduty, "us-east-1"};
+  guardduty.organization = core::SourceOrganization{"NONE", "{}"};
+  core::SourceSummary securityhub;
+  securityhub.key = {"111111111111", core::Service::securityhub, "eu-west-1"};
+  securityhub.organization = core::SourceOrganization{"CENTRAL", "{}"};
+  core::SourceSummary detective;  // not the organization's administrator there
+  detective.key = {"111111111111", core::Service::detective, "us-east-1"};
+  snapshot.sources = {guardduty, securityhub, detective};
+  app::CycleOutcome outcome;
+  outcome.written = true;
+  outcome.snapshot = snapshot;
+  publisher.publish_cycle(outcome, 100);
+  auto text = registry.render();
+  CHECK(has_line(
+      text,
+      R"(memberwatch_source_auto_enable{administrator_id="111111111111",service="guardduty",region="us-east-1",mode="NONE"} 1)"));
+  CHECK(has_line(
+      text,
+      R"(memberwatch_source_auto_enable{administrator_id="111111111111",service="securityhub",region="eu-west-1",mode="CENTRAL"} 1)"));
+  CHECK(text.find(R"(memberwatch_source_auto_enable{administrator_id="111111111111",service="detective")") ==
+        std::string::npos);
+
+  // The mode changes: the old series goes.
+  snapshot.sources[0].organization->auto_enable = "ALL";
+  outcome.snapshot = snapshot;
+  publisher.publish_cycle(outcome, 100);
+  text = registry.render();
+  CHECK(text.find(R"(mode="NONE")") == std::string::npos);
+  CHECK(has_line(
+      text,
+      R"(memberwatch_source_auto_enable{administrator_id="111111111111",service="guardduty",region="us-east-1",mode="ALL"} 1)"));
+}

@@ -480,3 +480,72 @@ TEST_CASE("the files and folders a configuration names, resolved, with where it 
   CHECK(result.named_paths[0].path == "/var/lib/memberwatch");
   CHECK(result.named_paths[0].line == 0);
 }
+
+TEST_CASE(
+    "guardduty.required_features: feature names of the current model, an unknown one an error at its "
+    "position") {
+  CHECK(parse_ok(kAdmin).guardduty.required_features.empty());
+  const auto config =
+      parse_ok("guardduty:\n  required_features: [RUNTIME_MONITORING, S3_DATA_EVENTS]\n" + kAdmin);
+  CHECK(config.guardduty.required_features ==
+        std::vector<std::string>{"RUNTIME_MONITORING", "S3_DATA_EVENTS"});
+  const auto unknown =
+      single_error("guardduty:\n  required_features: [RUNTIME_MONITORING, FLOW_LOG]\n" + kAdmin);
+  CHECK(contains(unknown, ":2:43: guardduty.required_features[1]: 'FLOW_LOG' is not a GuardDuty feature"));
+  CHECK(contains(unknown, "EKS_RUNTIME_MONITORING"));
+  CHECK(
+      contains(single_error("guardduty:\n  required_feature: []\n" + kAdmin), "guardduty.required_feature"));
+  CHECK(contains(single_error("guardduty:\n  required_features: RUNTIME_MONITORING\n" + kAdmin),
+                 "guardduty.required_features"));
+}
+
+TEST_CASE("discover_administrators: the whole organization in eight lines, administrators then optional") {
+  const std::string whole_organization = R"(aws:
+  regions: all
+accounts:
+  organizations:
+    role_arn: arn:aws:iam::999999999999:role/memberwatch-organizations
+    discover_administrators:
+      role_name: memberwatch-read
+      external_id: memberwatch-2026
+)";
+  const auto config = parse_ok(whole_organization);
+  CHECK(config.administrators.empty());
+  CHECK(config.aws.regions_all);
+  CHECK(config.accounts.organizations.discover_administrators.role_name == "memberwatch-read");
+  CHECK(config.accounts.organizations.discover_administrators.external_id == "memberwatch-2026");
+  CHECK(parse_ok(whole_organization + "administrators: []\n").administrators.empty());
+  CHECK(parse_ok(whole_organization + kAdmin).administrators.size() == 1);
+  CHECK(parse_ok(R"(accounts:
+  organizations:
+    role_arn: arn:aws:iam::999999999999:role/o
+    discover_administrators: {role_name: security/memberwatch-read}
+)")
+            .accounts.organizations.discover_administrators.role_name == "security/memberwatch-read");
+
+  CHECK(contains(
+      single_error("accounts:\n  organizations:\n    discover_administrators:\n      role_name: r\n"),
+      ":4:7: accounts.organizations.discover_administrators: needs accounts.organizations.role_arn"));
+  CHECK(contains(
+      single_error(R"(accounts:
+  organizations:
+    role_arn: arn:aws:iam::999999999999:role/o
+    discover_administrators:
+      role_name: "bad name"
+)" + kAdmin),
+      ":5:18: accounts.organizations.discover_administrators.role_name: 'bad name' is not an IAM role name"));
+  CHECK(contains(single_error(R"(accounts:
+  organizations:
+    role_arn: arn:aws:iam::999999999999:role/o
+    discover_administrators:
+      role: r
+)" + kAdmin),
+                 "accounts.organizations.discover_administrators.role"));
+  // Discovery off: administrators stay required.
+  CHECK(contains(single_error(R"(accounts:
+  organizations:
+    role_arn: arn:aws:iam::999999999999:role/o
+    discover_administrators: {role_name: ""}
+)"),
+                 "administrators: required"));
+}

@@ -3,8 +3,10 @@
 world (config/demo/world.yaml) and the demo configuration by CONTRACT.md's
 rules, every membership's status, raw status, email and times, every source's
 state and counts, every account's gaps, unknown pairs, covered flag,
-findings, name and organization status, and the totals, and compares them
-with the golden file. Prints each disagreement; exits 1 when there is one.
+findings, name and organization status, and the totals, and (issue 18)
+each source's organization configuration, its findings and call errors,
+each administrator's delegated_for, each GuardDuty member's features and
+each account's feature gaps, and compares them with the golden file. Prints each disagreement; exits 1 when there is one.
 
 usage: review_demo_snapshot.py [SOURCE_DIR]
 """
@@ -121,14 +123,80 @@ for (a, s, r) in disabled_sources:
     expect(len(g) == 1 and g[0]['state'] == 'region_disabled' and g[0]['error'] is None and g[0]['members'] == 0,
            f"source {a} {s} {r} should be region_disabled: {g}")
 expect(len(snap['sources']) == len(sources) + len(disabled_sources), "sources: one per planned source")
+# Organizations' delegated administrators, by service name.
+delegated_for = {}
+for d in world['organization'].get('delegated_administrators') or []:
+    for principal in d['service_principals']:
+        delegated_for.setdefault(d['account_id'], []).append(principal.split('.')[0])
+required = (config.get('guardduty') or {}).get('required_features') or []
+def auto_enable(service, organization):
+    # CONTRACT.md's auto_enable, by the rules of docs/operations.md.
+    if service == 'securityhub':
+        if organization.get('configuration_type') == 'CENTRAL': return 'CENTRAL'
+    if service == 'guardduty':
+        mode = organization.get('auto_enable_organization_members')
+        if mode is None: mode = {True: 'NEW', False: 'NONE'}.get(organization.get('auto_enable'), 'UNKNOWN')
+        elif mode not in ('ALL', 'NEW', 'NONE'): mode = 'UNKNOWN'
+        if mode in ('ALL', 'NEW'):
+            auto = {f['name']: f.get('auto_enable') for f in organization.get('features') or []}
+            if any(auto.get(f) not in ('ALL', 'NEW') for f in required): return 'PARTIAL'
+        return mode
+    return {True: 'NEW', False: 'NONE'}.get(organization.get('auto_enable'), 'UNKNOWN')
+for (a, s, r, ok) in sources:
+    g = next(x for x in snap['sources'] if (x['administrator_id'], x['service'], x['region']) == (a, s, r))
+    src = (wadmins[a]['regions'].get(r) or {}).get(s) or {} if ok else {}
+    organization = src.get('organization')
+    findings = []
+    if organization is None:
+        expect(g['organization'] is None, f"source {a} {s} {r}: organization {g['organization']} expected null")
+    else:
+        mode = auto_enable(s, organization)
+        expect(g['organization']['auto_enable'] == mode, f"source {a} {s} {r}: auto_enable {g['organization']['auto_enable']} expected {mode}")
+        detail = g['organization']['detail']
+        expect(detail.get('auto_enable') == organization.get('auto_enable'), f"source {a} {s} {r}: detail {detail}")
+        if s == 'guardduty':
+            expect([f['name'] for f in detail.get('features', [])] == [f['name'] for f in organization.get('features') or []],
+                   f"source {a} {s} {r}: features {detail.get('features')}")
+        if s == 'securityhub' and organization.get('configuration_type'):
+            expect(detail['organization_configuration']['configuration_type'] == organization['configuration_type'],
+                   f"source {a} {s} {r}: {detail}")
+        if mode == 'NONE': findings.append('AUTO_ENABLE_OFF')
+    if s not in delegated_for.get(a, []): findings.append('NOT_DELEGATED_ADMINISTRATOR')
+    expect(sorted(g['findings']) == sorted(findings), f"source {a} {s} {r}: findings {g['findings']} expected {findings}")
+    unprocessed = (src.get('member_detectors_unprocessed') or {}) if s == 'guardduty' else {}
+    calls = sorted((e['operation'], e['code'], e['account_id']) for e in g['call_errors'])
+    expected_calls = sorted(('GetMemberDetectors', 'UnprocessedAccount', acc) for acc in unprocessed)
+    expect(calls == expected_calls, f"source {a} {s} {r}: call_errors {calls} expected {expected_calls}")
+# GuardDuty protection plans: each ENABLED member's features as the world gives them
+expected_gaps = {}
+for (a, s, r, ok) in sources:
+    if s != 'guardduty' or not ok: continue
+    src = wadmins[a]['regions'][r]['guardduty']
+    for m in src.get('members') or []:
+        if norm(s, m['status']) != 'ENABLED': continue
+        g = got[(m['account_id'], s, r, a)]
+        unprocessed = m['account_id'] in (src.get('member_detectors_unprocessed') or {})
+        features = None if unprocessed or 'features' not in m else m['features']
+        expect(g['detail'].get('features') == features, f"{m['account_id']} {r} features {g['detail'].get('features')} expected {features}")
+        if features is None: continue
+        for f in required:
+            if features.get(f) != 'ENABLED':
+                expected_gaps.setdefault(m['account_id'], []).append(
+                    {'service': 'guardduty', 'region': r, 'feature': f, 'status': features.get(f, 'ABSENT')})
+for x in snap['accounts']:
+    want = [] if x['inactive'] else sorted(expected_gaps.get(x['account_id'], []), key=lambda g: (g['region'], g['feature']))
+    expect(x['feature_gaps'] == want, f"{x['account_id']} feature_gaps {x['feature_gaps']} expected {want}")
+    expect(('GUARDDUTY_FEATURE_DISABLED' in x['findings']) == bool(want), f"{x['account_id']} GUARDDUTY_FEATURE_DISABLED")
+expect(expected_gaps, "the demo world has feature gaps")
 # administrators: configured ones, `regions: all` polling exactly the enabled regions
 gadm = {x['account_id']: x for x in snap['administrators']}
 expect(sorted(gadm) == sorted(expected_admins), f"administrators {sorted(gadm)}")
 for aid, e in expected_admins.items():
     g = gadm.get(aid)
     if not g: continue
-    expect(g['name'] == e['name'] and g['origin'] == 'configured' and g['delegated_for'] is None,
-           f"administrator {aid} {g}")
+    expect(g['name'] == e['name'] and g['origin'] == 'configured', f"administrator {aid} {g}")
+    expect(g['delegated_for'] == sorted(delegated_for.get(aid, [])),
+           f"administrator {aid} delegated_for {g['delegated_for']} expected {sorted(delegated_for.get(aid, []))}")
     expect(g['regions_from'] == e['regions_from'], f"administrator {aid} regions_from {g['regions_from']}")
     expect(g['regions'] == e['regions'], f"administrator {aid} regions {g['regions']} expected {e['regions']}")
     expect((g['error'] is not None) == e['failed'], f"administrator {aid} error {g['error']}")
@@ -137,6 +205,7 @@ for aid, e in expected_admins.items():
         expect(polled == enabled_regions(aid), f"regions: all for {aid} polls {polled}, enabled {enabled_regions(aid)}")
 # organization block
 expect(snap['organization'] is not None and snap['organization']['state'] == 'ok' and snap['organization']['error'] is None
+       and snap['organization']['delegated_administrators_error'] is None
        and snap['organization']['accounts'] == len(org), f"organization {snap['organization']}")
 # accounts
 pairs = sorted({(s, r) for (_, s, r, _) in sources})
@@ -170,6 +239,7 @@ for acc in sorted(all_accounts):
     for r in regions:
         admins = {k[3] for k, v in expected_ms.items() if k[0] == acc and k[2] == r and v['status'] == 'ENABLED'}
         if len(admins) > 1 and 'ADMINISTRATOR_MISMATCH' not in findings: findings.append('ADMINISTRATOR_MISMATCH')
+    if expected_gaps.get(acc) and not inactive: findings.append('GUARDDUTY_FEATURE_DISABLED')
     g = gacc.get(acc)
     if not g: continue
     key = lambda x: (x['service'], x['region'])
