@@ -485,8 +485,8 @@ class CycleRun {
 
   // The protection plans of the source's ENABLED members (GuardDuty's
   // GetMemberDetectors), 50 accounts a call, kBatchWorkersPerSource calls
-  // at once; the first failure stops the rest (the same refusal would
-  // come again) and leaves the features of the accounts not read unknown.
+  // at once; the first failure stops the batches not yet sent (the same
+  // refusal would come again) and leaves the features not read unknown.
   asio::awaitable<void> read_member_features(SourceRun& source) {
     if (!services::descriptor(source.poller->key().service).member_features || source.error) co_return;
     FeatureBatches batches;
@@ -512,8 +512,8 @@ class CycleRun {
                                std::make_move_iterator(page.members.end()));
         for (auto& unprocessed : page.unprocessed) add_unprocessed(source, operation, std::move(unprocessed));
       } catch (...) {
-        batches.failed = true;
-        add_call_error(source, operation, std::current_exception());
+        // Batches already in flight may fail alike: the first failure is the one reported.
+        if (!std::exchange(batches.failed, true)) add_call_error(source, operation, std::current_exception());
       }
     }
   }
