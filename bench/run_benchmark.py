@@ -330,10 +330,17 @@ def lower_bound(counts, args):
             discovery = 0 if service == "securityhub" else 1
             pages = max(1, math.ceil(members / PAGE_SIZE[service]))
             gets = math.ceil(universe / BATCH)
-            requests = discovery + pages + gets
+            # DescribeOrganizationConfiguration (one page: a generated world's
+            # features fit in one), beside the listing; GuardDuty's
+            # GetMemberDetectors for its ENABLED members (every generated
+            # member is), 50 a call, once GetMembers has said who is ENABLED.
+            describe = 1
+            member_features = math.ceil(members / BATCH) if service == "guardduty" else 0
+            requests = discovery + pages + gets + describe + member_features
             total += requests
-            # AssumeRole, ListRegions, discovery, every ListMembers page in turn, then one GetMembers.
-            chain = max(chain, (2 + discovery + pages + min(gets, 1)) * latency)
+            # AssumeRole, ListRegions, discovery, every ListMembers page in turn, then one GetMembers,
+            # then (GuardDuty) one GetMemberDetectors.
+            chain = max(chain, (2 + discovery + pages + min(gets, 1) + min(member_features, 1)) * latency)
             quota = max(quota, max(0.0, requests - QUOTA_BURST) / QUOTA_RATE)
     spread = total * latency / args.concurrency
     return {"chain_s": chain, "quota_s": quota, "spread_s": spread, "bound_s": max(chain, quota, spread),

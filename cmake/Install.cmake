@@ -18,7 +18,7 @@ install(FILES docs/memberwatchd.8 DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
 install(FILES docs/memberwatchctl.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 install(FILES completions/memberwatchctl DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions)
 install(FILES README.md docs/operations.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
-install(FILES config/memberwatch.yaml DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
+install(FILES config/memberwatch.yaml config/whole-organization.yaml DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
 install(FILES monitoring/memberwatch.rules.yml DESTINATION ${CMAKE_INSTALL_DATADIR}/memberwatch)
 
 # The unit and the configuration depend on the prefix chosen at install time

@@ -175,6 +175,20 @@ TEST_CASE("the example configuration passes") {
   CHECK(result.config->interval == 15min);
 }
 
+TEST_CASE("the whole-organization example configuration passes: eight lines, no administrators") {
+  const auto path = std::string(MW_SOURCE_DIR) + "/config/whole-organization.yaml";
+  const auto result = load_config_file(path);
+  for (const auto& error : result.errors) FAIL_CHECK(error.to_string());
+  REQUIRE(result.config);
+  CHECK(result.config->administrators.empty());
+  CHECK(result.config->aws.regions_all);
+  CHECK(result.config->accounts.organizations.discover_administrators.role_name == "memberwatch-read");
+  std::ifstream in(path);
+  int settings = 0;
+  for (std::string line; std::getline(in, line);) settings += !line.empty() && line[0] != '#' ? 1 : 0;
+  CHECK(settings == 8);
+}
+
 TEST_CASE("three mistakes give three positioned errors") {
   const auto errors = errors_of(R"(interval: 15 minutes
 intervall_x: 3
