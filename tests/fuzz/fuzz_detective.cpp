@@ -22,5 +22,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     detective::parse_get_members(body);
   } catch (const mw::services::ParseError&) {
   }
+  try {
+    detective::organization_auto_enable(detective::parse_describe_organization_configuration(body).detail);
+  } catch (const mw::services::ParseError&) {
+  }
   return 0;
 }

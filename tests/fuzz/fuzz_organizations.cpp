@@ -1,4 +1,4 @@
-// Organizations' ListAccounts parser on arbitrary bodies: a ParseError or
+// Organizations' ListAccounts and ListDelegatedAdministrators parsers on arbitrary bodies: a ParseError or
 // a page, nothing else.
 
 #include "fuzz_support.hpp"
@@ -6,8 +6,13 @@
 #include "services/parse_error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const auto body = mw::fuzz::as_text(data, size);
   try {
-    mw::services::organizations::parse_list_accounts(mw::fuzz::as_text(data, size));
+    mw::services::organizations::parse_list_accounts(body);
+  } catch (const mw::services::ParseError&) {
+  }
+  try {
+    mw::services::organizations::parse_list_delegated_administrators(body);
   } catch (const mw::services::ParseError&) {
   }
   return 0;

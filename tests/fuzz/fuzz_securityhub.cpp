@@ -17,5 +17,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     securityhub::parse_get_members(body);
   } catch (const mw::services::ParseError&) {
   }
+  try {
+    securityhub::organization_auto_enable(
+        securityhub::parse_describe_organization_configuration(body).detail);
+  } catch (const mw::services::ParseError&) {
+  }
   return 0;
 }
