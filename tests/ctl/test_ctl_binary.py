@@ -77,32 +77,65 @@ def csv_cell(value):
 # --------------------------------------------------------------- expectations, computed here
 
 def expected_gaps(snapshot, service=None, region=None, status=None, account=None, administrator=None):
+    """Per account, its coverage gaps then its feature gaps (the required
+    GuardDuty protection plans it lacks), told apart by "kind"."""
     polled = None
     if administrator:
         polled = {(s["service"], s["region"]) for s in snapshot["sources"]
                   if s["administrator_id"] == administrator and s["state"] != "region_disabled"}
     rows = []
     for a in snapshot["accounts"]:
-        for g in a["gaps"]:
+        gaps = [("coverage", g, None) for g in a["gaps"]] + [("feature", g, g["feature"]) for g in a["feature_gaps"]]
+        for kind, g, feature in gaps:
             if service and g["service"] != service or region and g["region"] != region:
                 continue
             if status and g["status"] != status or account and a["account_id"] != account:
                 continue
             if polled is not None and (g["service"], g["region"]) not in polled:
                 continue
-            rows.append({"account_id": a["account_id"], "account_name": a["name"], "service": g["service"],
-                         "region": g["region"], "status": g["status"]})
+            rows.append({"account_id": a["account_id"], "account_name": a["name"], "kind": kind,
+                         "service": g["service"], "region": g["region"], "feature": feature, "status": g["status"]})
     return rows
+
+
+GAP_TABLE_COLUMNS = ["account_id", "account_name", "kind", "service", "region", "feature", "status"]
+# CSV: the columns gaps had before feature rows, then the new ones.
+GAP_CSV_COLUMNS = ["account_id", "account_name", "service", "region", "status", "kind", "feature"]
+
+
+def table_rows(out):
+    """A table of memberwatchctl's as dicts: the header's words (a column
+    name's "_" is a space there) give the columns, cells are split on the
+    runs of two or more spaces the alignment leaves; "-" is an empty cell."""
+    import re
+    lines = out.splitlines()
+    starts = [m.start() for m in re.finditer(r"(?:^|(?<=  ))\S", lines[0])]
+    names = [lines[0][b:e].strip().lower().replace(" ", "_") for b, e in zip(starts, starts[1:] + [None])]
+    rows = []
+    for line in lines[1:]:
+        cells = [line[b:e].strip() if b < len(line) else "" for b, e in zip(starts, starts[1:] + [None])]
+        rows.append(dict(zip(names, ("" if c == "-" else c for c in cells))))
+    return names, rows
 
 
 def test_gaps(snapshot, snap):
     every = expected_gaps(snapshot)
     check(len(every) > 5, "the golden snapshot has gaps to test with")
+    features = [r for r in every if r["kind"] == "feature"]
+    check({r["status"] for r in features} == {"DISABLED", "ABSENT"} and
+          {r["service"] for r in features} == {"guardduty"}, f"the golden snapshot has feature gaps: {features}")
     check(ctl_json("--snapshot", snap, "gaps") == every, "gaps --json")
-    check(ctl_csv("--snapshot", snap, "gaps") == [{k: csv_cell(v) for k, v in r.items()} for r in every], "gaps --csv")
+    code, out, err = ctl("--csv", "--snapshot", snap, "gaps")
+    check(code == 0 and out.splitlines()[0] == ",".join(GAP_CSV_COLUMNS), f"gaps --csv header: {out[:200]!r} {err}")
+    check(ctl_csv("--snapshot", snap, "gaps") == [{k: csv_cell(r[k]) for k in GAP_CSV_COLUMNS} for r in every],
+          "gaps --csv")
+    code, out, _ = ctl("--snapshot", snap, "gaps")
+    names, rows = table_rows(out) if code == 0 else ([], [])
+    check(names == GAP_TABLE_COLUMNS, f"gaps table columns: {names}")
+    check(rows == [{k: csv_cell(r[k]) for k in GAP_TABLE_COLUMNS} for r in every], "gaps table rows")
     services = sorted({g["service"] for g in every})
     regions = sorted({g["region"] for g in every})
-    statuses = sorted({g["status"] for g in every})
+    statuses = sorted({g["status"] for g in every} - {"ABSENT"})  # ABSENT is a plan's, not a --status value
     for service in services:
         check(ctl_json("--snapshot", snap, "gaps", "--service", service) == expected_gaps(snapshot, service=service),
               f"gaps --service {service}")
@@ -120,9 +153,27 @@ def test_gaps(snapshot, snap):
           "gaps --account")
     both = ctl_json("--snapshot", snap, "gaps", "--service", "guardduty", "--region", "us-east-1")
     check(both == expected_gaps(snapshot, service="guardduty", region="us-east-1"), "gaps --service --region")
+    for r in features:  # each feature row's own account, region and administrators
+        check(ctl_json("--snapshot", snap, "gaps", "--account", r["account_id"]) ==
+              expected_gaps(snapshot, account=r["account_id"]), f"gaps --account {r['account_id']} (feature)")
+        if r["status"] != "ABSENT":
+            got = ctl_json("--snapshot", snap, "gaps", "--service", "guardduty", "--region", r["region"],
+                           "--status", r["status"])
+            check(r in got and got == expected_gaps(snapshot, service="guardduty", region=r["region"],
+                                                    status=r["status"]), f"gaps --status {r['status']}: feature rows")
+    disabled = ctl_json("--snapshot", snap, "gaps", "--status", "DISABLED")
+    check(any(r["kind"] == "feature" for r in disabled) and any(r["kind"] == "coverage" for r in disabled),
+          "gaps --status DISABLED: both kinds")
+    check(not any(r["kind"] == "feature" for r in ctl_json("--snapshot", snap, "gaps", "--status", "not_member")),
+          "gaps --status NOT_MEMBER: no feature row")
+    check(not any(r["kind"] == "feature" for r in ctl_json("--snapshot", snap, "gaps", "--service", "detective")),
+          "gaps --service detective: no feature row")
+    check(ctl_csv("--snapshot", snap, "gaps", "--service", "guardduty", "--region", "us-east-1") ==
+          [{k: csv_cell(r[k]) for k in GAP_CSV_COLUMNS}
+           for r in expected_gaps(snapshot, service="guardduty", region="us-east-1")], "gaps --csv filtered")
     code, out, _ = ctl("--snapshot", snap, "gaps")
-    check(code == 0 and out.splitlines()[0].split() == ["ACCOUNT", "ID", "ACCOUNT", "NAME", "SERVICE", "REGION",
-                                                         "STATUS"], "gaps table header")
+    check(code == 0 and out.splitlines()[0].split() == ["ACCOUNT", "ID", "ACCOUNT", "NAME", "KIND", "SERVICE",
+                                                         "REGION", "FEATURE", "STATUS"], "gaps table header")
     check(len(out.splitlines()) == len(every) + 1 and "\033[" not in out, "gaps table: a line a gap, no colour in a pipe")
     code, out, _ = ctl("--snapshot", snap, "gaps", "--account", "111111111111")
     check(code == 0 and out == "no gaps\n", "gaps with none: 'no gaps'")
@@ -145,6 +196,21 @@ def test_account(snapshot, snap):
         check(code == 0 and out.startswith("account       " + a["account_id"]), f"account {a['account_id']} table")
     code, out, _ = ctl("--snapshot", snap, "account", with_gaps["account_id"])
     check("\ngaps\n" in out and with_gaps["gaps"][0]["status"] in out, "account table shows the gaps")
+    check("\nfeature gaps" not in out, "account table: no feature gaps section without feature gaps")
+    with_features = [a for a in snapshot["accounts"] if a["feature_gaps"]]
+    check(len(with_features) >= 2, "the golden snapshot has accounts with feature gaps")
+    for a in with_features:
+        check(ctl_json("--snapshot", snap, "account", a["account_id"])["account"] == a,
+              f"account {a['account_id']} --json: its feature gaps")
+        code, out, _ = ctl("--snapshot", snap, "account", a["account_id"])
+        heading = "\nfeature gaps (required GuardDuty protection plans not enabled)\n"
+        check(code == 0 and heading in out, f"account {a['account_id']} table: a feature gaps section")
+        section = out.split(heading, 1)[1].split("\n\n", 1)[0] if heading in out else ""
+        names, rows = table_rows(section) if section else ([], [])
+        check(names == ["service", "region", "feature", "status"] and
+              rows == [{k: g[k] for k in names} for g in a["feature_gaps"]],
+              f"account {a['account_id']} table: its feature gaps {rows}")
+        check(("\ngaps\n" in out) == bool(a["gaps"]), f"account {a['account_id']} table: gaps only when it has some")
     code, _, err = ctl("--snapshot", snap, "account", "999999999999")
     check(code == 1 and err.startswith("memberwatchctl: account 999999999999 is not in the snapshot"),
           f"account absent: exit 1 ({code}, {err})")
@@ -165,11 +231,23 @@ def test_export_and_status(snapshot, snap):
     check(code == 0 and out.startswith("account_id,name,organization_status,"), "export defaults to CSV")
     rows = ctl_csv("--snapshot", snap, "export", "accounts")
     check([json.loads(r["gaps"]) for r in rows] == [a["gaps"] for a in snapshot["accounts"]], "export accounts --csv")
+    check([json.loads(r["feature_gaps"]) for r in rows] == [a["feature_gaps"] for a in snapshot["accounts"]],
+          "export accounts --csv: feature_gaps")
+    rows = ctl_csv("--snapshot", snap, "export", "sources")
+    check([{k: json.loads(r[k]) if r[k] else None for k in ("organization", "findings", "call_errors")} for r in rows]
+          == [{k: src[k] for k in ("organization", "findings", "call_errors")} for src in snapshot["sources"]],
+          "export sources --csv: organization, findings, call_errors")
+
+    def auto_enable(source):
+        return source["organization"]["auto_enable"] if source["organization"] else None
 
     status = ctl_json("--snapshot", snap, "status")
     check(status["administrators"] == snapshot["administrators"], "status administrators")
     check([{k: v for k, v in s.items() if k != "last_success_age_seconds"} for s in status["sources"]] ==
-          snapshot["sources"], "status sources")
+          [dict(s, auto_enable=auto_enable(s)) for s in snapshot["sources"]], "status sources, auto_enable")
+    modes = {auto_enable(s) for s in snapshot["sources"]}
+    check({"NONE", "NEW", "PARTIAL", "CENTRAL", None} <= modes, f"the golden snapshot's auto-enable modes: {modes}")
+    check(status["organization"] == snapshot["organization"], "status organization")
     check(status["totals"] == snapshot["totals"] and status["cycle"] == snapshot["cycle"], "status totals and cycle")
     accounts = snapshot["accounts"]
     check(status["accounts"] == {"total": len(accounts), "covered": sum(a["covered"] for a in accounts),
@@ -179,9 +257,44 @@ def test_export_and_status(snapshot, snap):
     check(170 <= status["age_seconds"] <= 300, f"status age {status['age_seconds']}")
     code, out, _ = ctl("--snapshot", snap, "status")
     check(code == 0 and "cycle         partial" in out and "AccessDenied" in out, "status table shows the failure")
+    blocks = out.split("\n\n")
+    check(len(blocks) == 4, f"status table: header lines, administrators, sources, failed calls: {len(blocks)} blocks")
+    names, rows = table_rows(blocks[1]) if len(blocks) > 1 else ([], [])
+    check(names == ["account_id", "name", "origin", "delegated_for", "regions", "regions_from", "error"],
+          f"status administrators columns: {names}")
+
+    def delegated(admin):
+        if admin["delegated_for"] is None:
+            return ""
+        return ",".join(admin["delegated_for"]) or "none"
+
+    check([(r["account_id"], r["origin"], r["delegated_for"]) for r in rows] ==
+          [(a["account_id"], a["origin"], delegated(a)) for a in snapshot["administrators"]],
+          "status table: administrators' origin and delegated_for")
+    names, rows = table_rows(blocks[2]) if len(blocks) > 2 else ([], [])
+    check(names == ["administrator_id", "administrator_name", "service", "region", "state", "auto_enable", "findings",
+                    "members", "not_members", "last_success", "error"], f"status sources columns: {names}")
+    check([(r["administrator_id"], r["service"], r["region"], r["state"], r["auto_enable"], r["findings"],
+            r["members"]) for r in rows] ==
+          [(s["administrator_id"], s["service"], s["region"], s["state"], auto_enable(s) or "",
+            ",".join(s["findings"]), str(s["members"])) for s in snapshot["sources"]],
+          "status table: every source's auto_enable and findings")
+    calls = [(s["administrator_id"], s["service"], s["region"], c["operation"], c["account_id"] or "",
+              f"{c['code']}: {c['message']}") for s in snapshot["sources"] for c in s["call_errors"]]
+    check(len(calls) >= 1, "the golden snapshot has a failed call")
+    heading = "calls that failed in sources that answered\n"
+    last = blocks[3] if len(blocks) > 3 else ""
+    names, rows = table_rows(last[len(heading):]) if last.startswith(heading) else ([], [])
+    check([(r["administrator_id"], r["service"], r["region"], r["operation"], r["account_id"], r["error"])
+           for r in rows] == calls, f"status table: the failed calls {rows}")
+    code, out, _ = ctl("--csv", "--snapshot", snap, "status")
+    check(code == 0 and out.splitlines()[0] == "administrator_id,administrator_name,service,region,state,members,"
+          "not_members,last_success,error,auto_enable,findings", f"status --csv header: {out.splitlines()[:1]}")
     rows = ctl_csv("--snapshot", snap, "status")
-    check([(r["administrator_id"], r["service"], r["region"], r["state"]) for r in rows] ==
-          [(s["administrator_id"], s["service"], s["region"], s["state"]) for s in snapshot["sources"]], "status --csv")
+    check([(r["administrator_id"], r["service"], r["region"], r["state"], r["auto_enable"], r["findings"])
+           for r in rows] ==
+          [(s["administrator_id"], s["service"], s["region"], s["state"], auto_enable(s) or "", ",".join(s["findings"]))
+           for s in snapshot["sources"]], "status --csv")
 
 
 def test_check(snapshot, tmp):
@@ -198,6 +311,8 @@ def test_check(snapshot, tmp):
             s["state"], s["error"] = "ok", None
     for a in fine["accounts"]:
         a["gaps"] = []
+    # Feature gaps (and the findings they make) are not coverage gaps: still OK.
+    check(any(a["feature_gaps"] for a in fine["accounts"]), "the check test keeps feature gaps")
     code, out = run_check(fine)
     check(code == 0 and out.startswith("MEMBERWATCH OK - "), f"check fresh and complete: {code} {out}")
     gaps = copy.deepcopy(fine)
