@@ -58,25 +58,26 @@ ApiRequest detector_request(std::string operation, std::string method, std::stri
                  "/detector/" + aws::uri::encode(detector_id) + std::string(suffix));
 }
 
+// A paged GET: `page` gains ?maxResults=&nextToken=, both checked.
+ApiRequest with_page(ApiRequest page, const std::optional<std::string>& next_token, int max_results) {
+  const auto operation = "guardduty " + page.operation;
+  require_in_range(operation, "maxResults", max_results, 1, kMaxResults);
+  require_token(operation, next_token);
+  page.query = {{"maxResults", std::to_string(max_results)}};
+  if (next_token) page.query.emplace_back("nextToken", *next_token);
+  return page;
+}
+
 }  // namespace
 
 ApiRequest list_detectors_request(const std::optional<std::string>& next_token, int max_results) {
-  require_in_range("guardduty ListDetectors", "maxResults", max_results, 1, kMaxResults);
-  require_token("guardduty ListDetectors", next_token);
-  auto list = request("ListDetectors", "GET", "/detector");
-  list.query = {{"maxResults", std::to_string(max_results)}};
-  if (next_token) list.query.emplace_back("nextToken", *next_token);
-  return list;
+  return with_page(request("ListDetectors", "GET", "/detector"), next_token, max_results);
 }
 
 ApiRequest list_members_request(std::string_view detector_id, const std::optional<std::string>& next_token,
                                 int max_results) {
-  constexpr std::string_view kOperation = "guardduty ListMembers";
-  require_in_range(kOperation, "maxResults", max_results, 1, kMaxResults);
-  require_token(kOperation, next_token);
-  auto list = detector_request("ListMembers", "GET", detector_id, "/member");
-  list.query = {{"maxResults", std::to_string(max_results)}};
-  if (next_token) list.query.emplace_back("nextToken", *next_token);
+  auto list =
+      with_page(detector_request("ListMembers", "GET", detector_id, "/member"), next_token, max_results);
   list.query.emplace_back("onlyAssociated", "false");
   return list;
 }
@@ -118,13 +119,8 @@ MemberPage parse_get_members(std::string_view body) {
 ApiRequest describe_organization_configuration_request(std::string_view detector_id,
                                                        const std::optional<std::string>& next_token,
                                                        int max_results) {
-  constexpr std::string_view kOperation = "guardduty DescribeOrganizationConfiguration";
-  require_in_range(kOperation, "maxResults", max_results, 1, kMaxResults);
-  require_token(kOperation, next_token);
-  auto describe = detector_request("DescribeOrganizationConfiguration", "GET", detector_id, "/admin");
-  describe.query = {{"maxResults", std::to_string(max_results)}};
-  if (next_token) describe.query.emplace_back("nextToken", *next_token);
-  return describe;
+  return with_page(detector_request("DescribeOrganizationConfiguration", "GET", detector_id, "/admin"),
+                   next_token, max_results);
 }
 
 OrganizationPage parse_describe_organization_configuration(std::string_view body) {

@@ -167,6 +167,16 @@ std::string member_account(int index) {
   return "3" + std::string(11 - digits.size(), '0') + digits;
 }
 
+fake_aws::World with_fault(fake_aws::World world, fake_aws::Service service, std::string operation,
+                           bool malformed) {
+  fake_aws::Fault fault;
+  fault.service = service;
+  fault.operation = std::move(operation);
+  (malformed ? fault.malformed_rate : fault.error_rate) = 1;
+  world.faults.push_back(fault);
+  return world;
+}
+
 std::string members_world(int members, std::string_view extra) {
   std::string list;
   for (int i = 1; i <= members; ++i) {

@@ -44,6 +44,12 @@ std::string replace_all(std::string text, std::string_view from, std::string_vie
 std::map<std::string, std::string, std::less<>> fake_aws_environment(const std::string& endpoint_url);
 aws::EnvLookup fake_aws_env(const std::string& endpoint_url);
 
+// Every request of `service`.`operation` fails: `error_rate` gives the
+// service's 5xx (retried until max_attempts), `malformed_rate` a 200 whose
+// body does not parse.
+fake_aws::World with_fault(fake_aws::World world, fake_aws::Service service, std::string operation,
+                           bool malformed = false);
+
 // Parses configuration text as if read from `directory`/memberwatch.yaml
 // (relative state_dir resolves there). Throws std::runtime_error listing
 // the errors.

@@ -32,19 +32,6 @@ config::Config demo_config(const std::filesystem::path& directory) {
   return make_config(read_file(source_path("config/demo/memberwatch.yaml")), directory);
 }
 
-// Every request of `service`.`operation` fails: `error_rate` gives the
-// service's 5xx (retried until max_attempts), `malformed_rate` a 200 whose
-// body does not parse.
-fake_aws::World with_fault(fake_aws::World world, fake_aws::Service service, std::string operation,
-                           bool malformed = false) {
-  fake_aws::Fault fault;
-  fault.service = service;
-  fault.operation = std::move(operation);
-  (malformed ? fault.malformed_rate : fault.error_rate) = 1;
-  world.faults.push_back(fault);
-  return world;
-}
-
 std::vector<std::string> changes_lines(const config::Config& config) {
   std::vector<std::string> lines;
   std::ifstream in(std::filesystem::path(config.state_dir) / "changes.jsonl");

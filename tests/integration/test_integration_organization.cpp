@@ -263,13 +263,9 @@ TEST_CASE(
   CHECK(workload->covered);
 
   // Discovery failing: the last good list is polled, the failure reported.
-  fake_aws::Fault fault;
-  fault.service = fake_aws::Service::organizations;
-  fault.operation = "ListDelegatedAdministrators";
-  fault.error_rate = 1;
-  auto failing = fake_aws::parse_world(kDiscoveryWorld);
-  failing.faults.push_back(fault);
-  aws.server().emulator().set_world(failing);
+  aws.server().emulator().set_world(with_fault(fake_aws::parse_world(kDiscoveryWorld),
+                                               fake_aws::Service::organizations,
+                                               "ListDelegatedAdministrators"));
   const auto second = daemon.cycle();
   REQUIRE(second.written);
   CHECK_FALSE(second.complete);
@@ -342,13 +338,8 @@ administrators:
 
   // GetMemberDetectors failing past its retries: no features, one call
   // error, the same memberships, a complete cycle.
-  fake_aws::Fault fault;
-  fault.service = fake_aws::Service::guardduty;
-  fault.operation = "GetMemberDetectors";
-  fault.error_rate = 1;
-  auto failing = fake_aws::parse_world(world);
-  failing.faults.push_back(fault);
-  aws.server().emulator().set_world(failing);
+  aws.server().emulator().set_world(
+      with_fault(fake_aws::parse_world(world), fake_aws::Service::guardduty, "GetMemberDetectors"));
   const auto second = daemon.cycle();
   REQUIRE(second.written);
   CHECK(second.complete);
