@@ -3,6 +3,7 @@
 #include <boost/json/array.hpp>
 #include <fstream>
 
+#include "common/strings.hpp"
 #include "core/changes.hpp"
 #include "core/merge.hpp"
 #include "ctl/output.hpp"
@@ -30,6 +31,15 @@ std::string age_text(const std::optional<std::string>& text, core::TimePoint now
   return time ? human_age(std::chrono::duration_cast<seconds>(now - *time)) + " ago" : "never";
 }
 
+// A status name as --status matches it: case and underscores do not matter.
+std::string status_key(std::string_view name) {
+  std::string key;
+  for (char c : name) {
+    if (c != '_') key += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return key;
+}
+
 std::string where_from(const Location& location) {
   return location.snapshot ? location.snapshot->string() : *location.snapshot_url + "/snapshot";
 }
@@ -43,20 +53,53 @@ core::Snapshot read_without_memberships(const Location& location, store::Account
 
 // --------------------------------------------------------------- status
 
-const std::vector<std::string> kSourceColumns = {
-    "administrator_id", "administrator_name", "service",      "region", "state",
+// The table puts what the organization does (auto_enable, findings) beside
+// the state; CSV puts them last, so scripts that read its columns by
+// position find the others where they always were.
+const std::vector<std::string> kSourceTableColumns = {
+    "administrator_id", "administrator_name", "service",      "region", "state", "auto_enable", "findings",
     "members",          "not_members",        "last_success", "error"};
+const std::vector<std::string> kSourceCsvColumns = {
+    "administrator_id", "administrator_name", "service", "region",      "state",   "members",
+    "not_members",      "last_success",       "error",   "auto_enable", "findings"};
+
+std::string error_text(const core::SourceError& error) {
+  return error.code + ": " + error.message;
+}
 
 // A source as --json shows it: as in the snapshot, with the age of its
-// last success; `for_people` turns the error into one text and the age
-// into words, for tables and CSV.
+// last success and its organization's auto-enable mode (null: not the
+// organization's administrator there, or unknown); `for_people` turns the
+// error and findings into one text each and the age into words, for tables
+// and CSV.
 json::object source_row(const core::SourceSummary& source, core::TimePoint now, bool for_people) {
   json::object row = store::to_json(source).as_object();
   row["last_success_age_seconds"] = age_seconds(source.last_success_at, now);
+  row["auto_enable"] = source.organization ? json::value(source.organization->auto_enable) : json::value();
   if (!for_people) return row;
   row["last_success"] = age_text(source.last_success_at, now);
-  if (source.error) row["error"] = source.error->code + ": " + source.error->message;
+  if (source.error) row["error"] = error_text(*source.error);
+  row["findings"] = join(source.findings, ",");
   return row;
+}
+
+// The calls that failed in sources that answered (the organization
+// configuration, protection plans): what makes an auto_enable "-" or a
+// member's plans unknown, one row each.
+std::vector<json::object> call_error_rows(const std::vector<core::SourceSummary>& sources) {
+  std::vector<json::object> rows;
+  for (const auto& source : sources) {
+    for (const auto& call : source.call_errors) {
+      rows.push_back(
+          json::object{{"administrator_id", source.key.administrator_id},
+                       {"service", core::to_string(source.key.service)},
+                       {"region", source.key.region},
+                       {"operation", call.operation},
+                       {"account_id", call.account_id ? json::value(*call.account_id) : json::value()},
+                       {"error", error_text(call.error)}});
+    }
+  }
+  return rows;
 }
 
 struct AccountCounts {
@@ -80,7 +123,7 @@ int status(const Options& options, const Location& location, core::TimePoint now
   }
 
   if (options.format == Format::csv) {
-    auto writer = make_row_writer(Format::csv, out, kSourceColumns, false, "");
+    auto writer = make_row_writer(Format::csv, out, kSourceCsvColumns, false, "");
     for (const auto& row : sources) writer->row(row);
     writer->finish();
     return kExitOk;
@@ -122,34 +165,56 @@ int status(const Options& options, const Location& location, core::TimePoint now
           std::to_string(counts.with_unknown) + " with unknown coverage, " + std::to_string(counts.inactive) +
           " inactive\n";
   if (const auto& organization = snapshot.organization) {
-    text +=
-        "organization  " + std::string(core::to_string(organization->state)) + ", " +
-        std::to_string(organization->accounts) + " accounts" +
-        (organization->error ? ", " + organization->error->code + ": " + organization->error->message : "") +
-        "\n";
+    text += "organization  " + std::string(core::to_string(organization->state)) + ", " +
+            std::to_string(organization->accounts) + " accounts" +
+            (organization->error ? ", " + error_text(*organization->error) : "") +
+            (organization->delegation_error
+                 ? ", delegated administrators not listed (the last good list used): " +
+                       error_text(*organization->delegation_error)
+                 : "") +
+            "\n";
   } else {
     text += "organization  not configured\n";
   }
   std::vector<json::object> administrators;
   for (const auto& admin : snapshot.administrators) {
-    std::string regions;
-    for (const auto& region : admin.regions) regions += (regions.empty() ? "" : " ") + region;
+    // delegated_for: unknown ("-") without Organizations, "none" when it
+    // names the account delegated administrator of no service.
+    json::value delegated_for;
+    if (admin.delegated_for)
+      delegated_for = admin.delegated_for->empty() ? "none" : join(*admin.delegated_for, ",");
     administrators.push_back(
         json::object{{"account_id", admin.account_id},
                      {"name", admin.name},
-                     {"regions", regions},
+                     {"origin", admin.origin},
+                     {"delegated_for", std::move(delegated_for)},
+                     {"regions", join(admin.regions, " ")},
                      {"regions_from", core::to_string(admin.regions_from)},
-                     {"error", admin.error ? json::value(admin.error->code + ": " + admin.error->message)
-                                           : json::value()}});
+                     {"error", admin.error ? json::value(error_text(*admin.error)) : json::value()}});
   }
   text +=
-      "\n" + table_text({"account_id", "name", "regions", "regions_from", "error"}, administrators, colour);
-  text += "\n" + table_text(kSourceColumns, sources, colour);
+      "\n" + table_text({"account_id", "name", "origin", "delegated_for", "regions", "regions_from", "error"},
+                        administrators, colour);
+  text += "\n" + table_text(kSourceTableColumns, sources, colour);
+  if (const auto calls = call_error_rows(snapshot.sources); !calls.empty()) {
+    text += "\ncalls that failed in sources that answered\n" +
+            table_text({"administrator_id", "service", "region", "operation", "account_id", "error"}, calls,
+                       colour);
+  }
   std::fputs(text.c_str(), out);
   return kExitOk;
 }
 
 // ----------------------------------------------------------------- gaps
+
+// Coverage and feature rows in one listing, told apart by `kind`. The table
+// reads as a sentence (account, kind, where, which plan, status); CSV puts
+// kind and feature last, so scripts that read its columns by position find
+// the others where they were before feature rows existed.
+const std::vector<std::string> kGapTableColumns = {"account_id", "account_name", "kind",  "service",
+                                                   "region",     "feature",      "status"};
+const std::vector<std::string> kGapCsvColumns = {"account_id", "account_name", "service", "region",
+                                                 "status",     "kind",         "feature"};
 
 int gaps(const Options& options, const Location& location, std::FILE* out) {
   std::vector<json::object> rows;
@@ -159,7 +224,7 @@ int gaps(const Options& options, const Location& location, std::FILE* out) {
   const auto& administrator = options.filters.administrator_id;
   const PolledPairs polled = administrator ? polled_by(snapshot.sources, *administrator) : PolledPairs{};
   auto writer =
-      make_row_writer(options.format, out, {"account_id", "account_name", "service", "region", "status"},
+      make_row_writer(options.format, out, options.format == Format::csv ? kGapCsvColumns : kGapTableColumns,
                       colour_wanted(out), "no gaps");
   for (const auto& row : rows) {
     if (administrator) {
@@ -233,9 +298,18 @@ int account(const Options& options, const Location& location, std::FILE* out) {
   text += "\n" +
           table_text({"service", "region", "administrator_id", "status", "raw_status", "stale", "updated_at"},
                      rows, colour);
-  if (summary && !summary->gaps.empty()) {
-    Filters none;
-    text += "\ngaps\n" + table_text({"service", "region", "status"}, gap_rows(*summary, none), colour);
+  std::vector<json::object> coverage_gaps, feature_gaps;
+  if (summary) {
+    for (auto& row : gap_rows(*summary, Filters{})) {
+      (row.at("kind") == "feature" ? feature_gaps : coverage_gaps).push_back(std::move(row));
+    }
+  }
+  if (!coverage_gaps.empty()) {
+    text += "\ngaps\n" + table_text({"service", "region", "status"}, coverage_gaps, colour);
+  }
+  if (!feature_gaps.empty()) {
+    text += "\nfeature gaps (required GuardDuty protection plans not enabled)\n" +
+            table_text({"service", "region", "feature", "status"}, feature_gaps, colour);
   }
   if (summary && !summary->unknown.empty()) {
     std::vector<json::object> unknown;
@@ -263,10 +337,10 @@ int export_rows(const Options& options, const Location& location, std::FILE* out
       break;
     }
     case ExportWhat::accounts: {
-      auto writer = make_row_writer(
-          format, out,
-          {"account_id", "name", "organization_status", "inactive", "covered", "gaps", "unknown", "findings"},
-          false, "");
+      auto writer = make_row_writer(format, out,
+                                    {"account_id", "name", "organization_status", "inactive", "covered",
+                                     "gaps", "unknown", "findings", "feature_gaps"},
+                                    false, "");
       read_without_memberships(location, [&](core::AccountSummary&& account) {
         writer->row(store::to_json(account).as_object());
       });
@@ -275,11 +349,11 @@ int export_rows(const Options& options, const Location& location, std::FILE* out
     }
     case ExportWhat::sources: {
       const auto snapshot = read_without_memberships(location, [](core::AccountSummary&&) {});
-      auto writer =
-          make_row_writer(format, out,
-                          {"administrator_id", "administrator_name", "service", "region", "state", "resource",
-                           "last_attempt_at", "last_success_at", "error", "members", "not_members"},
-                          false, "");
+      auto writer = make_row_writer(format, out,
+                                    {"administrator_id", "administrator_name", "service", "region", "state",
+                                     "resource", "last_attempt_at", "last_success_at", "error", "members",
+                                     "not_members", "organization", "findings", "call_errors"},
+                                    false, "");
       for (const auto& source : snapshot.sources) writer->row(store::to_json(source).as_object());
       writer->finish();
       break;
@@ -425,15 +499,30 @@ PolledPairs polled_by(const std::vector<core::SourceSummary>& sources, const std
 std::vector<json::object> gap_rows(const core::AccountSummary& account, const Filters& filters) {
   std::vector<json::object> rows;
   if (filters.account_id && *filters.account_id != account.account_id) return rows;
+  const json::value name = account.name ? json::value(*account.name) : json::value();
+  const auto row = [&](std::string_view kind, core::Service service, const std::string& region,
+                       json::value feature, std::string_view status) {
+    rows.push_back(json::object{{"account_id", account.account_id},
+                                {"account_name", name},
+                                {"kind", kind},
+                                {"service", core::to_string(service)},
+                                {"region", region},
+                                {"feature", std::move(feature)},
+                                {"status", status}});
+  };
   for (const auto& gap : account.gaps) {
     if (filters.service && *filters.service != gap.service) continue;
     if (filters.region && *filters.region != gap.region) continue;
     if (filters.status && *filters.status != gap.status) continue;
-    rows.push_back(json::object{{"account_id", account.account_id},
-                                {"account_name", account.name ? json::value(*account.name) : json::value()},
-                                {"service", core::to_string(gap.service)},
-                                {"region", gap.region},
-                                {"status", core::to_string(gap.status)}});
+    row("coverage", gap.service, gap.region, nullptr, core::to_string(gap.status));
+  }
+  for (const auto& gap : account.feature_gaps) {
+    if (filters.service && *filters.service != gap.service) continue;
+    if (filters.region && *filters.region != gap.region) continue;
+    // A membership status keeps only the plans whose status has that name
+    // (DISABLED); NOT_MEMBER, INVITED and the like leave them out.
+    if (filters.status && status_key(core::to_string(*filters.status)) != status_key(gap.status)) continue;
+    row("feature", gap.service, gap.region, json::value(gap.feature), gap.status);
   }
   return rows;
 }

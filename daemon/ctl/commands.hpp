@@ -29,8 +29,12 @@ using PolledPairs = std::set<std::pair<core::Service, std::string>>;
 PolledPairs polled_by(const std::vector<core::SourceSummary>& sources, const std::string& administrator_id);
 
 // The gap rows of one account that pass the filters, but the
-// administrator filter (applied with polled_by once the sources are read).
-// Row keys: account_id, account_name, service, region, status.
+// administrator filter (applied with polled_by once the sources are read):
+// first its coverage gaps (kind "coverage", feature null, status its
+// membership status), then its feature gaps (kind "feature": a required
+// GuardDuty protection plan, status DISABLED or ABSENT). A status filter
+// keeps the feature rows whose status has the same name only.
+// Row keys: account_id, account_name, kind, service, region, feature, status.
 std::vector<boost::json::object> gap_rows(const core::AccountSummary& account, const Filters& filters);
 
 // One line of a changes log as a row (keys: at, kind, account_id, service,

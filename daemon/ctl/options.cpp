@@ -282,10 +282,12 @@ std::string usage_text() {
 Reads memberwatchd's snapshot and changes log and answers questions about them.
 
 Commands:
-  status                      the last cycle, the administrators, every source's state, age and error
+  status                      the last cycle, the administrators, every source's state, auto-enable
+                              mode, findings, age and error
   gaps    [--service S] [--region R] [--administrator ID] [--account ID] [--status ST]
-                              every coverage gap of an active account
-  account ID                  every membership of one account, its gaps, unknowns and findings
+                              every coverage gap of an active account, and every
+                              required GuardDuty protection plan it lacks (kind feature)
+  account ID                  every membership of one account, its gaps, feature gaps, unknowns and findings
   changes [--since 24h|TIME] [--account ID] [--service S]
                               the changes log, the rotated files included, oldest first
   diff OLD NEW                what changed between two snapshot files

@@ -13,6 +13,7 @@ import http.server
 import io
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -107,7 +108,6 @@ def table_rows(out):
     """A table of memberwatchctl's as dicts: the header's words (a column
     name's "_" is a space there) give the columns, cells are split on the
     runs of two or more spaces the alignment leaves; "-" is an empty cell."""
-    import re
     lines = out.splitlines()
     starts = [m.start() for m in re.finditer(r"(?:^|(?<=  ))\S", lines[0])]
     names = [lines[0][b:e].strip().lower().replace(" ", "_") for b, e in zip(starts, starts[1:] + [None])]
@@ -287,6 +287,24 @@ def test_export_and_status(snapshot, snap):
     names, rows = table_rows(last[len(heading):]) if last.startswith(heading) else ([], [])
     check([(r["administrator_id"], r["service"], r["region"], r["operation"], r["account_id"], r["error"])
            for r in rows] == calls, f"status table: the failed calls {rows}")
+    # A discovered administrator, one whose delegation is unknown, and a
+    # failed ListDelegatedAdministrators, which the golden snapshot has not.
+    variant = copy.deepcopy(snapshot)
+    variant["administrators"][2].update(origin="organization", delegated_for=["securityhub"])
+    variant["administrators"][3]["delegated_for"] = None
+    variant["organization"]["delegated_administrators_error"] = {
+        "code": "AccessDeniedException", "message": "not allowed", "http_status": 400}
+    variant_path = os.path.join(os.path.dirname(snap), "status-variant.json")
+    write_json(variant_path, variant)
+    code, out, _ = ctl("--snapshot", variant_path, "status")
+    names, rows = table_rows(out.split("\n\n")[1]) if code == 0 else ([], [])
+    check([(r["origin"], r["delegated_for"]) for r in rows[2:]] == [("organization", "securityhub"), ("configured", "")],
+          f"status table: a discovered administrator, an unknown delegation: {rows[2:]}")
+    check(f"organization  ok, {variant['organization']['accounts']} accounts, delegated administrators not listed "
+          "(the last good list used): AccessDeniedException: not allowed\n" in out,
+          "status table: the delegated administrators' error")
+    check(ctl_json("--snapshot", variant_path, "status")["organization"] == variant["organization"],
+          "status --json: the delegated administrators' error")
     code, out, _ = ctl("--csv", "--snapshot", snap, "status")
     check(code == 0 and out.splitlines()[0] == "administrator_id,administrator_name,service,region,state,members,"
           "not_members,last_success,error,auto_enable,findings", f"status --csv header: {out.splitlines()[:1]}")

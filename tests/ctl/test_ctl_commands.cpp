@@ -58,13 +58,66 @@ TEST_CASE("memberwatchctl gaps: every filter narrows the account's gaps") {
   REQUIRE(rows.size() == 1);
   CHECK(
       compact(rows) ==
-      R"([{"account_id":"222222222222","account_name":"workload","region":"eu-west-1","service":"guardduty","status":"DISABLED"}])");
+      R"([{"account_id":"222222222222","account_name":"workload","feature":null,"kind":"coverage","region":"eu-west-1","service":"guardduty","status":"DISABLED"}])");
   filters = {};
   filters.status = MemberStatus::INVITED;
   CHECK(gap_rows(account, filters).size() == 1);
   filters = {};
   filters.account_id = "333333333333";
   CHECK(gap_rows(account, filters).empty());
+}
+
+TEST_CASE(
+    "memberwatchctl gaps: feature gaps are rows of their own, after the coverage gaps, filtered alike") {
+  auto account = account_with_gaps();
+  account.feature_gaps = {{Service::guardduty, "us-east-1", "RUNTIME_MONITORING", "DISABLED"},
+                          {Service::guardduty, "eu-west-1", "S3_DATA_EVENTS", "ABSENT"}};
+  auto rows = gap_rows(account, {});
+  REQUIRE(rows.size() == 5);
+  for (std::size_t i = 0; i < 3; ++i) {
+    CHECK(rows[i].at("kind") == "coverage");
+    CHECK(rows[i].at("feature").is_null());
+  }
+  CHECK(
+      mw::core::to_sorted_compact_json(rows[3]) ==
+      R"({"account_id":"222222222222","account_name":"workload","feature":"RUNTIME_MONITORING","kind":"feature","region":"us-east-1","service":"guardduty","status":"DISABLED"})");
+  CHECK(rows[4].at("feature") == "S3_DATA_EVENTS");
+  CHECK(rows[4].at("status") == "ABSENT");
+
+  Filters filters;
+  filters.region = "us-east-1";
+  rows = gap_rows(account, filters);
+  REQUIRE(rows.size() == 3);  // guardduty and detective coverage, the runtime monitoring plan
+  CHECK(rows[2].at("feature") == "RUNTIME_MONITORING");
+  filters = {};
+  filters.service = Service::detective;
+  rows = gap_rows(account, filters);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].at("kind") == "coverage");
+
+  // A status keeps the plans whose status has its name: DISABLED both kinds,
+  // NOT_MEMBER no plan.
+  filters = {};
+  filters.status = MemberStatus::DISABLED;
+  rows = gap_rows(account, filters);
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].at("kind") == "coverage");
+  CHECK(rows[0].at("region") == "eu-west-1");
+  CHECK(rows[1].at("kind") == "feature");
+  CHECK(rows[1].at("feature") == "RUNTIME_MONITORING");
+  filters.status = MemberStatus::NOT_MEMBER;
+  rows = gap_rows(account, filters);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].at("kind") == "coverage");
+  account.feature_gaps[0].status = "Disabled";  // as --status matches: case and underscores do not matter
+  filters.status = MemberStatus::DISABLED;
+  CHECK(gap_rows(account, filters).size() == 2);
+
+  filters = {};
+  filters.account_id = "333333333333";
+  CHECK(gap_rows(account, filters).empty());
+  account.gaps.clear();  // an account covered everywhere, but without a required plan
+  CHECK(gap_rows(account, {}).size() == 2);
 }
 
 TEST_CASE("memberwatchctl gaps: an administrator polls its sources' pairs, not the region_disabled ones") {
