@@ -159,6 +159,11 @@ void CycleRunner::log_changes(const std::optional<core::Snapshot>& previous, con
     spdlog::info("account state changed account={} from={} to={}", change.account_id,
                  change.from.value_or("null"), change.to.value_or("null"));
   }
+  for (const auto& change : core::auto_enable_changes(*previous, next)) {
+    spdlog::info("source auto-enable changed administrator={} service={} region={} from={} to={}",
+                 change.source.administrator_id, core::to_string(change.source.service), change.source.region,
+                 change.from.value_or("null"), change.to.value_or("null"));
+  }
 }
 
 }  // namespace mw::app

@@ -72,6 +72,21 @@ MembershipChange change_of(const Membership& record, std::string_view at, std::o
       std::string(at), record.account_id, source.service, source.region, source.administrator_id, from, to};
 }
 
+std::vector<AutoEnableChange> auto_enable_changes(const Snapshot& previous, const Snapshot& next) {
+  const auto mode = [](const SourceSummary& source) {
+    return source.organization ? std::optional(source.organization->auto_enable) : std::nullopt;
+  };
+  std::map<SourceKey, std::optional<std::string>> before;
+  for (const auto& source : previous.sources) before.emplace(source.key, mode(source));
+  std::vector<AutoEnableChange> changes;
+  for (const auto& source : next.sources) {
+    const auto found = before.find(source.key);
+    if (found != before.end() && found->second != mode(source))
+      changes.push_back({source.key, found->second, mode(source)});
+  }
+  return changes;
+}
+
 std::vector<AccountChange> account_changes(const std::optional<Snapshot>& previous, const Snapshot& next,
                                            std::string_view at) {
   std::vector<AccountChange> changes;

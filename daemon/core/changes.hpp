@@ -50,6 +50,19 @@ MembershipChange change_of(const Membership& record, std::string_view at, std::o
 std::vector<AccountChange> account_changes(const std::optional<Snapshot>& previous, const Snapshot& next,
                                            std::string_view at);
 
+// A source whose organization auto-enable mode changed between two
+// consecutive snapshots (nullopt: none known: not the organization's
+// administrator, or its call failed), for the log.
+struct AutoEnableChange {
+  SourceKey source;
+  std::optional<std::string> from;
+  std::optional<std::string> to;
+
+  bool operator==(const AutoEnableChange&) const = default;
+};
+// In source order; sources new or gone in `next` are no change.
+std::vector<AutoEnableChange> auto_enable_changes(const Snapshot& previous, const Snapshot& next);
+
 // for_each_change, collected.
 std::vector<MembershipChange> diff_changes(const std::optional<Snapshot>& previous, const Snapshot& next,
                                            std::string_view at);

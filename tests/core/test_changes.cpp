@@ -146,3 +146,26 @@ TEST_CASE("for_each_change visits the records themselves, without copying them")
   });
   CHECK(visited == std::vector<const Membership*>{&next.memberships[0], &next.memberships[1]});
 }
+
+TEST_CASE("auto_enable_changes: a source's mode that changed, appeared or went, in source order") {
+  const auto source = [](Service service, std::optional<std::string> mode) {
+    SourceSummary summary;
+    summary.key = {kAdminA, service, "us-east-1"};
+    if (mode) summary.organization = SourceOrganization{*mode, "{}"};
+    return summary;
+  };
+  Snapshot previous;
+  previous.sources = {source(Service::detective, "NEW"), source(Service::guardduty, "ALL"),
+                      source(Service::securityhub, std::nullopt)};
+  Snapshot next;
+  next.sources = {source(Service::detective, "NEW"), source(Service::guardduty, "NONE"),
+                  source(Service::securityhub, "CENTRAL")};
+  next.sources.push_back(source(Service::guardduty, "ALL"));
+  next.sources.back().key.region = "eu-west-1";  // new: no change
+  const auto changes = auto_enable_changes(previous, next);
+  REQUIRE(changes.size() == 2);
+  CHECK(changes[0] == AutoEnableChange{{kAdminA, Service::guardduty, "us-east-1"}, "ALL", "NONE"});
+  CHECK(changes[1] ==
+        AutoEnableChange{{kAdminA, Service::securityhub, "us-east-1"}, std::nullopt, "CENTRAL"});
+  CHECK(auto_enable_changes(next, next).empty());
+}

@@ -255,6 +255,8 @@ TEST_CASE(
   CHECK(polled == std::vector<std::string>{"111111111111 guardduty ok", "111111111111 securityhub ok",
                                            "444444444444 detective ok", "555555555555 guardduty error"});
   CHECK(find_source(snapshot, "111111111111", Service::guardduty, "us-east-1")->findings.empty());
+  CHECK(find_source(snapshot, "111111111111", Service::guardduty, "us-east-1")->organization->auto_enable ==
+        "ALL");
   CHECK(find_source(snapshot, "444444444444", Service::detective, "us-east-1")->findings ==
         std::vector<std::string>{"AUTO_ENABLE_OFF"});
   const auto* workload = find_account(snapshot, "200000000001");
