@@ -32,8 +32,10 @@ JQ = "/usr/bin/jq"
 PEAK_RSS_TARGET = 32 * 1024 * 1024
 RATIO_TARGET = 0.1
 
-JQ_GAPS = ('[.accounts[] | . as $a | .gaps[] | select(.service == "guardduty" and .region == "us-east-1")'
-           ' | {account_id: $a.account_id, account_name: $a.name, service, region, status}]')
+# Coverage gaps, then each account's feature gaps (issue 18), as `gaps --json` lists them.
+JQ_GAPS = ('[.accounts[] | . as $a | (.gaps[] | {kind: "coverage", feature: null} + .),'
+           ' (.feature_gaps[] | {kind: "feature"} + .) | select(.service == "guardduty" and .region == "us-east-1")'
+           ' | {account_id: $a.account_id, account_name: $a.name, kind, service, region, feature, status}]')
 JQ_ACCOUNT = ('{account: (first(.accounts[] | select(.account_id == $id)) // null),'
               ' memberships: [.memberships[] | select(.account_id == $id)]}')
 JQ_CHECK = ('{accounts: (.accounts | length), covered: ([.accounts[] | select(.covered)] | length),'
