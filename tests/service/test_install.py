@@ -52,6 +52,7 @@ def check_prefix(source_dir, binary_dir, prefix, config_dir):
             f"{inside}/share/doc/memberwatch/README.md",
             f"{inside}/share/doc/memberwatch/operations.md",
             f"{inside}/share/doc/memberwatch/examples/memberwatch.yaml",
+            f"{inside}/share/doc/memberwatch/examples/whole-organization.yaml",
             f"{inside}/share/memberwatch/memberwatch.rules.yml",
             config,
         }

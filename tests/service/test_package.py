@@ -66,6 +66,7 @@ def check_contents(deb, extracted, source_dir):
         "/usr/share/doc/memberwatch/README.md": "-rw-r--r--",
         "/usr/share/doc/memberwatch/operations.md": "-rw-r--r--",
         "/usr/share/doc/memberwatch/examples/memberwatch.yaml": "-rw-r--r--",
+        "/usr/share/doc/memberwatch/examples/whole-organization.yaml": "-rw-r--r--",
         "/usr/share/memberwatch/memberwatch.rules.yml": "-rw-r--r--",
     }
     regular = {path: mode for path, mode in files.items() if not mode.startswith("d")}
