@@ -119,6 +119,11 @@ void load_base_identities(State& s) {
 Service guess_service(const aws::HttpRequest& request) {
   const auto path = aws::uri::split_target(request.target).first;
   if (request.header("x-amz-target")) return Service::organizations;
+  // Macie's GET /members looks like Security Hub's: it is taken for that.
+  if (path == "/members/list" || path.rfind("/organizationconfiguration/", 0) == 0 ||
+      path.rfind("/status/", 0) == 0)
+    return Service::inspector2;
+  if (path == "/admin/configuration") return Service::macie2;
   if (path.rfind("/members", 0) == 0 || path.rfind("/organization/", 0) == 0) return Service::securityhub;
   if (path.rfind("/detector", 0) == 0) return Service::guardduty;
   if (path.rfind("/graph", 0) == 0 || path.rfind("/orgs/", 0) == 0) return Service::detective;

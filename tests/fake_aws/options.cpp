@@ -153,12 +153,13 @@ std::string usage() {
   return R"(usage: fake-aws (--world FILE | --generate SPEC) [options]
 
 A local emulator of the AWS APIs memberwatch calls (STS, Security Hub,
-GuardDuty, Detective, Organizations, Account, EC2 instance metadata,
-container credentials), on 127.0.0.1. Stops on SIGINT or SIGTERM.
+GuardDuty, Detective, Inspector, Macie, Organizations, Account, EC2 instance
+metadata, container credentials), on 127.0.0.1. Stops on SIGINT or SIGTERM.
 
   --world FILE          the world to serve (YAML)
   --generate SPEC       generate a world: administrators=N,regions=N,accounts=N,
-                        securityhub=SHARE,guardduty=SHARE,detective=SHARE,seed=N
+                        securityhub=SHARE,guardduty=SHARE,detective=SHARE,
+                        inspector2=SHARE,macie2=SHARE (default 0: not enabled),seed=N
   --write-world FILE    write the world as YAML and exit (add --serve to go on serving)
   --port N              port to listen on (default 0: any free port)
   --port-file FILE      write the chosen port to FILE

@@ -74,6 +74,26 @@ ErrorShape shape_of(Service service, ErrorKind kind) {
         default:
           return {400, "ValidationException"};
       }
+    case Service::inspector2:
+    case Service::macie2:
+      // Both answer AccessDenied whether the service is off in the region
+      // or the caller is not the organization's administrator.
+      switch (kind) {
+        case ErrorKind::access_denied:
+        case ErrorKind::not_subscribed:
+        case ErrorKind::not_administrator:
+          return {403, "AccessDeniedException"};
+        case ErrorKind::not_found:
+          return {404, "ResourceNotFoundException"};
+        case ErrorKind::throttled:
+          return {429, "ThrottlingException"};
+        case ErrorKind::internal:
+          return {500, "InternalServerException"};
+        case ErrorKind::unknown_operation:
+          return {404, "UnknownOperationException"};
+        default:
+          return {400, "ValidationException"};
+      }
     case Service::organizations:
       switch (kind) {
         case ErrorKind::invalid_input:
@@ -217,9 +237,15 @@ Reply service_error(Service service, ErrorKind kind, std::string_view message, c
       body["Message"] = message;
       r = with_body(shape.status, json::serialize(body), "application/x-amz-json-1.1");
       break;
+    case Service::inspector2:
+      // Inspector's model requires a reason in every ValidationException.
+      if (shape.code == "ValidationException" && !body.contains("reason")) body["reason"] = "OTHER";
+      [[fallthrough]];
+    case Service::macie2:
     case Service::account:
-      // The model's error shapes: "message" (ValidationException adds
-      // "reason" and "fieldList"), the code in x-amzn-ErrorType.
+      // The models' error shapes: "message" (the Account and Inspector
+      // ValidationExceptions add a reason and the fields), the code in
+      // x-amzn-ErrorType.
       body["message"] = message;
       r = with_body(shape.status, json::serialize(body), "application/json");
       r.headers.emplace_back("x-amzn-ErrorType", shape.code);

@@ -1,5 +1,6 @@
-// Security Hub, GuardDuty, Detective, Organizations and Account operations,
-// with the field names, limits and errors of their botocore models.
+// Security Hub, GuardDuty, Detective, Inspector, Macie, Organizations and
+// Account operations, with the field names, limits and errors of their
+// botocore models.
 
 #include <algorithm>
 #include <cctype>
@@ -39,12 +40,37 @@ struct Rejection {
 
 using Parsed = std::variant<json::object, Rejection>;
 
-std::string range_message(std::string_view value, std::string_view field, const Limits& limits) {
-  const bool low = !value.empty() && value.front() == '-';
-  return "1 validation error detected: Value '" + std::string(value) + "' at '" + std::string(field) +
+// "Value '51' at 'MaxResults' failed to satisfy constraint: ...", the
+// detail of a validation message.
+std::string range_detail(std::string_view value, std::string_view field, const Limits& limits) {
+  std::int64_t number = 0;
+  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), number);
+  const bool low = ec == std::errc() && number < limits.min;
+  return "Value '" + std::string(value) + "' at '" + std::string(field) +
          "' failed to satisfy constraint: Member must have value " +
          (low ? "greater than or equal to " + std::to_string(limits.min)
               : "less than or equal to " + std::to_string(limits.max));
+}
+
+std::string range_message(std::string_view value, std::string_view field, const Limits& limits) {
+  return "1 validation error detected: " + range_detail(value, field, limits);
+}
+
+// Inspector's ValidationException: the message, the reason the model
+// requires, and the field that failed.
+Rejection inspector_validation(std::string_view field, const std::string& detail) {
+  json::array fields{json::object{{"name", field}, {"message", detail}}};
+  return Rejection{ErrorKind::invalid_input,
+                   "1 validation error detected: " + detail,
+                   {{"reason", "FIELD_VALIDATION_FAILED"}, {"fields", std::move(fields)}}};
+}
+
+// A body member of the wrong JSON type: Inspector cannot read the request.
+Rejection inspector_unreadable(std::string_view field, std::string_view expected) {
+  return Rejection{
+      ErrorKind::invalid_input,
+      "Cannot parse the request: '" + std::string(field) + "' must be " + std::string(expected) + ".",
+      {{"reason", "CANNOT_PARSE"}}};
 }
 
 // MaxResults as each service validates it.
@@ -70,6 +96,10 @@ std::variant<std::int64_t, Rejection> max_results(Service service, std::optional
       return Rejection{ErrorKind::invalid_input,
                        range_message(*text, "maxResults", limits),
                        {{"ErrorCode", "INVALID_REQUEST_BODY"}}};
+    case Service::inspector2:
+      return inspector_validation("maxResults", range_detail(*text, "maxResults", limits));
+    case Service::macie2:
+      return Rejection{ErrorKind::invalid_input, range_message(*text, "maxResults", limits), {}};
     default:
       return Rejection{ErrorKind::invalid_input, range_message(*text, "MaxResults", limits), {}};
   }
@@ -103,6 +133,10 @@ Rejection malformed_body(Service service) {
       return {ErrorKind::invalid_input,
               "The request body could not be parsed.",
               {{"ErrorCode", "INVALID_REQUEST_BODY"}}};
+    case Service::inspector2:
+      return {ErrorKind::invalid_input,
+              "The request body could not be parsed as JSON.",
+              {{"reason", "CANNOT_PARSE"}}};
     default:
       return {ErrorKind::invalid_input, "The request body could not be parsed as JSON.", {}};
   }
@@ -214,6 +248,13 @@ std::variant<Page, Rejection> paginate(const Call& call, std::size_t total, std:
                            {{"Reason", "INVALID_NEXT_TOKEN"}}};
         case Service::account:
           return account_validation("NextToken", *token, "Member must be a token from a previous response");
+        case Service::inspector2:
+          return inspector_validation("nextToken",
+                                      "Value '" + *token +
+                                          "' at 'nextToken' failed to satisfy constraint: Member "
+                                          "must be a token from a previous response");
+        case Service::macie2:
+          return Rejection{ErrorKind::invalid_input, "The nextToken is not valid for this request.", {}};
         default:
           return Rejection{ErrorKind::invalid_input, "The NextToken value is not valid.", {}};
       }
@@ -271,6 +312,18 @@ Reply not_administrator(const Call& call, const Context& ctx) {
       message =
           "The request failed because the account is not the GuardDuty delegated administrator for this "
           "organization.";
+      break;
+    // Inspector and Macie answer AccessDenied: never in IAM's "is not
+    // authorized to perform" words, which mean a missing permission.
+    case Service::inspector2:
+      message =
+          "The request was rejected because the account is not the Amazon Inspector delegated administrator "
+          "for the organization.";
+      break;
+    case Service::macie2:
+      message =
+          "The request was rejected because the account is not the Amazon Macie administrator account for "
+          "the organization.";
       break;
     default:
       message =
@@ -714,6 +767,239 @@ Reply detective_describe_organization_configuration(const State& state, const Ca
   return rest_json_ok(body);
 }
 
+// --- Inspector and Macie -----------------------------------------------------
+
+constexpr Limits kInspectorListMembers{1, 50, 50};    // ListMembersMaxResults; no default documented
+constexpr std::size_t kInspectorAccountIdsMax = 100;  // AccountIdSet
+constexpr Limits kMacieListMembers{1, 25, 25};        // MaxResults; no default documented
+
+// The service is not enabled in the caller's account and region: both
+// answer AccessDenied (Macie with these words).
+Reply not_enabled(const Call& call, const Context& ctx) {
+  const auto message = call.service == Service::macie2
+                           ? std::string("Macie is not enabled.")
+                           : "Amazon Inspector is not enabled for account " + call.caller->account_id +
+                                 " in " + call.region + ".";
+  return service_error(call.service, ErrorKind::access_denied, message, ctx);
+}
+
+std::string partition_of(std::string_view region) {
+  if (region.starts_with("cn-")) return "aws-cn";
+  if (region.starts_with("us-gov-")) return "aws-us-gov";
+  return "aws";
+}
+
+json::object inspector_member(const Call& call, const Member& m) {
+  json::object o{{"accountId", m.account_id},
+                 {"delegatedAdminAccountId", administrator_of(call, m)},
+                 {"relationshipStatus", m.status}};
+  // A rest-json timestamp without timestampFormat: epoch seconds.
+  if (m.updated_at)
+    if (const auto updated = epoch_seconds(*m.updated_at)) o["updatedAt"] = *updated;
+  return o;
+}
+
+Reply inspector_list_members(const State& state, const Call& call, const Context& ctx) {
+  auto parsed = parse_body(call);
+  if (auto* r = std::get_if<Rejection>(&parsed)) return reject(call, *r, ctx);
+  const auto& body = std::get<json::object>(parsed);
+  const auto* source = caller_source(state, call);
+  if (!source) return not_enabled(call, ctx);
+  const auto present = [&](std::string_view key) {
+    const auto* value = body.if_contains(key);
+    return value && !value->is_null() ? value : nullptr;
+  };
+  if (const auto* v = present("maxResults"); v && !v->is_int64() && !v->is_uint64())
+    return reject(call, inspector_unreadable("maxResults", "an integer"), ctx);
+  if (const auto* v = present("nextToken"); v && !v->is_string())
+    return reject(call, inspector_unreadable("nextToken", "a string"), ctx);
+  if (const auto* v = present("onlyAssociated"); v && !v->is_bool())
+    return reject(call, inspector_unreadable("onlyAssociated", "a boolean"), ctx);
+  auto size = max_results(call.service, json_field_text(body, "maxResults"), kInspectorListMembers);
+  if (auto* r = std::get_if<Rejection>(&size)) return reject(call, *r, ctx);
+  // "Only currently associated members if true, all members within the
+  // organization if false"; associated is ENABLED. The model documents no
+  // default: like the other services, only the associated ones.
+  bool only_associated = true;
+  if (const auto* flag = present("onlyAssociated")) only_associated = flag->as_bool();
+  std::vector<const Member*> listed;
+  for (const auto& m : source->members)
+    if (!only_associated || lower(m.status) == "enabled") listed.push_back(&m);
+  auto page = paginate(call, listed.size(), std::get<std::int64_t>(size), json_field_text(body, "nextToken"),
+                       page_scope(call, "", only_associated ? "associated" : "all"));
+  if (auto* r = std::get_if<Rejection>(&page)) return reject(call, *r, ctx);
+  const auto& p = std::get<Page>(page);
+  json::array members;
+  for (auto i = p.begin; i < p.end; ++i) members.push_back(inspector_member(call, *listed[i]));
+  json::object out{{"members", std::move(members)}};
+  if (p.next_token) out["nextToken"] = *p.next_token;
+  return rest_json_ok(out);
+}
+
+Reply inspector_describe_organization_configuration(const State& state, const Call& call,
+                                                    const Context& ctx) {
+  // No input members: boto3 sends no body at all, other clients {}.
+  auto parsed = parse_body(call);
+  if (auto* r = std::get_if<Rejection>(&parsed)) return reject(call, *r, ctx);
+  const auto* source = caller_source(state, call);
+  if (!source) return not_enabled(call, ctx);
+  if (!source->organization) return not_administrator(call, ctx);
+  const auto& c = *source->organization;
+  if (c.raw) return raw_body(*c.raw);
+  // AutoEnable requires ec2 and ecr.
+  json::object auto_enable{{"ec2", c.ec2.value_or(false)}, {"ecr", c.ecr.value_or(false)}};
+  if (c.lambda) auto_enable["lambda"] = *c.lambda;
+  if (c.lambda_code) auto_enable["lambdaCode"] = *c.lambda_code;
+  if (c.code_repository) auto_enable["codeRepository"] = *c.code_repository;
+  json::object out{{"autoEnable", std::move(auto_enable)}};
+  if (c.max_account_limit_reached) out["maxAccountLimitReached"] = *c.max_account_limit_reached;
+  return rest_json_ok(out);
+}
+
+// The model requires status, errorCode and errorMessage in every State,
+// a healthy one too, and its ErrorCode enum has no "none": each status is
+// given the code closest to it.
+std::string_view state_error_code(std::string_view status) {
+  if (status == "ENABLED") return "ALREADY_ENABLED";
+  if (status == "ENABLING") return "ENABLE_IN_PROGRESS";
+  if (status == "DISABLING") return "DISABLE_IN_PROGRESS";
+  if (status == "SUSPENDING") return "SUSPEND_IN_PROGRESS";
+  if (status == "SUSPENDED") return "ACCOUNT_IS_ISOLATED";
+  return "RESOURCE_NOT_FOUND";  // DISABLED, and statuses AWS adds later
+}
+
+json::object inspector_state(const std::string& status, const std::string& what) {
+  return {{"status", status},
+          {"errorCode", state_error_code(status)},
+          {"errorMessage", what + " is " + lower(status) + "."}};
+}
+
+// An AccountState: the account's Inspector status (ENABLED when any scan
+// type is) and each scan type's.
+json::object inspector_account_state(const Member& m) {
+  json::object resources;
+  bool any_enabled = false;
+  for (const auto& resource : kInspectorResources) {
+    const auto status = inspector_resource_status(m, resource.world_name);
+    any_enabled = any_enabled || status == "ENABLED";
+    resources[resource.wire_name] =
+        inspector_state(status, "Amazon Inspector scanning of " + std::string(resource.wire_name));
+  }
+  return {{"accountId", m.account_id},
+          {"state", inspector_state(any_enabled ? "ENABLED" : "DISABLED", "Amazon Inspector")},
+          {"resourceState", std::move(resources)}};
+}
+
+Reply inspector_batch_get_account_status(const State& state, Call& call, const Context& ctx) {
+  auto parsed = parse_body(call);
+  if (auto* r = std::get_if<Rejection>(&parsed)) return reject(call, *r, ctx);
+  const auto& body = std::get<json::object>(parsed);
+  note_batch_size(call, body, "accountIds");
+  const auto* source = caller_source(state, call);
+  if (!source) return not_enabled(call, ctx);
+  std::vector<std::string> ids;
+  if (const auto* list = body.if_contains("accountIds"); list && !list->is_null()) {
+    if (!list->is_array()) return reject(call, inspector_unreadable("accountIds", "a list of strings"), ctx);
+    for (const auto& item : list->as_array()) {
+      if (!item.is_string())
+        return reject(call, inspector_unreadable("accountIds", "a list of strings"), ctx);
+      ids.emplace_back(item.as_string());
+    }
+  }
+  if (ids.size() > kInspectorAccountIdsMax)
+    return reject(call,
+                  inspector_validation("accountIds",
+                                       "Value at 'accountIds' failed to satisfy constraint: Member must have "
+                                       "length less than or equal to " +
+                                           std::to_string(kInspectorAccountIdsMax)),
+                  ctx);
+  for (const auto& id : ids)
+    if (!is_account_id(id))
+      return reject(call,
+                    inspector_validation("accountIds", "Value '" + id +
+                                                           "' at 'accountIds' failed to satisfy constraint: "
+                                                           "Member must satisfy regular expression pattern: "
+                                                           "\\d{12}"),
+                    ctx);
+  // No account IDs: the caller's own account.
+  const auto& caller = call.caller->account_id;
+  if (ids.empty()) ids.push_back(caller);
+  json::array accounts;
+  json::array failed;
+  const auto fail = [&](const std::string& id, const std::string& message) {
+    failed.push_back(
+        json::object{{"accountId", id}, {"errorCode", "ACCESS_DENIED"}, {"errorMessage", message}});
+  };
+  for (const auto& id : ids) {
+    const auto* member = find_member(*source, id);
+    if (const auto reason = source->account_status_failed.find(id);
+        reason != source->account_status_failed.end())
+      fail(id, reason->second);
+    else if (member)
+      accounts.push_back(inspector_account_state(*member));
+    else if (id == caller) {  // the administrator's own account: the default scan types
+      Member own;
+      own.account_id = caller;
+      accounts.push_back(inspector_account_state(own));
+    } else
+      fail(id, "The account " + id + " is not a member of the Amazon Inspector delegated administrator " +
+                   caller + ".");
+  }
+  // accounts is required; failedAccounts is always there too, possibly empty.
+  return rest_json_ok({{"accounts", std::move(accounts)}, {"failedAccounts", std::move(failed)}});
+}
+
+json::object macie_member(const Call& call, const Member& m) {
+  const auto administrator = administrator_of(call, m);
+  json::object o{{"accountId", m.account_id},
+                 {"administratorAccountId", administrator},
+                 {"arn", "arn:" + partition_of(call.region) + ":macie2:" + call.region + ":" + administrator +
+                             ":member/" + m.account_id}};
+  if (!m.email.empty()) o["email"] = m.email;  // none for accounts of the organization
+  // __timestampIso8601: ISO 8601 strings, served as the world gives them.
+  if (m.invited_at) o["invitedAt"] = *m.invited_at;
+  o["masterAccountId"] = administrator;  // deprecated, still sent
+  o["relationshipStatus"] = m.status;
+  if (m.updated_at) o["updatedAt"] = *m.updated_at;
+  return o;
+}
+
+Reply macie_list_members(const State& state, const Call& call, const Context& ctx) {
+  const auto* source = caller_source(state, call);
+  if (!source) return not_enabled(call, ctx);
+  auto size = max_results(call.service, query_param(call, "maxResults"), kMacieListMembers);
+  if (auto* r = std::get_if<Rejection>(&size)) return reject(call, *r, ctx);
+  // "By default, the response includes only current member accounts":
+  // Enabled, and Paused (Macie suspended by the member, still associated).
+  const bool only_associated = is_true(query_param(call, "onlyAssociated"), true);
+  std::vector<const Member*> listed;
+  for (const auto& m : source->members) {
+    const auto status = lower(m.status);
+    if (!only_associated || status == "enabled" || status == "paused") listed.push_back(&m);
+  }
+  auto page = paginate(call, listed.size(), std::get<std::int64_t>(size), query_param(call, "nextToken"),
+                       page_scope(call, "", only_associated ? "associated" : "all"));
+  if (auto* r = std::get_if<Rejection>(&page)) return reject(call, *r, ctx);
+  const auto& p = std::get<Page>(page);
+  json::array members;
+  for (auto i = p.begin; i < p.end; ++i) members.push_back(macie_member(call, *listed[i]));
+  json::object out{{"members", std::move(members)}};
+  if (p.next_token) out["nextToken"] = *p.next_token;
+  return rest_json_ok(out);
+}
+
+Reply macie_describe_organization_configuration(const State& state, const Call& call, const Context& ctx) {
+  const auto* source = caller_source(state, call);
+  if (!source) return not_enabled(call, ctx);
+  if (!source->organization) return not_administrator(call, ctx);
+  const auto& c = *source->organization;
+  if (c.raw) return raw_body(*c.raw);
+  json::object out;
+  if (c.auto_enable) out["autoEnable"] = *c.auto_enable;
+  if (c.max_account_limit_reached) out["maxAccountLimitReached"] = *c.max_account_limit_reached;
+  return rest_json_ok(out);
+}
+
 // --- Organizations ------------------------------------------------------
 
 // Who may read the organization: its management account and any delegated
@@ -977,6 +1263,20 @@ bool route_operation(Call& call) {
         call.operation = std::string(action);
       break;
     }
+    case Service::inspector2:
+      if (is("POST", "/members/list"))
+        call.operation = "ListMembers";
+      else if (is("POST", "/organizationconfiguration/describe"))
+        call.operation = "DescribeOrganizationConfiguration";
+      else if (is("POST", "/status/batch/get"))
+        call.operation = "BatchGetAccountStatus";
+      break;
+    case Service::macie2:
+      if (is("GET", "/members"))
+        call.operation = "ListMembers";
+      else if (is("GET", "/admin/configuration"))
+        call.operation = "DescribeOrganizationConfiguration";
+      break;
     case Service::account:
       if (is("POST", "/listRegions")) call.operation = "ListRegions";
       break;
@@ -1004,6 +1304,13 @@ Reply handle_service_call(State& state, Call& call, const Context& ctx) {
       if (operation == "ListMembers") return detective_list_members(state, call, ctx);
       if (operation == "GetMembers") return detective_get_members(state, call, ctx);
       return detective_describe_organization_configuration(state, call, ctx);
+    case Service::inspector2:
+      if (operation == "ListMembers") return inspector_list_members(state, call, ctx);
+      if (operation == "BatchGetAccountStatus") return inspector_batch_get_account_status(state, call, ctx);
+      return inspector_describe_organization_configuration(state, call, ctx);
+    case Service::macie2:
+      if (operation == "ListMembers") return macie_list_members(state, call, ctx);
+      return macie_describe_organization_configuration(state, call, ctx);
     case Service::organizations:
       if (operation == "ListDelegatedAdministrators")
         return organizations_list_delegated_administrators(state, call, ctx);

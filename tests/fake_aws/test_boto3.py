@@ -6,10 +6,13 @@ have a tampered signature rejected.
 
 Where Debian's botocore predates an operation or a member (Account
 ListRegions, Organizations' Account.State, Security Hub's
-OrganizationConfiguration, GuardDuty's features), the request is signed with
-botocore's own SigV4 signer and the JSON answer is checked member by member
-against the current botocore models in AWS_API_DIR (the shared aws-api
-folder).
+OrganizationConfiguration, GuardDuty's features, Inspector's lambdaCode and
+codeRepository), the request is signed with botocore's own SigV4 signer and
+the JSON answer is checked member by member against the current botocore
+models in AWS_API_DIR (the shared aws-api folder). Debian's botocore has
+Inspector (inspector2) and Macie (macie2) with every operation and paginator
+fake-aws serves; it lacks only those two Inspector members (and three
+ErrorCode values fake-aws never serves).
 
 usage: test_boto3.py FAKE_AWS_BINARY WORLD_YAML [AWS_API_DIR]
 """
@@ -134,6 +137,10 @@ def botocore_has(service, operation, shape=None, member=None):
     return shape is None or member in model.shape_for(shape).members
 
 
+# Timestamps in ISO 8601 (timestampFormat iso8601, as Macie's): 2021-01-02T03:04:05[.678]Z.
+ISO8601 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
+
+
 def wire_name(name, member):
     """The JSON key of a member: its locationName (GuardDuty's camelCase) or its name."""
     return member.get("locationName", name)
@@ -179,9 +186,13 @@ def check_shape(model, shape_name, value, where):
         assert isinstance(value, (int, float)) and not isinstance(value, bool), "%s: %r" % (where, value)
     elif kind == "boolean":
         assert isinstance(value, bool), "%s: expected a boolean, got %r" % (where, value)
-    elif kind == "timestamp":  # JSON protocols: epoch seconds unless the shape says otherwise
-        assert "timestampFormat" not in shape, "%s: %s" % (where, shape)
-        assert isinstance(value, (int, float)) and not isinstance(value, bool), "%s: %r" % (where, value)
+    elif kind == "timestamp":  # JSON protocols: epoch seconds unless the shape names another format
+        fmt = shape.get("timestampFormat", "unixTimestamp")
+        if fmt == "iso8601":
+            assert isinstance(value, str) and ISO8601.fullmatch(value), "%s: not ISO 8601: %r" % (where, value)
+        else:
+            assert fmt == "unixTimestamp", "%s: %s" % (where, shape)
+            assert isinstance(value, (int, float)) and not isinstance(value, bool), "%s: %r" % (where, value)
     else:
         raise AssertionError("%s: shape type %s not handled" % (where, kind))
 
@@ -770,6 +781,180 @@ def test_organizations_list_delegated_administrators_state(fake):
     assert denied.status == 400 and denied.error_code() == "AccessDeniedException", denied.body
 
 
+# --- Inspector and Macie ------------------------------------------------------------
+
+INSPECTOR_STATUSES = ["ENABLED", "INVITED", "DISABLED", "REMOVED", "ENABLED", "CANNOT_CREATE_DETECTOR_IN_ORG_MASTER",
+                      "ENABLED"]
+MACIE_STATUSES = ["Enabled", "Paused", "Invited", "Removed", "RegionDisabled", "AccountSuspended"]
+NOT_INSPECTOR_ADMINISTRATOR = ("The request was rejected because the account is not the Amazon Inspector delegated "
+                               "administrator for the organization.")
+NOT_MACIE_ADMINISTRATOR = ("The request was rejected because the account is not the Amazon Macie administrator "
+                           "account for the organization.")
+UTC = datetime.timezone.utc
+
+
+def test_inspector2_list_members_paginator(fake):
+    inspector = assume(fake).client("inspector2", endpoint_url=fake.url)
+    pages = walk(inspector, "list_members", onlyAssociated=False, PaginationConfig={"PageSize": 2})
+    assert len(pages) == 4, pages
+    for page in pages[:-1]:
+        token = page["nextToken"]
+        assert "+" in token and "/" in token and "=" in token, token
+    assert "nextToken" not in pages[-1]
+    members = [m for p in pages for m in p["members"]]
+    assert [m["accountId"] for m in members] == ["1000000000%02d" % i for i in range(1, 8)], members
+    assert [m["relationshipStatus"] for m in members] == INSPECTOR_STATUSES, members
+    assert members[0]["updatedAt"] == datetime.datetime(2021, 2, 3, 4, 5, 6, tzinfo=UTC), members[0]
+    assert members[2]["updatedAt"] == datetime.datetime(2021, 2, 3, 4, 5, 6, 789000, tzinfo=UTC), members[2]
+    assert "updatedAt" not in members[1] and "email" not in members[0], members
+    assert [m["delegatedAdminAccountId"] for m in members] == [ADMIN] * 4 + [ADMIN_TWO] + [ADMIN] * 2, members
+    associated = [m["accountId"] for p in walk(inspector, "list_members", onlyAssociated=True) for m in p["members"]]
+    assert associated == ["100000000001", "100000000005", "100000000007"], associated
+    # The current model's paginator, its shapes and the body it sends.
+    creds = frozen(assume(fake))
+    raw = walk_raw(lambda **p: model_call(fake, creds, "inspector2", "ListMembers", **p), "inspector2",
+                   "ListMembers", onlyAssociated=False, maxResults=3)
+    assert len(raw) == 3, raw
+    assert [m["accountId"] for p in raw for m in p["members"]] == [m["accountId"] for m in members]
+    assert raw[0]["members"][0]["updatedAt"] == 1612325106, raw[0]
+    e = expect_error("ValidationException", inspector.list_members, maxResults=51, status=400,
+                     message="Member must have value less than or equal to 50")
+    assert e.response.get("reason") == "FIELD_VALIDATION_FAILED", e.response
+    low = model_call(fake, creds, "inspector2", "ListMembers", maxResults=0)
+    assert low.status == 400 and low.json["fields"][0]["name"] == "maxResults", low.body
+    expect_error("ValidationException", inspector.list_members, nextToken="not-a-token", status=400)
+    log = [e for e in fake.log()
+           if e["service"] == "inspector2" and e["operation"] == "ListMembers" and e["region"] == "us-east-1"]
+    assert len(log) >= 9 and {e["status"] for e in log} == {200, 400}, log
+
+
+def test_inspector2_describe_organization_configuration(fake):
+    inspector = assume(fake).client("inspector2", endpoint_url=fake.url)
+    out = inspector.describe_organization_configuration()  # boto3 sends no body
+    assert out["autoEnable"]["ec2"] is True and out["autoEnable"]["ecr"] is True, out
+    assert out["autoEnable"]["lambda"] is True and out["maxAccountLimitReached"] is False, out
+    if botocore_has("inspector2", "DescribeOrganizationConfiguration", "AutoEnable", "lambdaCode"):
+        assert out["autoEnable"]["lambdaCode"] is False, out
+    # lambdaCode and codeRepository are newer than Debian's botocore: the current model.
+    raw = model_call(fake, frozen(assume(fake)), "inspector2", "DescribeOrganizationConfiguration")
+    assert raw.status == 200, raw.body
+    assert raw.json == {"autoEnable": {"ec2": True, "ecr": True, "lambda": True, "lambdaCode": False,
+                                       "codeRepository": True}, "maxAccountLimitReached": False}, raw.json
+    # Inspector runs in eu-west-1, but the organization's administrator is elsewhere.
+    eu = assume(fake, region="eu-west-1")
+    expect_error("AccessDeniedException", eu.client("inspector2", endpoint_url=fake.url).
+                 describe_organization_configuration, status=403, message=NOT_INSPECTOR_ADMINISTRATOR)
+    denied = model_call(fake, frozen(eu), "inspector2", "DescribeOrganizationConfiguration", region="eu-west-1")
+    assert denied.status == 403 and denied.json == {"message": NOT_INSPECTOR_ADMINISTRATOR}, denied.body
+    # Not enabled in ap-south-1: AccessDenied too, in other words.
+    south = assume(fake, region="ap-south-1").client("inspector2", endpoint_url=fake.url)
+    not_enabled = "Amazon Inspector is not enabled for account 111111111111 in ap-south-1."
+    expect_error("AccessDeniedException", south.describe_organization_configuration, status=403, message=not_enabled)
+    expect_error("AccessDeniedException", south.list_members, status=403, message=not_enabled)
+    log = [e for e in fake.log()
+           if e["service"] == "inspector2" and e["operation"] == "DescribeOrganizationConfiguration"]
+    assert len(log) >= 4 and {e["status"] for e in log} == {200, 403}, log
+
+
+def test_inspector2_batch_get_account_status(fake):
+    inspector = assume(fake).client("inspector2", endpoint_url=fake.url)
+    ids = ["100000000001", "100000000003", "100000000006", "123456789012", "100000000007"]
+    out = inspector.batch_get_account_status(accountIds=ids)
+    accounts = {a["accountId"]: a for a in out["accounts"]}
+    assert list(accounts) == ["100000000001", "100000000003", "100000000007"], out
+    one = accounts["100000000001"]
+    assert one["state"] == {"status": "ENABLED", "errorCode": "ALREADY_ENABLED",
+                            "errorMessage": "Amazon Inspector is enabled."}, one
+    for resource in ("ec2", "ecr", "lambda"):
+        assert one["resourceState"][resource]["status"] == "ENABLED", one
+    seven = accounts["100000000007"]
+    assert seven["state"]["status"] == "DISABLED", seven
+    assert seven["resourceState"]["ecr"]["errorCode"] == "ACCOUNT_IS_ISOLATED", seven
+    failed = {f["accountId"]: f for f in out["failedAccounts"]}
+    assert list(failed) == ["100000000006", "123456789012"], out
+    assert failed["100000000006"] == {"accountId": "100000000006", "errorCode": "ACCESS_DENIED",
+                                      "errorMessage": "The member account is isolated."}, failed
+    entry = fake.log()[-1]
+    assert entry["operation"] == "BatchGetAccountStatus" and entry["batch_size"] == 5, entry
+    assert entry["service"] == "inspector2" and entry["status"] == 200, entry
+    # lambdaCode and codeRepository are newer than Debian's botocore: the current model.
+    creds = frozen(assume(fake))
+    raw = model_call(fake, creds, "inspector2", "BatchGetAccountStatus", accountIds=ids)
+    assert raw.status == 200, raw.body
+    state = raw.json["accounts"][0]["resourceState"]
+    assert state["lambdaCode"] == {"status": "ENABLED", "errorCode": "ALREADY_ENABLED",
+                                   "errorMessage": "Amazon Inspector scanning of lambdaCode is enabled."}, state
+    assert state["codeRepository"]["status"] == "ENABLING", state
+    assert state["codeRepository"]["errorCode"] == "ENABLE_IN_PROGRESS", state
+    # No account IDs: the caller's own account.
+    own = inspector.batch_get_account_status()
+    assert [a["accountId"] for a in own["accounts"]] == [ADMIN] and own["failedAccounts"] == [], own
+    too_many = ["2000000001%02d" % i for i in range(100)] + ["200000000200"]
+    e = expect_error("ValidationException", inspector.batch_get_account_status, accountIds=too_many, status=400,
+                     message="Member must have length less than or equal to 100")
+    assert e.response.get("reason") == "FIELD_VALIDATION_FAILED", e.response
+    assert fake.log()[-1]["batch_size"] == 101, fake.log()[-1]
+    assert len(inspector.batch_get_account_status(accountIds=too_many[:100])["failedAccounts"]) == 100
+    pattern = model_call(fake, creds, "inspector2", "BatchGetAccountStatus", accountIds=["12345678901x"])
+    assert pattern.status == 400 and pattern.json["reason"] == "FIELD_VALIDATION_FAILED", pattern.body
+    south = assume(fake, region="ap-south-1").client("inspector2", endpoint_url=fake.url)
+    expect_error("AccessDeniedException", south.batch_get_account_status, accountIds=["100000000001"], status=403)
+
+
+def test_macie2_list_members_paginator(fake):
+    macie = assume(fake).client("macie2", endpoint_url=fake.url)
+    pages = walk(macie, "list_members", onlyAssociated="false", PaginationConfig={"PageSize": 2})
+    assert len(pages) == 3, pages
+    for page in pages[:-1]:
+        token = page["nextToken"]
+        assert "+" in token and "/" in token and "=" in token, token
+    members = [m for p in pages for m in p["members"]]
+    assert [m["accountId"] for m in members] == ["1000000000%02d" % i for i in range(1, 7)], members
+    assert [m["relationshipStatus"] for m in members] == MACIE_STATUSES, members
+    one = members[0]
+    assert one["email"] == "one@example.com" and one["administratorAccountId"] == ADMIN, one
+    assert one["arn"] == "arn:aws:macie2:us-east-1:111111111111:member/100000000001", one
+    assert one["invitedAt"] == datetime.datetime(2021, 1, 2, 3, 4, 5, 678000, tzinfo=UTC), one
+    assert one["updatedAt"] == datetime.datetime(2021, 2, 3, 4, 5, 6, tzinfo=UTC), one
+    assert members[1]["updatedAt"] == datetime.datetime(2021, 2, 3, 4, 5, 6, 500000, tzinfo=UTC), members[1]
+    assert "email" not in members[1] and "invitedAt" not in members[1], members[1]
+    assert members[5]["administratorAccountId"] == ADMIN_TWO and members[5]["masterAccountId"] == ADMIN_TWO
+    current = [m["accountId"] for p in walk(macie, "list_members") for m in p["members"]]
+    assert current == ["100000000001", "100000000002"], current
+    # The current model's paginator and shapes: ISO 8601 strings on the wire.
+    creds = frozen(assume(fake))
+    raw = walk_raw(lambda **p: model_call(fake, creds, "macie2", "ListMembers", **p), "macie2", "ListMembers",
+                   onlyAssociated="false", maxResults=4)
+    assert len(raw) == 2, raw
+    assert raw[0]["members"][0]["invitedAt"] == "2021-01-02T03:04:05.678Z", raw[0]
+    expect_error("ValidationException", macie.list_members, maxResults=26, status=400,
+                 message="Member must have value less than or equal to 25")
+    expect_error("ValidationException", macie.list_members, nextToken="not-a-token", status=400)
+    log = [e for e in fake.log()
+           if e["service"] == "macie2" and e["operation"] == "ListMembers" and e["region"] == "us-east-1"]
+    assert len(log) >= 8 and {e["status"] for e in log} == {200, 400}, log
+
+
+def test_macie2_describe_organization_configuration(fake):
+    macie = assume(fake).client("macie2", endpoint_url=fake.url)
+    out = macie.describe_organization_configuration()
+    assert out["autoEnable"] is True and out["maxAccountLimitReached"] is False, out
+    raw = model_call(fake, frozen(assume(fake)), "macie2", "DescribeOrganizationConfiguration")
+    assert raw.status == 200 and raw.json == {"autoEnable": True, "maxAccountLimitReached": False}, raw.body
+    # Macie runs in ap-south-1, but the organization's administrator is elsewhere.
+    south = assume(fake, region="ap-south-1")
+    expect_error("AccessDeniedException", south.client("macie2", endpoint_url=fake.url).
+                 describe_organization_configuration, status=403, message=NOT_MACIE_ADMINISTRATOR)
+    denied = model_call(fake, frozen(south), "macie2", "DescribeOrganizationConfiguration", region="ap-south-1")
+    assert denied.status == 403 and denied.json == {"message": NOT_MACIE_ADMINISTRATOR}, denied.body
+    # Not enabled in eu-west-1: "Macie is not enabled.", as AWS says it.
+    eu = assume(fake, region="eu-west-1")
+    expect_error("AccessDeniedException", eu.client("macie2", endpoint_url=fake.url).
+                 describe_organization_configuration, status=403, message="Macie is not enabled.")
+    off = model_call(fake, frozen(eu), "macie2", "ListMembers", region="eu-west-1", onlyAssociated="false")
+    assert off.status == 403 and off.json == {"message": "Macie is not enabled."}, off.body
+
+
 # --- Account ------------------------------------------------------------------
 
 ADMIN_REGIONS = [("af-south-1", "DISABLING"), ("ap-east-1", "DISABLED"), ("eu-south-1", "ENABLED"),
@@ -948,7 +1133,9 @@ def test_faults_and_throttling(binary, world):
                    "--fault", "guardduty.ListDetectors@eu-west-1:truncate_rate=1",
                    "--fault", "detective.ListGraphs@us-east-1:trickle_rate=1,trickle_ms=400",
                    "--fault", "detective.ListGraphs@eu-west-1:latency_ms=1500",
-                   "--fault", "account.ListRegions:error_rate=1")
+                   "--fault", "account.ListRegions:error_rate=1",
+                   "--fault", "inspector2.BatchGetAccountStatus:throttle_rate=1",
+                   "--fault", "macie2.ListMembers@us-east-1:error_rate=1")
     try:
         creds = assume(fake).get_credentials().get_frozen_credentials()
 
@@ -992,6 +1179,13 @@ def test_faults_and_throttling(binary, world):
         failed = list_regions(fake, creds)
         assert failed.status == 500 and failed.error_code() == "InternalServerException", failed.body
         assert fake.log()[-1]["fault"] == "error" and fake.log()[-1]["service"] == "account", fake.log()[-1]
+        expect_error("ThrottlingException", client("inspector2").batch_get_account_status,
+                     accountIds=["100000000001"], status=429, message="Rate exceeded")
+        assert fake.log()[-1]["operation"] == "BatchGetAccountStatus" and fake.log()[-1]["fault"] == "throttle"
+        client("inspector2").list_members()  # the fault is BatchGetAccountStatus's only
+        expect_error("InternalServerException", client("macie2").list_members, status=500)
+        assert fake.log()[-1]["service"] == "macie2" and fake.log()[-1]["fault"] == "error", fake.log()[-1]
+        assert client("macie2").describe_organization_configuration()["autoEnable"] is True
         faults = {e["fault"] for e in fake.log()}
         assert {"throttle", "error", "reset", "truncate", "trickle"} <= faults, faults
     finally:
@@ -1002,7 +1196,7 @@ def main():
     binary, world = sys.argv[1], sys.argv[2]
     models = sys.argv[3] if len(sys.argv) > 3 else os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "aws-api")
-    for service in ("account", "organizations", "securityhub", "guardduty", "detective"):
+    for service in ("account", "organizations", "securityhub", "guardduty", "detective", "inspector2", "macie2"):
         with open(os.path.join(models, service + ".json")) as f:
             MODELS[service] = json.load(f)
     with open(os.path.join(models, "paginators.json")) as f:

@@ -1103,3 +1103,517 @@ TEST_CASE("the new operations: faults by operation name and unsigned requests") 
   emulator.handle(request("POST", "/orgs/describeOrganizationConfiguration", "{}"));
   CHECK(emulator.request_log().back().service == "detective");
 }
+
+// --- Inspector and Macie ---------------------------------------------------------
+
+namespace {
+
+// 111111111111 administers both services in us-east-1 as the organization's
+// administrator, in eu-west-1 with an empty (Inspector) or malformed (Macie)
+// organization configuration, and has neither in ap-south-1. 222222222222
+// runs both without being the organization's administrator.
+const char* kInspectorMacieWorld = R"(
+credentials:
+  - {access_key_id: AKIDADMIN000000000001, secret_access_key: admin-secret, account_id: "111111111111"}
+  - {access_key_id: AKIDOTHER000000000001, secret_access_key: other-secret, account_id: "222222222222"}
+administrators:
+  - account_id: "111111111111"
+    regions:
+      us-east-1:
+        inspector2:
+          members:
+            - {account_id: "100000000001", status: ENABLED, updated_at: "2022-05-06T07:08:09.500Z",
+               resources: {ec2: DISABLED, lambda: ENABLED, lambda_code: SUSPENDING, code_repository: SOMETHING_NEW}}
+            - {account_id: "100000000002", status: INVITED}
+            - {account_id: "100000000003", status: ENABLED, administrator_id: "333333333333"}
+            - {account_id: "100000000004", status: REMOVED, updated_at: "2022-05-06T07:08:09Z"}
+            - {account_id: "100000000005", status: ENABLED, resources: {ec2: DISABLED, ecr: DISABLING}}
+          account_status_failed: {"100000000003": "The member account is isolated."}
+          organization: {ec2: true, ecr: false, lambda: true, lambda_code: false, code_repository: true,
+                         max_account_limit_reached: false}
+        macie2:
+          members:
+            - {account_id: "100000000001", email: one@example.com, status: Enabled,
+               invited_at: "2021-01-02T03:04:05.678Z", updated_at: "2022-05-06T07:08:09.123Z"}
+            - {account_id: "100000000002", status: Paused, updated_at: "2022-05-06T07:08:09Z"}
+            - {account_id: "100000000003", email: three@example.com, status: Invited}
+            - {account_id: "100000000004", status: Removed, administrator_id: "333333333333"}
+          organization: {auto_enable: true, max_account_limit_reached: false}
+      eu-west-1:
+        inspector2: {organization: {}}
+        macie2: {organization: {raw: '{"autoEnable": "yes"'}}
+  - account_id: "222222222222"
+    regions:
+      us-east-1:
+        inspector2: {members: [{account_id: "100000000009", status: ENABLED}]}
+        macie2: {}
+      cn-north-1:
+        macie2: {members: [{account_id: "100000000009", status: Enabled}]}
+)";
+
+World inspector_macie_world() {
+  auto world = parse_world(kInspectorMacieWorld);
+  world.throttles.clear();  // these tests make many calls at one instant
+  return world;
+}
+
+struct InspectorMacieFixture {
+  Emulator emulator{inspector_macie_world(), EmulatorOptions{1, [] { return kNow; }, nullptr}};
+
+  Reply call(std::string method, std::string target, std::string body, std::string_view service,
+             std::string_view region = "us-east-1", const aws::Credentials& creds = kAdmin) {
+    return emulator.handle(signed_request(request(std::move(method), std::move(target), std::move(body)),
+                                          service, region, creds));
+  }
+  Reply inspector_members(const json::object& body, std::string_view region = "us-east-1",
+                          const aws::Credentials& creds = kAdmin) {
+    return call("POST", "/members/list", json::serialize(body), "inspector2", region, creds);
+  }
+  Reply account_status(const json::object& body, std::string_view region = "us-east-1") {
+    return call("POST", "/status/batch/get", json::serialize(body), "inspector2", region);
+  }
+  Reply macie_members(const std::string& query = "", std::string_view region = "us-east-1",
+                      const aws::Credentials& creds = kAdmin) {
+    return call("GET", "/members" + query, "", "macie2", region, creds);
+  }
+};
+
+std::vector<std::string> member_ids(const Reply& reply) {
+  std::vector<std::string> ids;
+  const auto body = body_of(reply);
+  for (const auto& m : body.at("members").as_array()) ids.emplace_back(m.at("accountId").as_string());
+  return ids;
+}
+
+// Inspector's ValidationException: 400, the reason, and the field with its message.
+void check_inspector_validation(const Reply& reply, std::string_view reason, std::string_view field = "") {
+  CHECK(reply.status == 400);
+  CHECK(header(reply, "x-amzn-ErrorType") == "ValidationException");
+  const auto body = body_of(reply);
+  CHECK(body.at("reason").as_string() == reason);
+  CHECK_FALSE(std::string(body.at("message").as_string()).empty());
+  if (field.empty()) return;
+  const auto& fields = body.at("fields").as_array();
+  REQUIRE(fields.size() == 1);
+  CHECK(fields[0].at("name").as_string() == field);
+  CHECK("1 validation error detected: " + std::string(fields[0].at("message").as_string()) ==
+        body.at("message").as_string());
+}
+
+const char* kNotInspectorAdministrator =
+    "The request was rejected because the account is not the Amazon Inspector delegated administrator for "
+    "the "
+    "organization.";
+const char* kNotMacieAdministrator =
+    "The request was rejected because the account is not the Amazon Macie administrator account for the "
+    "organization.";
+
+}  // namespace
+
+TEST_CASE_FIXTURE(InspectorMacieFixture, "Inspector ListMembers: every member, exact fields, pages") {
+  const auto all = inspector_members({{"onlyAssociated", false}});
+  REQUIRE(all.status == 200);
+  CHECK(header(all, "Content-Type") == "application/json");
+  CHECK(json::parse(all.body) == json::parse(R"({"members": [
+    {"accountId": "100000000001", "delegatedAdminAccountId": "111111111111", "relationshipStatus": "ENABLED",
+     "updatedAt": 1651820889.5},
+    {"accountId": "100000000002", "delegatedAdminAccountId": "111111111111", "relationshipStatus": "INVITED"},
+    {"accountId": "100000000003", "delegatedAdminAccountId": "333333333333", "relationshipStatus": "ENABLED"},
+    {"accountId": "100000000004", "delegatedAdminAccountId": "111111111111", "relationshipStatus": "REMOVED",
+     "updatedAt": 1651820889.0},
+    {"accountId": "100000000005", "delegatedAdminAccountId": "111111111111", "relationshipStatus": "ENABLED"}]})"));
+  const auto log = emulator.request_log().back();
+  CHECK(log.service == "inspector2");
+  CHECK(log.operation == "ListMembers");
+  CHECK(log.status == 200);
+
+  // Pages of two: three pages, the tokens opaque and carrying + / =.
+  std::vector<std::string> ids;
+  std::vector<std::string> tokens;
+  json::object body{{"onlyAssociated", false}, {"maxResults", 2}};
+  for (int page = 0; page < 10; ++page) {
+    const auto reply = inspector_members(body);
+    REQUIRE(reply.status == 200);
+    CHECK(body_of(reply).at("members").as_array().size() <= 2);
+    for (const auto& id : member_ids(reply)) ids.push_back(id);
+    const auto out = body_of(reply);
+    if (!out.contains("nextToken")) break;
+    tokens.emplace_back(out.at("nextToken").as_string());
+    body["nextToken"] = tokens.back();
+  }
+  CHECK(ids == std::vector<std::string>{"100000000001", "100000000002", "100000000003", "100000000004",
+                                        "100000000005"});
+  REQUIRE(tokens.size() == 2);
+  for (const auto& token : tokens) {
+    CHECK(token.find('+') != std::string::npos);
+    CHECK(token.find('/') != std::string::npos);
+    CHECK(token.find('=') != std::string::npos);
+  }
+
+  // Associated: ENABLED only, also when the flag or the whole body is absent.
+  const std::vector<std::string> enabled{"100000000001", "100000000003", "100000000005"};
+  CHECK(member_ids(inspector_members({{"onlyAssociated", true}})) == enabled);
+  CHECK(member_ids(inspector_members({})) == enabled);
+  CHECK(member_ids(call("POST", "/members/list", "", "inspector2")) == enabled);
+  CHECK(member_ids(inspector_members({{"maxResults", 50}})) == enabled);
+  // Another administrator sees its own members, a source without members none.
+  CHECK(member_ids(inspector_members({{"onlyAssociated", false}}, "us-east-1", kOther)) ==
+        std::vector<std::string>{"100000000009"});
+  CHECK(json::parse(inspector_members({{"onlyAssociated", false}}, "eu-west-1").body) ==
+        json::parse(R"({"members": []})"));
+
+  // A token works only for its own listing.
+  check_inspector_validation(inspector_members({{"nextToken", tokens[0]}}), "FIELD_VALIDATION_FAILED",
+                             "nextToken");
+  check_inspector_validation(
+      inspector_members({{"onlyAssociated", false}, {"nextToken", "bm90IGEgdG9rZW4="}}),
+      "FIELD_VALIDATION_FAILED", "nextToken");
+  check_inspector_validation(
+      inspector_members({{"onlyAssociated", false}, {"nextToken", tokens[0]}}, "us-east-1", kOther),
+      "FIELD_VALIDATION_FAILED", "nextToken");
+}
+
+TEST_CASE_FIXTURE(InspectorMacieFixture, "Inspector ListMembers: range, types, not enabled") {
+  const auto high = inspector_members({{"maxResults", 51}});
+  check_inspector_validation(high, "FIELD_VALIDATION_FAILED", "maxResults");
+  CHECK(json::parse(high.body) == json::parse(R"({
+    "message": "1 validation error detected: Value '51' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 50",
+    "reason": "FIELD_VALIDATION_FAILED",
+    "fields": [{"name": "maxResults",
+                "message": "Value '51' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 50"}]})"));
+  CHECK(emulator.request_log().back().error_code == "ValidationException");
+  const auto low = inspector_members({{"maxResults", 0}});
+  check_inspector_validation(low, "FIELD_VALIDATION_FAILED", "maxResults");
+  CHECK(
+      body_of(low).at("message") ==
+      "1 validation error detected: Value '0' at 'maxResults' failed to satisfy constraint: Member must have "
+      "value greater than or equal to 1");
+  CHECK(inspector_members({{"maxResults", 1}}).status == 200);
+  // Wrong JSON types and bodies that are not JSON: CANNOT_PARSE.
+  check_inspector_validation(inspector_members({{"maxResults", "50"}}), "CANNOT_PARSE");
+  check_inspector_validation(inspector_members({{"onlyAssociated", "false"}}), "CANNOT_PARSE");
+  check_inspector_validation(inspector_members({{"nextToken", 5}}), "CANNOT_PARSE");
+  check_inspector_validation(call("POST", "/members/list", "{\"maxResults\":", "inspector2"), "CANNOT_PARSE");
+  check_inspector_validation(call("POST", "/members/list", "[]", "inspector2"), "CANNOT_PARSE");
+
+  // Inspector not enabled in the region: AccessDenied, in words that are not IAM's.
+  const auto off = inspector_members({{"onlyAssociated", false}}, "ap-south-1");
+  CHECK(off.status == 403);
+  CHECK(header(off, "x-amzn-ErrorType") == "AccessDeniedException");
+  CHECK(json::parse(off.body) ==
+        json::parse(
+            R"({"message": "Amazon Inspector is not enabled for account 111111111111 in ap-south-1."})"));
+  CHECK(emulator.request_log().back().error_code == "AccessDeniedException");
+  // The wrong method or path is no operation.
+  const auto unknown = call("GET", "/members/list", "", "inspector2");
+  CHECK(unknown.status == 404);
+  CHECK(header(unknown, "x-amzn-ErrorType") == "UnknownOperationException");
+  CHECK(call("POST", "/members/get", "{}", "inspector2").status == 404);
+}
+
+TEST_CASE_FIXTURE(InspectorMacieFixture, "Inspector DescribeOrganizationConfiguration") {
+  // boto3 sends no body at all; other clients {}.
+  for (const char* body : {"", "{}"}) {
+    CAPTURE(body);
+    const auto ok = call("POST", "/organizationconfiguration/describe", body, "inspector2");
+    REQUIRE(ok.status == 200);
+    CHECK(json::parse(ok.body) == json::parse(R"({"autoEnable": {"ec2": true, "ecr": false, "lambda": true,
+        "lambdaCode": false, "codeRepository": true}, "maxAccountLimitReached": false})"));
+    CHECK(emulator.request_log().back().operation == "DescribeOrganizationConfiguration");
+    CHECK(emulator.request_log().back().service == "inspector2");
+  }
+  // Nothing set: the model's required ec2 and ecr, false.
+  const auto empty = call("POST", "/organizationconfiguration/describe", "", "inspector2", "eu-west-1");
+  REQUIRE(empty.status == 200);
+  CHECK(json::parse(empty.body) == json::parse(R"({"autoEnable": {"ec2": false, "ecr": false}})"));
+
+  const auto other =
+      call("POST", "/organizationconfiguration/describe", "{}", "inspector2", "us-east-1", kOther);
+  CHECK(other.status == 403);
+  CHECK(header(other, "x-amzn-ErrorType") == "AccessDeniedException");
+  CHECK(body_of(other).at("message") == kNotInspectorAdministrator);
+  CHECK(std::string(kNotInspectorAdministrator).find("is not authorized to perform") == std::string::npos);
+  const auto off = call("POST", "/organizationconfiguration/describe", "", "inspector2", "ap-south-1");
+  CHECK(off.status == 403);
+  CHECK(body_of(off).at("message") ==
+        "Amazon Inspector is not enabled for account 111111111111 in ap-south-1.");
+  check_inspector_validation(call("POST", "/organizationconfiguration/describe", "not json", "inspector2"),
+                             "CANNOT_PARSE");
+
+  auto world = inspector_macie_world();
+  world.administrators[0].regions["eu-west-1"][Service::inspector2].organization->raw =
+      R"({"autoEnable": 1})";
+  emulator.set_world(world);
+  const auto raw = call("POST", "/organizationconfiguration/describe", "", "inspector2", "eu-west-1");
+  CHECK(raw.status == 200);
+  CHECK(raw.body == R"({"autoEnable": 1})");
+}
+
+TEST_CASE_FIXTURE(InspectorMacieFixture,
+                  "Inspector BatchGetAccountStatus: states, failed accounts, batch size") {
+  const auto reply =
+      account_status({{"accountIds", json::array{"100000000001", "100000000003", "100000000009"}}});
+  REQUIRE(reply.status == 200);
+  CHECK(json::parse(reply.body) == json::parse(R"({
+    "accounts": [
+      {"accountId": "100000000001",
+       "state": {"status": "ENABLED", "errorCode": "ALREADY_ENABLED", "errorMessage": "Amazon Inspector is enabled."},
+       "resourceState": {
+         "ec2": {"status": "DISABLED", "errorCode": "RESOURCE_NOT_FOUND",
+                 "errorMessage": "Amazon Inspector scanning of ec2 is disabled."},
+         "ecr": {"status": "ENABLED", "errorCode": "ALREADY_ENABLED",
+                 "errorMessage": "Amazon Inspector scanning of ecr is enabled."},
+         "lambda": {"status": "ENABLED", "errorCode": "ALREADY_ENABLED",
+                    "errorMessage": "Amazon Inspector scanning of lambda is enabled."},
+         "lambdaCode": {"status": "SUSPENDING", "errorCode": "SUSPEND_IN_PROGRESS",
+                        "errorMessage": "Amazon Inspector scanning of lambdaCode is suspending."},
+         "codeRepository": {"status": "SOMETHING_NEW", "errorCode": "RESOURCE_NOT_FOUND",
+                            "errorMessage": "Amazon Inspector scanning of codeRepository is something_new."}}}],
+    "failedAccounts": [
+      {"accountId": "100000000003", "errorCode": "ACCESS_DENIED", "errorMessage": "The member account is isolated."},
+      {"accountId": "100000000009", "errorCode": "ACCESS_DENIED",
+       "errorMessage": "The account 100000000009 is not a member of the Amazon Inspector delegated administrator 111111111111."}]})"));
+  auto log = emulator.request_log().back();
+  CHECK(log.service == "inspector2");
+  CHECK(log.operation == "BatchGetAccountStatus");
+  CHECK(log.batch_size == 3);
+
+  // Members of any relationship, the scan types' defaults, the caller's own account.
+  const auto states =
+      body_of(account_status({{"accountIds", json::array{"100000000005", "100000000002", "111111111111"}}}));
+  CHECK(states.at("failedAccounts").as_array().empty());
+  const auto& accounts = states.at("accounts").as_array();
+  REQUIRE(accounts.size() == 3);
+  const auto status_of = [&](std::size_t i, const char* resource) {
+    return accounts[i].at("resourceState").at(resource).at("status");
+  };
+  CHECK(accounts[0].at("state").at("status") == "DISABLED");  // no scan type enabled
+  CHECK(status_of(0, "ecr") == "DISABLING");
+  CHECK(accounts[0].at("resourceState").at("ecr").at("errorCode") == "DISABLE_IN_PROGRESS");
+  CHECK(status_of(0, "lambda") == "DISABLED");
+  for (std::size_t i : {1u, 2u}) {
+    CHECK(accounts[i].at("state").at("status") == "ENABLED");
+    CHECK(status_of(i, "ec2") == "ENABLED");
+    CHECK(status_of(i, "ecr") == "ENABLED");
+    CHECK(status_of(i, "lambda") == "DISABLED");
+    CHECK(status_of(i, "lambdaCode") == "DISABLED");
+    CHECK(status_of(i, "codeRepository") == "DISABLED");
+  }
+  CHECK(accounts[2].at("accountId") == "111111111111");
+
+  // No account IDs: the caller's own account.
+  for (const auto& body : {json::object{}, json::object{{"accountIds", json::array{}}}}) {
+    const auto own = body_of(account_status(body));
+    REQUIRE(own.at("accounts").as_array().size() == 1);
+    CHECK(own.at("accounts").as_array()[0].at("accountId") == "111111111111");
+  }
+  CHECK(emulator.request_log().back().batch_size == 0);
+
+  // 0..100 account IDs of 12 digits.
+  json::array ids;
+  for (int i = 0; i < 101; ++i)
+    ids.push_back(json::string("2000000001" + std::to_string(10 + i).substr(0, 2)));
+  const auto too_many = account_status({{"accountIds", ids}});
+  check_inspector_validation(too_many, "FIELD_VALIDATION_FAILED", "accountIds");
+  CHECK(body_of(too_many).at("message") ==
+        "1 validation error detected: Value at 'accountIds' failed to satisfy constraint: Member must have "
+        "length "
+        "less than or equal to 100");
+  log = emulator.request_log().back();
+  CHECK(log.batch_size == 101);
+  CHECK(log.operation == "BatchGetAccountStatus");
+  CHECK(log.error_code == "ValidationException");
+  ids.pop_back();
+  const auto hundred = body_of(account_status({{"accountIds", ids}}));
+  CHECK(hundred.at("failedAccounts").as_array().size() == 100);
+  CHECK(emulator.request_log().back().batch_size == 100);
+  const auto pattern = account_status({{"accountIds", json::array{"100000000001", "1234"}}});
+  check_inspector_validation(pattern, "FIELD_VALIDATION_FAILED", "accountIds");
+  CHECK(body_of(pattern).at("message") ==
+        "1 validation error detected: Value '1234' at 'accountIds' failed to satisfy constraint: Member must "
+        "satisfy regular expression pattern: \\d{12}");
+  check_inspector_validation(account_status({{"accountIds", "100000000001"}}), "CANNOT_PARSE");
+  check_inspector_validation(account_status({{"accountIds", json::array{100000000001}}}), "CANNOT_PARSE");
+
+  const auto off = account_status({{"accountIds", json::array{"100000000001"}}}, "ap-south-1");
+  CHECK(off.status == 403);
+  CHECK(header(off, "x-amzn-ErrorType") == "AccessDeniedException");
+}
+
+TEST_CASE_FIXTURE(InspectorMacieFixture, "Macie ListMembers: every member, exact fields, pages") {
+  const auto all = macie_members("?onlyAssociated=false");
+  REQUIRE(all.status == 200);
+  CHECK(header(all, "Content-Type") == "application/json");
+  CHECK(json::parse(all.body) == json::parse(R"({"members": [
+    {"accountId": "100000000001", "administratorAccountId": "111111111111",
+     "arn": "arn:aws:macie2:us-east-1:111111111111:member/100000000001", "email": "one@example.com",
+     "invitedAt": "2021-01-02T03:04:05.678Z", "masterAccountId": "111111111111", "relationshipStatus": "Enabled",
+     "updatedAt": "2022-05-06T07:08:09.123Z"},
+    {"accountId": "100000000002", "administratorAccountId": "111111111111",
+     "arn": "arn:aws:macie2:us-east-1:111111111111:member/100000000002", "masterAccountId": "111111111111",
+     "relationshipStatus": "Paused", "updatedAt": "2022-05-06T07:08:09Z"},
+    {"accountId": "100000000003", "administratorAccountId": "111111111111",
+     "arn": "arn:aws:macie2:us-east-1:111111111111:member/100000000003", "email": "three@example.com",
+     "masterAccountId": "111111111111", "relationshipStatus": "Invited"},
+    {"accountId": "100000000004", "administratorAccountId": "333333333333",
+     "arn": "arn:aws:macie2:us-east-1:333333333333:member/100000000004", "masterAccountId": "333333333333",
+     "relationshipStatus": "Removed"}]})"));
+  CHECK(emulator.request_log().back().service == "macie2");
+  CHECK(emulator.request_log().back().operation == "ListMembers");
+
+  // Current members (Enabled, Paused) by default.
+  const std::vector<std::string> current{"100000000001", "100000000002"};
+  CHECK(member_ids(macie_members()) == current);
+  CHECK(member_ids(macie_members("?onlyAssociated=true")) == current);
+
+  std::vector<std::string> ids;
+  std::string query = "?onlyAssociated=false&maxResults=3";
+  std::string token;
+  int pages = 0;
+  for (; pages < 10; ++pages) {
+    const auto reply = macie_members(query);
+    REQUIRE(reply.status == 200);
+    for (const auto& id : member_ids(reply)) ids.push_back(id);
+    const auto out = body_of(reply);
+    if (!out.contains("nextToken")) break;
+    token = std::string(out.at("nextToken").as_string());
+    query = "?maxResults=3&nextToken=" + aws::uri::encode(token) + "&onlyAssociated=false";
+  }
+  CHECK(pages == 1);  // two pages
+  CHECK(ids == std::vector<std::string>{"100000000001", "100000000002", "100000000003", "100000000004"});
+  // The token of the full listing is not one of the default listing's.
+  const auto crossed = macie_members("?nextToken=" + aws::uri::encode(token));
+  CHECK(crossed.status == 400);
+  CHECK(header(crossed, "x-amzn-ErrorType") == "ValidationException");
+  CHECK(json::parse(crossed.body) ==
+        json::parse(R"({"message": "The nextToken is not valid for this request."})"));
+  CHECK(macie_members("?onlyAssociated=false&nextToken=bm90IGEgdG9rZW4%3D").status == 400);
+
+  // Another administrator, in China: its own members, ARNs in aws-cn.
+  const auto china = body_of(macie_members("?onlyAssociated=false", "cn-north-1", kOther));
+  CHECK(china.at("members").as_array().at(0).at("arn") ==
+        "arn:aws-cn:macie2:cn-north-1:222222222222:member/100000000009");
+  CHECK(json::parse(macie_members("?onlyAssociated=false", "us-east-1", kOther).body) ==
+        json::parse(R"({"members": []})"));
+}
+
+TEST_CASE_FIXTURE(InspectorMacieFixture, "Macie ListMembers: range and not enabled") {
+  const auto high = macie_members("?maxResults=26");
+  CHECK(high.status == 400);
+  CHECK(header(high, "x-amzn-ErrorType") == "ValidationException");
+  CHECK(
+      json::parse(high.body) ==
+      json::parse(
+          R"({"message": "1 validation error detected: Value '26' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 25"})"));
+  const auto low = macie_members("?maxResults=0");
+  CHECK(low.status == 400);
+  CHECK(
+      body_of(low).at("message") ==
+      "1 validation error detected: Value '0' at 'maxResults' failed to satisfy constraint: Member must have "
+      "value greater than or equal to 1");
+  CHECK(macie_members("?maxResults=many").status == 400);
+  CHECK(macie_members("?maxResults=25").status == 200);
+  CHECK(macie_members("?maxResults=1").status == 200);
+
+  const auto off = macie_members("", "ap-south-1");
+  CHECK(off.status == 403);
+  CHECK(header(off, "x-amzn-ErrorType") == "AccessDeniedException");
+  CHECK(json::parse(off.body) == json::parse(R"({"message": "Macie is not enabled."})"));
+  CHECK(emulator.request_log().back().error_code == "AccessDeniedException");
+  CHECK(call("POST", "/members", "{}", "macie2").status == 404);
+}
+
+TEST_CASE_FIXTURE(InspectorMacieFixture, "Macie DescribeOrganizationConfiguration") {
+  const auto ok = call("GET", "/admin/configuration", "", "macie2");
+  REQUIRE(ok.status == 200);
+  CHECK(json::parse(ok.body) == json::parse(R"({"autoEnable": true, "maxAccountLimitReached": false})"));
+  CHECK(emulator.request_log().back().operation == "DescribeOrganizationConfiguration");
+  CHECK(emulator.request_log().back().service == "macie2");
+  const auto raw = call("GET", "/admin/configuration", "", "macie2", "eu-west-1");
+  CHECK(raw.status == 200);
+  CHECK(raw.body == R"({"autoEnable": "yes")");
+  const auto other = call("GET", "/admin/configuration", "", "macie2", "us-east-1", kOther);
+  CHECK(other.status == 403);
+  CHECK(header(other, "x-amzn-ErrorType") == "AccessDeniedException");
+  CHECK(json::parse(other.body) == json::value(json::object{{"message", kNotMacieAdministrator}}));
+  const auto off = call("GET", "/admin/configuration", "", "macie2", "ap-south-1");
+  CHECK(off.status == 403);
+  CHECK(body_of(off).at("message") == "Macie is not enabled.");
+
+  auto world = inspector_macie_world();
+  world.administrators[0].regions["eu-west-1"][Service::macie2].organization = OrganizationConfiguration{};
+  emulator.set_world(world);
+  CHECK(json::parse(call("GET", "/admin/configuration", "", "macie2", "eu-west-1").body) ==
+        json::parse("{}"));
+}
+
+TEST_CASE("Inspector and Macie: quotas, faults by operation, unsigned requests") {
+  TimePoint now = kNow;
+  Emulator emulator(parse_world(kInspectorMacieWorld), EmulatorOptions{1, [&] { return now; }, nullptr});
+  auto call = [&](std::string method, std::string target, std::string body, std::string_view service) {
+    return emulator.handle(signed_request(request(std::move(method), std::move(target), std::move(body)),
+                                          service, "us-east-1", kAdmin, now));
+  };
+  // The default quota: 10 requests/s, burst 30, per service.
+  for (int i = 0; i < 30; ++i) REQUIRE(call("POST", "/members/list", "{}", "inspector2").status == 200);
+  const auto throttled = call("POST", "/status/batch/get", "{}", "inspector2");
+  CHECK(throttled.status == 429);
+  CHECK(header(throttled, "x-amzn-ErrorType") == "ThrottlingException");
+  CHECK(json::parse(throttled.body) == json::parse(R"({"message": "Rate exceeded"})"));
+  CHECK(emulator.request_log().back().fault == "throttle");
+  CHECK(emulator.request_log().back().operation == "BatchGetAccountStatus");
+  CHECK(call("GET", "/members", "", "macie2").status == 200);  // a bucket of its own
+  now += 1s;
+  CHECK(call("POST", "/members/list", "{}", "inspector2").status == 200);
+
+  auto world = inspector_macie_world();
+  world.faults.push_back(parse_fault_spec("inspector2.BatchGetAccountStatus:error_rate=1"));
+  world.faults.push_back(parse_fault_spec("macie2.ListMembers:throttle_rate=1"));
+  world.faults.push_back(parse_fault_spec("inspector2.DescribeOrganizationConfiguration:malformed_rate=1"));
+  world.faults.push_back(parse_fault_spec("macie2.DescribeOrganizationConfiguration@eu-west-1:error_rate=1"));
+  emulator.set_world(world);
+  emulator.clear_request_log();
+  const auto error = call("POST", "/status/batch/get", "{}", "inspector2");
+  CHECK(error.status == 500);
+  CHECK(header(error, "x-amzn-ErrorType") == "InternalServerException");
+  CHECK(json::parse(error.body) == json::parse(R"({"message": "Internal service error"})"));
+  const auto macie_throttled = call("GET", "/members", "", "macie2");
+  CHECK(macie_throttled.status == 429);
+  CHECK(header(macie_throttled, "x-amzn-ErrorType") == "ThrottlingException");
+  CHECK(body_of(macie_throttled).at("message") == "Rate exceeded");
+  CHECK(call("POST", "/organizationconfiguration/describe", "", "inspector2").wire_fault ==
+        WireFault::malformed);
+  CHECK(call("GET", "/admin/configuration", "", "macie2").status == 200);  // the fault is eu-west-1's
+  CHECK(call("POST", "/members/list", "{}", "inspector2").status == 200);
+  const auto log = emulator.request_log();
+  REQUIRE(log.size() == 5);
+  CHECK(log[0].operation == "BatchGetAccountStatus");
+  CHECK(log[0].fault == "error");
+  CHECK(log[0].error_code == "InternalServerException");
+  CHECK(log[1].service == "macie2");
+  CHECK(log[1].fault == "throttle");
+  CHECK(log[1].error_code == "ThrottlingException");
+  CHECK(log[2].fault == "malformed");
+  CHECK(log[3].fault.empty());
+  CHECK(log[4].fault.empty());
+
+  // Unsigned: refused, logged under the service the path belongs to.
+  for (const auto& [method, target, service] :
+       {std::tuple{"POST", "/members/list", "inspector2"},
+        std::tuple{"POST", "/status/batch/get", "inspector2"},
+        std::tuple{"POST", "/organizationconfiguration/describe", "inspector2"},
+        std::tuple{"GET", "/admin/configuration", "macie2"}}) {
+    CAPTURE(target);
+    const auto reply = emulator.handle(request(method, target));
+    CHECK(reply.status == 403);
+    CHECK(header(reply, "x-amzn-ErrorType") == "MissingAuthenticationTokenException");
+    CHECK(emulator.request_log().back().service == service);
+  }
+  // A tampered signature, in the rest-json shape.
+  auto tampered =
+      signed_request(request("POST", "/members/list", "{}"), "inspector2", "us-east-1", kAdmin, now);
+  tampered.body = "{ }";
+  const auto rejected = emulator.handle(tampered);
+  CHECK(rejected.status == 403);
+  CHECK(header(rejected, "x-amzn-ErrorType") == "InvalidSignatureException");
+}

@@ -620,3 +620,311 @@ TEST_CASE(
       again.administrators[0].regions.begin()->second.at(Service::guardduty).organization->features.size() ==
       2);
 }
+
+// --- Inspector and Macie --------------------------------------------------------
+
+namespace {
+
+const char* kInspectorMacieWorld = R"(
+administrators:
+  - account_id: "111111111111"
+    regions:
+      us-east-1:
+        inspector2:
+          members:
+            - account_id: "222222222222"
+              status: ENABLED
+              updated_at: "2022-05-06T07:08:09.123Z"
+              resources: {ec2: DISABLED, lambda: ENABLED, code_repository: ENABLING}
+            - {account_id: "333333333333", status: CANNOT_CREATE_DETECTOR_IN_ORG_MASTER, administrator_id: "444444444444"}
+          account_status_failed: {"333333333333": "The member account is isolated."}
+          organization: {ec2: true, ecr: false, lambda_code: true, max_account_limit_reached: false}
+        macie2:
+          members:
+            - {account_id: "222222222222", email: "two@example.com", status: Paused,
+               invited_at: "2021-01-02T03:04:05.678Z", updated_at: "not a time, served as given"}
+            - {account_id: "333333333333", status: Enabled}
+          organization: {auto_enable: true, max_account_limit_reached: true}
+      eu-west-1:
+        inspector2: {organization: {}}
+        macie2: {organization: {raw: '{"autoEnable": "yes"}'}}
+      ap-south-1:
+        inspector2: {}
+        macie2: {}
+)";
+
+void check_inspector_macie_world(const World& world) {
+  const auto& admin = world.administrators.at(0);
+  const auto* inspector = admin.source("us-east-1", Service::inspector2);
+  REQUIRE(inspector != nullptr);
+  CHECK(inspector->resource.empty());
+  REQUIRE(inspector->members.size() == 2);
+  const auto& two = inspector->members[0];
+  CHECK(two.email.empty());
+  CHECK_FALSE(two.invited_at);
+  CHECK(two.updated_at == "2022-05-06T07:08:09.123Z");
+  CHECK(two.resources == std::map<std::string, std::string>{
+                             {"code_repository", "ENABLING"}, {"ec2", "DISABLED"}, {"lambda", "ENABLED"}});
+  CHECK(inspector_resource_status(two, "ec2") == "DISABLED");
+  CHECK(inspector_resource_status(two, "ecr") == "ENABLED");  // the defaults
+  CHECK(inspector_resource_status(two, "lambda_code") == "DISABLED");
+  CHECK(inspector_resource_status(two, "code_repository") == "ENABLING");
+  const auto& three = inspector->members[1];
+  CHECK(three.status == "CANNOT_CREATE_DETECTOR_IN_ORG_MASTER");  // raw, as served
+  CHECK(three.administrator_id == "444444444444");
+  CHECK(three.resources.empty());
+  CHECK(inspector->account_status_failed ==
+        std::map<std::string, std::string>{{"333333333333", "The member account is isolated."}});
+  REQUIRE(inspector->organization);
+  CHECK(inspector->organization->ec2 == true);
+  CHECK(inspector->organization->ecr == false);
+  CHECK_FALSE(inspector->organization->lambda);
+  CHECK(inspector->organization->lambda_code == true);
+  CHECK_FALSE(inspector->organization->code_repository);
+  CHECK(inspector->organization->max_account_limit_reached == false);
+  CHECK_FALSE(inspector->organization->auto_enable);
+
+  const auto* macie = admin.source("us-east-1", Service::macie2);
+  REQUIRE(macie != nullptr);
+  REQUIRE(macie->members.size() == 2);
+  CHECK(macie->members[0].email == "two@example.com");
+  CHECK(macie->members[0].status == "Paused");
+  CHECK(macie->members[0].invited_at == "2021-01-02T03:04:05.678Z");
+  CHECK(macie->members[0].updated_at == "not a time, served as given");
+  CHECK(macie->members[1].email.empty());
+  REQUIRE(macie->organization);
+  CHECK(macie->organization->auto_enable == true);
+  CHECK(macie->organization->max_account_limit_reached == true);
+  CHECK_FALSE(macie->organization->ec2);
+
+  // {}: the organization's administrator with nothing set; absent: not it.
+  const auto& empty = admin.source("eu-west-1", Service::inspector2)->organization;
+  REQUIRE(empty);
+  CHECK_FALSE(empty->ec2);
+  CHECK_FALSE(empty->max_account_limit_reached);
+  CHECK(admin.source("eu-west-1", Service::macie2)->organization->raw == R"({"autoEnable": "yes"})");
+  CHECK_FALSE(admin.source("ap-south-1", Service::inspector2)->organization);
+  CHECK_FALSE(admin.source("ap-south-1", Service::macie2)->organization);
+}
+
+}  // namespace
+
+TEST_CASE("Inspector and Macie sources: parse and round trip") {
+  const auto world = parse_world(kInspectorMacieWorld);
+  check_inspector_macie_world(world);
+  const auto yaml = world_to_yaml(world);
+  const auto again = parse_world(yaml);
+  check_inspector_macie_world(again);
+  CHECK(world_to_yaml(again) == yaml);
+  CHECK(to_string(Service::inspector2) == "inspector2");
+  CHECK(to_string(Service::macie2) == "macie2");
+  CHECK(parse_service("inspector2") == Service::inspector2);
+  CHECK(parse_service("macie2") == Service::macie2);
+  CHECK_FALSE(parse_service("macie"));
+  // No published quotas for their member APIs: 10 requests/s, burst 30.
+  for (const auto service : {Service::inspector2, Service::macie2}) {
+    CHECK(world.throttles.at(service).rate == 10);
+    CHECK(world.throttles.at(service).burst == 30);
+  }
+}
+
+TEST_CASE("Inspector and Macie world errors name the line and key path") {
+  const std::string head =
+      "administrators:\n  - account_id: \"111111111111\"\n    regions:\n      us-east-1:\n";
+  const std::string inspector = head + "        inspector2:\n";
+  const std::string macie = head + "        macie2:\n";
+  const auto member = [](const std::string& fields) {
+    return "          members:\n            - {account_id: \"222222222222\", status: ENABLED, " + fields +
+           "}\n";
+  };
+  CHECK_THROWS_WITH_AS(parse_world(inspector + member("email: a@example.com")),
+                       "world:7:68: administrators[0].regions.us-east-1.inspector2.members[0].email: only "
+                       "securityhub, guardduty, detective and macie2 have it",
+                       WorldError);
+  CHECK_THROWS_WITH_AS(parse_world(inspector + member("invited_at: \"2021-01-02T03:04:05Z\"")),
+                       doctest::Contains("inspector2.members[0].invited_at: only securityhub, guardduty, "
+                                         "detective and macie2 have it"),
+                       WorldError);
+  CHECK_THROWS_WITH_AS(parse_world(inspector + member("updated_at: yesterday")),
+                       "world:7:73: administrators[0].regions.us-east-1.inspector2.members[0].updated_at: "
+                       "expected an ISO 8601 time like 2020-06-01T00:00:00Z",
+                       WorldError);
+  CHECK_THROWS_WITH_AS(parse_world(inspector + member("resources: {ec2: ENABLED, eks: ENABLED}")),
+                       "world:7:87: administrators[0].regions.us-east-1.inspector2.members[0].resources.eks: "
+                       "unknown scan type (ec2, ecr, lambda, lambda_code, code_repository)",
+                       WorldError);
+  CHECK_THROWS_WITH_AS(
+      parse_world(inspector + member("resources: [ec2]")),
+      doctest::Contains("inspector2.members[0].resources: expected a mapping of scan type -> "
+                        "status"),
+      WorldError);
+  CHECK_THROWS_WITH_AS(parse_world(inspector + member("resources: {ec2: [ENABLED]}")),
+                       doctest::Contains("inspector2.members[0].resources.ec2: expected a string"),
+                       WorldError);
+  CHECK_THROWS_WITH_AS(parse_world(inspector + member("volume_usage_bytes: 5")),
+                       doctest::Contains("inspector2.members[0].volume_usage_bytes: only detective has it"),
+                       WorldError);
+  CHECK_THROWS_WITH_AS(parse_world(macie + member("resources: {ec2: ENABLED}")),
+                       "world:7:72: administrators[0].regions.us-east-1.macie2.members[0].resources: only "
+                       "inspector2 has it",
+                       WorldError);
+  CHECK_THROWS_WITH_AS(parse_world(macie + member("features: {S3_DATA_EVENTS: ENABLED}")),
+                       doctest::Contains("macie2.members[0].features: only guardduty has it"), WorldError);
+  CHECK_THROWS_WITH_AS(
+      parse_world(inspector + "          organization: {ec2: yes please}\n"),
+      "world:6:31: administrators[0].regions.us-east-1.inspector2.organization.ec2: expected true or false",
+      WorldError);
+  CHECK_THROWS_WITH_AS(parse_world(inspector + "          organization: {auto_enable: true}\n"),
+                       "world:6:39: administrators[0].regions.us-east-1.inspector2.organization.auto_enable: "
+                       "only securityhub, guardduty, detective and macie2 have it",
+                       WorldError);
+  CHECK_THROWS_WITH_AS(
+      parse_world(inspector + "          organization: {member_account_limit_reached: true}\n"),
+      doctest::Contains("inspector2.organization.member_account_limit_reached: only "
+                        "securityhub and guardduty have it"),
+      WorldError);
+  CHECK_THROWS_WITH_AS(parse_world(inspector + "          organization: {lambda_cod: true}\n"),
+                       doctest::Contains("inspector2.organization.lambda_cod: unknown key"), WorldError);
+  CHECK_THROWS_WITH_AS(
+      parse_world(macie + "          organization: {lambda_code: true}\n"),
+      "world:6:39: administrators[0].regions.us-east-1.macie2.organization.lambda_code: only "
+      "inspector2 has it",
+      WorldError);
+  CHECK_THROWS_WITH_AS(
+      parse_world(macie + "          organization: {max_account_limit_reached: maybe}\n"),
+      doctest::Contains("macie2.organization.max_account_limit_reached: expected true or false"), WorldError);
+  CHECK_THROWS_WITH_AS(
+      parse_world(head + "        securityhub:\n          organization: {max_account_limit_reached: true}\n"),
+      doctest::Contains(
+          "securityhub.organization.max_account_limit_reached: only inspector2 and macie2 have it"),
+      WorldError);
+  CHECK_THROWS_WITH_AS(parse_world(macie + "          account_status_failed: {\"222222222222\": gone}\n"),
+                       "world:6:34: administrators[0].regions.us-east-1.macie2.account_status_failed: only "
+                       "inspector2 has it",
+                       WorldError);
+  CHECK_THROWS_WITH_AS(
+      parse_world(inspector + "          account_status_failed: {\"2222\": gone}\n"),
+      doctest::Contains("inspector2.account_status_failed.2222: must be a 12-digit account id"), WorldError);
+  CHECK_THROWS_WITH_AS(parse_world(inspector + "          account_status_failed: {\"222222222222\": \"\"}\n"),
+                       doctest::Contains("inspector2.account_status_failed.222222222222: expected a reason"),
+                       WorldError);
+  CHECK_THROWS_WITH_AS(
+      parse_world(macie + "          unprocessed: {\"222222222222\": gone}\n"),
+      doctest::Contains("macie2.unprocessed: only securityhub, guardduty and detective have it"), WorldError);
+  CHECK_THROWS_WITH_AS(parse_world(head + "        macie: {}\n"),
+                       "world:5:9: administrators[0].regions.us-east-1.macie: unknown service (securityhub, "
+                       "guardduty, detective, inspector2, macie2, sts, organizations, account)",
+                       WorldError);
+  CHECK_THROWS_WITH_AS(
+      parse_world(head + "        account: {}\n"),
+      doctest::Contains("only securityhub, guardduty, detective, inspector2 and macie2 have members"),
+      WorldError);
+
+  // Worlds built in code are checked too, without a line.
+  const auto built = [](Service service, auto&& change) {
+    auto world = parse_world(kInspectorMacieWorld);
+    change(world.administrators[0].regions["us-east-1"][service]);
+    return world;
+  };
+  CHECK_THROWS_WITH_AS(
+      validate_world(built(Service::inspector2, [](Source& s) { s.members[0].email = "a@example.com"; })),
+      "administrators.111111111111.regions.us-east-1.inspector2: member 222222222222: email and invited_at: "
+      "inspector2 members have neither",
+      WorldError);
+  CHECK_THROWS_WITH_AS(
+      validate_world(built(Service::inspector2, [](Source& s) { s.members[0].updated_at = "soon"; })),
+      doctest::Contains("member 222222222222: updated_at: expected an ISO 8601 time"), WorldError);
+  CHECK_THROWS_WITH_AS(validate_world(built(Service::inspector2,
+                                            [](Source& s) { s.members[0].resources["eks"] = "ENABLED"; })),
+                       doctest::Contains("member 222222222222: resources.eks: unknown scan type"),
+                       WorldError);
+  CHECK_THROWS_WITH_AS(
+      validate_world(built(Service::macie2, [](Source& s) { s.members[0].resources["ec2"] = "ENABLED"; })),
+      doctest::Contains("macie2: member 222222222222: resources: only inspector2 has them"), WorldError);
+  CHECK_THROWS_WITH_AS(
+      validate_world(
+          built(Service::macie2, [](Source& s) { s.account_status_failed["222222222222"] = "x"; })),
+      doctest::Contains("macie2.account_status_failed: only inspector2 has it"), WorldError);
+  CHECK_THROWS_WITH_AS(
+      validate_world(built(Service::inspector2, [](Source& s) { s.account_status_failed["1"] = "x"; })),
+      doctest::Contains("inspector2.account_status_failed.1: must be a 12-digit account id with a reason"),
+      WorldError);
+  CHECK_THROWS_WITH_AS(
+      validate_world(built(Service::inspector2, [](Source& s) { s.unprocessed["222222222222"] = "x"; })),
+      doctest::Contains("inspector2.unprocessed: only securityhub, guardduty and detective have it"),
+      WorldError);
+  CHECK_THROWS_WITH_AS(
+      validate_world(built(Service::inspector2, [](Source& s) { s.organization->auto_enable = true; })),
+      doctest::Contains(
+          "inspector2.organization.auto_enable: only securityhub, guardduty, detective and macie2"),
+      WorldError);
+  CHECK_THROWS_WITH_AS(
+      validate_world(built(Service::macie2, [](Source& s) { s.organization->lambda = false; })),
+      doctest::Contains(
+          "macie2.organization: ec2, ecr, lambda, lambda_code and code_repository: only inspector2"),
+      WorldError);
+  CHECK_THROWS_WITH_AS(
+      validate_world(built(
+          Service::detective,
+          [](Source& s) {
+            s.resource = "arn:aws:detective:us-east-1:111111111111:graph:0123456789abcdef0123456789abcdef";
+            s.organization.emplace().max_account_limit_reached = true;
+          })),
+      doctest::Contains(
+          "detective.organization.max_account_limit_reached: only inspector2 and macie2 have it"),
+      WorldError);
+  CHECK_THROWS_WITH_AS(
+      validate_world(
+          built(Service::macie2, [](Source& s) { s.organization->member_account_limit_reached = true; })),
+      doctest::Contains("macie2.organization.member_account_limit_reached: only securityhub and guardduty"),
+      WorldError);
+}
+
+TEST_CASE("generated worlds: Inspector and Macie only when given a share") {
+  const auto spec = "administrators=2,regions=2,accounts=60,seed=5";
+  const auto plain = generate_world(parse_generate_params(spec));
+  for (const auto& a : plain.administrators)
+    for (const auto& [region, services] : a.regions) {
+      CHECK_FALSE(services.count(Service::inspector2));
+      CHECK_FALSE(services.count(Service::macie2));
+    }
+  // Shares of 0 are the default: the world does not change.
+  CHECK(world_to_yaml(generate_world(parse_generate_params(std::string(spec) + ",inspector2=0,macie2=0"))) ==
+        world_to_yaml(plain));
+
+  const auto params = parse_generate_params(std::string(spec) + ",inspector2=1,macie2=0.5");
+  CHECK(params.inspector2_share == 1.0);
+  CHECK(params.macie2_share == 0.5);
+  const auto world = generate_world(params);
+  std::size_t inspector_members = 0, macie_members = 0;
+  for (const auto& a : world.administrators)
+    for (const auto& [region, services] : a.regions) {
+      const auto& inspector = services.at(Service::inspector2);
+      REQUIRE(inspector.organization);
+      const auto& c = *inspector.organization;
+      CHECK((c.ec2 == true && c.ecr == true && c.lambda == true && c.lambda_code == true));
+      CHECK_FALSE(c.auto_enable);
+      for (const auto& m : inspector.members) {
+        ++inspector_members;
+        CHECK(m.status == "ENABLED");
+        CHECK(m.email.empty());
+        CHECK_FALSE(m.invited_at);
+        CHECK(m.updated_at);
+      }
+      const auto& macie = services.at(Service::macie2);
+      REQUIRE(macie.organization);
+      CHECK(macie.organization->auto_enable == true);
+      for (const auto& m : macie.members) {
+        ++macie_members;
+        CHECK(m.status == "Enabled");
+        CHECK_FALSE(m.email.empty());
+      }
+    }
+  CHECK(inspector_members == 120);  // every account, in both regions
+  CHECK(macie_members > 30);
+  CHECK(macie_members < 90);
+  CHECK(world_to_yaml(parse_world(world_to_yaml(world))) == world_to_yaml(world));
+  CHECK_THROWS_WITH_AS(parse_generate_params("inspector2=2"), "--generate: shares must be between 0 and 1",
+                       WorldError);
+  CHECK_THROWS_AS(parse_generate_params("macie2=some"), WorldError);
+}

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cstdio>
 #include <fstream>
+#include <initializer_list>
 #include <random>
 #include <regex>
 #include <set>
@@ -15,8 +16,8 @@ namespace mw::fake_aws {
 
 namespace {
 
-constexpr std::string_view kServiceNames[] = {"securityhub", "guardduty",     "detective",
-                                              "sts",         "organizations", "account"};
+constexpr std::string_view kServiceNames[] = {"securityhub", "guardduty", "detective",     "inspector2",
+                                              "macie2",      "sts",       "organizations", "account"};
 
 // The regions AWS enables in every account (RegionOptStatus ENABLED_BY_DEFAULT).
 constexpr std::string_view kDefaultRegions[] = {
@@ -137,7 +138,9 @@ class MapReader {
 Service service_key(const YAML::Node& node, const std::string& name, const std::string& path) {
   auto service = parse_service(name);
   if (!service)
-    fail(node, path, "unknown service (securityhub, guardduty, detective, sts, organizations, account)");
+    fail(node, path,
+         "unknown service (securityhub, guardduty, detective, inspector2, macie2, sts, organizations, "
+         "account)");
   return *service;
 }
 
@@ -155,22 +158,61 @@ std::map<std::string, std::string> string_map(MapReader& r, const std::string& k
   return out;
 }
 
-// A key only one service answers with is an error on another service's
-// source, rather than silently never served.
-void only_for(MapReader& r, const std::string& key, Service service, Service owner) {
-  if (service != owner && r.has(key))
-    fail(r.get(key), r.child(key), "only " + std::string(to_string(owner)) + " has it");
+bool is_one_of(Service service, std::initializer_list<Service> owners) {
+  return std::find(owners.begin(), owners.end(), service) != owners.end();
 }
+
+// "only guardduty has it", "only securityhub and guardduty have it", ...
+std::string only_message(std::initializer_list<Service> owners, std::string_view it = "it") {
+  std::string names;
+  std::size_t i = 0;
+  for (const auto owner : owners) {
+    if (i > 0) names += i + 1 == owners.size() ? " and " : ", ";
+    names += to_string(owner);
+    ++i;
+  }
+  return "only " + names + (owners.size() == 1 ? " has " : " have ") + std::string(it);
+}
+
+// A key only some services answer with is an error on another service's
+// source, rather than silently never served.
+void only_for(MapReader& r, const std::string& key, Service service, std::initializer_list<Service> owners) {
+  if (!is_one_of(service, owners) && r.has(key)) fail(r.get(key), r.child(key), only_message(owners));
+}
+
+// The member fields only Detective serves.
+constexpr const char* kDetectiveMemberKeys[] = {"disabled_reason",
+                                                "invitation_type",
+                                                "volume_usage_bytes",
+                                                "volume_usage_updated_at",
+                                                "percent_of_graph_utilization",
+                                                "percent_of_graph_utilization_updated_at",
+                                                "volume_usage_by_datasource_package",
+                                                "datasource_package_ingest_states"};
+
+// Inspector's updatedAt goes out as epoch seconds: it must be a time the
+// emulator can convert.
+constexpr const char* kIso8601Expected = "expected an ISO 8601 time like 2020-06-01T00:00:00Z";
 
 Member parse_member(Service service, const YAML::Node& node, const std::string& path) {
   MapReader r(node, path);
   Member m;
   m.account_id = r.account("account_id");
+  // Inspector's Member has neither email nor invitedAt.
+  for (const char* key : {"email", "invited_at"})
+    only_for(r, key, service,
+             {Service::securityhub, Service::guardduty, Service::detective, Service::macie2});
   m.email = r.string("email");
   m.status = r.required_string("status");
   if (r.has("administrator_id")) m.administrator_id = r.account("administrator_id");
   m.invited_at = r.optional_string("invited_at");
   m.updated_at = r.optional_string("updated_at");
+  if (service == Service::inspector2 && m.updated_at && !is_iso8601(*m.updated_at))
+    fail(r.get("updated_at"), r.child("updated_at"), kIso8601Expected);
+  // The three older services have always tolerated each other's member
+  // fields; the new ones reject what they would never serve.
+  if (service == Service::inspector2 || service == Service::macie2)
+    for (const char* key : kDetectiveMemberKeys) only_for(r, key, service, {Service::detective});
   m.disabled_reason = r.optional_string("disabled_reason");
   m.invitation_type = r.optional_string("invitation_type");
   if (r.has("volume_usage_bytes"))
@@ -190,8 +232,17 @@ Member parse_member(Service service, const YAML::Node& node, const std::string& 
                  if (!value.IsScalar()) fail(value, child, "expected a string");
                  m.datasource_package_ingest_states[name] = value.as<std::string>();
                });
-  only_for(r, "features", service, Service::guardduty);
+  only_for(r, "features", service, {Service::guardduty});
   m.features = string_map(r, "features", "protection plan -> status");
+  only_for(r, "resources", service, {Service::inspector2});
+  if (const auto resources = r.get("resources"); resources && resources.IsMap())
+    for (const auto& entry : resources) {
+      const auto name = entry.first.as<std::string>();
+      if (!is_inspector_resource(name))
+        fail(entry.first, r.child("resources") + "." + name,
+             "unknown scan type (ec2, ecr, lambda, lambda_code, code_repository)");
+    }
+  m.resources = string_map(r, "resources", "scan type -> status");
   return m;
 }
 
@@ -202,12 +253,26 @@ OrganizationConfiguration parse_organization_configuration(Service service, cons
   MapReader r(node, path);
   for (const char* key :
        {"auto_enable_standards", "configuration_type", "configuration_status", "status_message"})
-    only_for(r, key, service, Service::securityhub);
+    only_for(r, key, service, {Service::securityhub});
   for (const char* key : {"auto_enable_organization_members", "features"})
-    only_for(r, key, service, Service::guardduty);
-  if (service == Service::detective && r.has("member_account_limit_reached"))
-    fail(r.get("member_account_limit_reached"), r.child("member_account_limit_reached"),
-         "only securityhub and guardduty have it");
+    only_for(r, key, service, {Service::guardduty});
+  only_for(r, "member_account_limit_reached", service, {Service::securityhub, Service::guardduty});
+  // Inspector enables each scan type on its own: no single auto_enable.
+  only_for(r, "auto_enable", service,
+           {Service::securityhub, Service::guardduty, Service::detective, Service::macie2});
+  for (const auto& resource : kInspectorResources)
+    only_for(r, std::string(resource.world_name), service, {Service::inspector2});
+  only_for(r, "max_account_limit_reached", service, {Service::inspector2, Service::macie2});
+  const auto optional_boolean = [&](const std::string& key) -> std::optional<bool> {
+    if (!r.has(key)) return std::nullopt;
+    return r.boolean(key, false);
+  };
+  c.ec2 = optional_boolean("ec2");
+  c.ecr = optional_boolean("ecr");
+  c.lambda = optional_boolean("lambda");
+  c.lambda_code = optional_boolean("lambda_code");
+  c.code_repository = optional_boolean("code_repository");
+  c.max_account_limit_reached = optional_boolean("max_account_limit_reached");
   if (r.has("auto_enable")) c.auto_enable = r.boolean("auto_enable", false);
   c.auto_enable_organization_members = r.optional_string("auto_enable_organization_members");
   c.auto_enable_standards = r.optional_string("auto_enable_standards");
@@ -240,6 +305,7 @@ Source parse_source(Service service, const YAML::Node& node, const std::string& 
   r.each("members", [&](const YAML::Node& m, const std::string& p) {
     s.members.push_back(parse_member(service, m, p));
   });
+  only_for(r, "unprocessed", service, {Service::securityhub, Service::guardduty, Service::detective});
   r.each_entry("unprocessed",
                [&](const std::string& account, const YAML::Node& reason, const std::string& p) {
                  if (!is_account_id(account)) fail(reason, p, "must be a 12-digit account id");
@@ -248,12 +314,20 @@ Source parse_source(Service service, const YAML::Node& node, const std::string& 
   if (r.has("organization"))
     s.organization =
         parse_organization_configuration(service, r.get("organization"), r.child("organization"));
-  only_for(r, "member_detectors_unprocessed", service, Service::guardduty);
+  only_for(r, "member_detectors_unprocessed", service, {Service::guardduty});
   r.each_entry("member_detectors_unprocessed",
                [&](const std::string& account, const YAML::Node& reason, const std::string& p) {
                  if (!is_account_id(account)) fail(reason, p, "must be a 12-digit account id (quote it)");
                  if (!reason.IsScalar()) fail(reason, p, "expected a string");
                  s.member_detectors_unprocessed[account] = reason.as<std::string>();
+               });
+  only_for(r, "account_status_failed", service, {Service::inspector2});
+  r.each_entry("account_status_failed",
+               [&](const std::string& account, const YAML::Node& reason, const std::string& p) {
+                 if (!is_account_id(account)) fail(reason, p, "must be a 12-digit account id (quote it)");
+                 if (!reason.IsScalar() || reason.as<std::string>().empty())
+                   fail(reason, p, "expected a reason (the errorMessage, not empty)");
+                 s.account_status_failed[account] = reason.as<std::string>();
                });
   return s;
 }
@@ -270,7 +344,8 @@ Administrator parse_administrator(const YAML::Node& node, const std::string& pat
       const auto name = entry.first.as<std::string>();
       const auto service = service_key(entry.first, name, p + "." + name);
       if (service == Service::sts || service == Service::organizations || service == Service::account)
-        fail(entry.first, p + "." + name, "only securityhub, guardduty and detective have members");
+        fail(entry.first, p + "." + name,
+             "only securityhub, guardduty, detective, inspector2 and macie2 have members");
       slot[service] = parse_source(service, entry.second, p + "." + name);
     }
   });
@@ -455,7 +530,8 @@ void emit_optional(YAML::Emitter& out, const char* key, const std::optional<std:
 void emit_member(YAML::Emitter& out, const Member& m) {
   out << YAML::BeginMap;
   out << YAML::Key << "account_id" << YAML::Value << YAML::DoubleQuoted << m.account_id;
-  out << YAML::Key << "email" << YAML::Value << YAML::DoubleQuoted << m.email;
+  // Inspector members have no email key at all.
+  if (!m.email.empty()) out << YAML::Key << "email" << YAML::Value << YAML::DoubleQuoted << m.email;
   out << YAML::Key << "status" << YAML::Value << YAML::DoubleQuoted << m.status;
   emit_optional(out, "administrator_id", m.administrator_id);
   emit_optional(out, "invited_at", m.invited_at);
@@ -489,6 +565,12 @@ void emit_member(YAML::Emitter& out, const Member& m) {
       out << YAML::Key << name << YAML::Value << YAML::DoubleQuoted << status;
     out << YAML::EndMap;
   }
+  if (!m.resources.empty()) {
+    out << YAML::Key << "resources" << YAML::Value << YAML::Flow << YAML::BeginMap;
+    for (const auto& [name, status] : m.resources)
+      out << YAML::Key << name << YAML::Value << YAML::DoubleQuoted << status;
+    out << YAML::EndMap;
+  }
   out << YAML::EndMap;
 }
 
@@ -502,6 +584,15 @@ void emit_organization_configuration(YAML::Emitter& out, const OrganizationConfi
   emit_optional(out, "status_message", c.status_message);
   if (c.member_account_limit_reached)
     out << YAML::Key << "member_account_limit_reached" << YAML::Value << *c.member_account_limit_reached;
+  const std::pair<const char*, const std::optional<bool>&> flags[] = {
+      {"ec2", c.ec2},
+      {"ecr", c.ecr},
+      {"lambda", c.lambda},
+      {"lambda_code", c.lambda_code},
+      {"code_repository", c.code_repository},
+      {"max_account_limit_reached", c.max_account_limit_reached}};
+  for (const auto& [key, value] : flags)
+    if (value) out << YAML::Key << key << YAML::Value << *value;
   if (!c.features.empty()) {
     out << YAML::Key << "features" << YAML::Value << YAML::BeginSeq;
     for (const auto& f : c.features) {
@@ -544,6 +635,12 @@ void emit_source(YAML::Emitter& out, Service service, const Source& s) {
   if (!s.member_detectors_unprocessed.empty()) {
     out << YAML::Key << "member_detectors_unprocessed" << YAML::Value << YAML::BeginMap;
     for (const auto& [account, reason] : s.member_detectors_unprocessed)
+      out << YAML::Key << YAML::DoubleQuoted << account << YAML::Value << YAML::DoubleQuoted << reason;
+    out << YAML::EndMap;
+  }
+  if (!s.account_status_failed.empty()) {
+    out << YAML::Key << "account_status_failed" << YAML::Value << YAML::BeginMap;
+    for (const auto& [account, reason] : s.account_status_failed)
       out << YAML::Key << YAML::DoubleQuoted << account << YAML::Value << YAML::DoubleQuoted << reason;
     out << YAML::EndMap;
   }
@@ -694,10 +791,26 @@ std::map<std::string, std::string> World::regions_of(std::string_view account_id
 
 std::map<Service, Throttle> default_throttles() {
   // Security Hub publishes 10 requests/s with bursts of 30 for its member
-  // APIs; the other services are given the same steady quota. Account
-  // Management publishes no quota for ListRegions: 10 requests/s, burst 10.
-  return {{Service::securityhub, {10, 30}},   {Service::guardduty, {10, 30}}, {Service::detective, {10, 30}},
-          {Service::organizations, {10, 20}}, {Service::account, {10, 10}},   {Service::sts, {100, 200}}};
+  // APIs; the other services are given the same steady quota (Inspector and
+  // Macie publish none for theirs). Account Management publishes no quota
+  // for ListRegions: 10 requests/s, burst 10.
+  return {{Service::securityhub, {10, 30}}, {Service::guardduty, {10, 30}},
+          {Service::detective, {10, 30}},   {Service::inspector2, {10, 30}},
+          {Service::macie2, {10, 30}},      {Service::organizations, {10, 20}},
+          {Service::account, {10, 10}},     {Service::sts, {100, 200}}};
+}
+
+bool is_inspector_resource(std::string_view world_name) {
+  return std::any_of(std::begin(kInspectorResources), std::end(kInspectorResources),
+                     [&](const InspectorResource& r) { return r.world_name == world_name; });
+}
+
+std::string inspector_resource_status(const Member& member, std::string_view world_name) {
+  if (const auto it = member.resources.find(std::string(world_name)); it != member.resources.end())
+    return it->second;
+  // Inspector's first scan types are on for a new member; the later ones
+  // are opt-in.
+  return world_name == "ec2" || world_name == "ecr" ? "ENABLED" : "DISABLED";
 }
 
 bool is_account_id(std::string_view text) {
@@ -762,6 +875,22 @@ namespace {
 
 // The parts of a source only one service answers with, for worlds built in
 // code (the parser rejects them with a line).
+void validate_member(const std::string& where, Service service, const Member& m) {
+  const auto at = where + ": member " + m.account_id;
+  if (service != Service::guardduty && !m.features.empty())
+    throw WorldError(at + ": features: only guardduty has them");
+  if (service != Service::inspector2 && !m.resources.empty())
+    throw WorldError(at + ": resources: only inspector2 has them");
+  if (service != Service::inspector2) return;
+  if (!m.email.empty() || m.invited_at)
+    throw WorldError(at + ": email and invited_at: inspector2 members have neither");
+  if (m.updated_at && !is_iso8601(*m.updated_at)) throw WorldError(at + ": updated_at: " + kIso8601Expected);
+  for (const auto& [name, status] : m.resources)
+    if (!is_inspector_resource(name))
+      throw WorldError(at + ": resources." + name +
+                       ": unknown scan type (ec2, ecr, lambda, lambda_code, code_repository)");
+}
+
 void validate_source_extras(const std::string& where, Service service, const Source& source) {
   const bool guardduty = service == Service::guardduty;
   if (!guardduty && !source.member_detectors_unprocessed.empty())
@@ -770,6 +899,17 @@ void validate_source_extras(const std::string& where, Service service, const Sou
     if (!is_account_id(account))
       throw WorldError(where + ".member_detectors_unprocessed." + account +
                        ": must be a 12-digit account id");
+  // Only the services with GetMembers report unprocessed accounts.
+  if (!is_one_of(service, {Service::securityhub, Service::guardduty, Service::detective}) &&
+      !source.unprocessed.empty())
+    throw WorldError(where + ".unprocessed: " +
+                     only_message({Service::securityhub, Service::guardduty, Service::detective}));
+  if (service != Service::inspector2 && !source.account_status_failed.empty())
+    throw WorldError(where + ".account_status_failed: only inspector2 has it");
+  for (const auto& [account, reason] : source.account_status_failed)
+    if (!is_account_id(account) || reason.empty())
+      throw WorldError(where + ".account_status_failed." + account +
+                       ": must be a 12-digit account id with a reason");
   if (!source.organization) return;
   const auto& c = *source.organization;
   const auto at = where + ".organization";
@@ -780,8 +920,16 @@ void validate_source_extras(const std::string& where, Service service, const Sou
                      "status_message: only securityhub has them");
   if (!guardduty && (c.auto_enable_organization_members || !c.features.empty()))
     throw WorldError(at + ": auto_enable_organization_members and features: only guardduty has them");
-  if (service == Service::detective && c.member_account_limit_reached)
+  if (!is_one_of(service, {Service::securityhub, Service::guardduty}) && c.member_account_limit_reached)
     throw WorldError(at + ".member_account_limit_reached: only securityhub and guardduty have it");
+  if (service == Service::inspector2 && c.auto_enable)
+    throw WorldError(
+        at + ".auto_enable: " +
+        only_message({Service::securityhub, Service::guardduty, Service::detective, Service::macie2}));
+  if (service != Service::inspector2 && (c.ec2 || c.ecr || c.lambda || c.lambda_code || c.code_repository))
+    throw WorldError(at + ": ec2, ecr, lambda, lambda_code and code_repository: only inspector2 has them");
+  if (!is_one_of(service, {Service::inspector2, Service::macie2}) && c.max_account_limit_reached)
+    throw WorldError(at + ".max_account_limit_reached: only inspector2 and macie2 have it");
   for (const auto& f : c.features)
     if (f.name.empty()) throw WorldError(at + ".features: a feature without a name");
 }
@@ -809,8 +957,7 @@ void validate_world(const World& world) {
         for (const auto& m : source.members) {
           if (!members.insert(m.account_id).second)
             throw WorldError(where + ": duplicate member " + m.account_id);
-          if (service != Service::guardduty && !m.features.empty())
-            throw WorldError(where + ": member " + m.account_id + ": features: only guardduty has them");
+          validate_member(where, service, m);
         }
         validate_source_extras(where, service, source);
       }
@@ -950,6 +1097,10 @@ GenerateParams parse_generate_params(std::string_view spec) {
         p.guardduty_share = std::stod(value, &used);
       else if (key == "detective")
         p.detective_share = std::stod(value, &used);
+      else if (key == "inspector2")
+        p.inspector2_share = std::stod(value, &used);
+      else if (key == "macie2")
+        p.macie2_share = std::stod(value, &used);
       else if (key == "seed")
         p.seed = std::stoull(value, &used);
       else
@@ -963,7 +1114,8 @@ GenerateParams parse_generate_params(std::string_view spec) {
     throw WorldError("--generate: administrators must be 1..100");
   if (p.regions < 1 || p.regions > 30) throw WorldError("--generate: regions must be 1..30");
   if (p.accounts < 0 || p.accounts > 1000000) throw WorldError("--generate: accounts must be 0..1000000");
-  for (double share : {p.securityhub_share, p.guardduty_share, p.detective_share})
+  for (double share :
+       {p.securityhub_share, p.guardduty_share, p.detective_share, p.inspector2_share, p.macie2_share})
     if (share < 0 || share > 1) throw WorldError("--generate: shares must be between 0 and 1");
   return p;
 }
@@ -1009,8 +1161,15 @@ World generate_world(const GenerateParams& params) {
       auto& services = admin.regions[kRegions[r]];
       const std::pair<Service, double> shares[] = {{Service::securityhub, params.securityhub_share},
                                                    {Service::guardduty, params.guardduty_share},
-                                                   {Service::detective, params.detective_share}};
+                                                   {Service::detective, params.detective_share},
+                                                   {Service::inspector2, params.inspector2_share},
+                                                   {Service::macie2, params.macie2_share}};
       for (const auto& [service, share] : shares) {
+        // Inspector and Macie are opt-in: without a share they are not
+        // enabled at all, and draw nothing from the generator, so worlds
+        // generated before them stay the same.
+        const bool opt_in = service == Service::inspector2 || service == Service::macie2;
+        if (opt_in && share <= 0) continue;
         Source source;
         // Every generated administrator is its organization's administrator,
         // enrolling every account.
@@ -1018,6 +1177,8 @@ World generate_world(const GenerateParams& params) {
         if (service == Service::guardduty) {
           organization.auto_enable_organization_members = "ALL";
           organization.features = {{"RUNTIME_MONITORING", "ALL", {}}, {"S3_DATA_EVENTS", "NEW", {}}};
+        } else if (service == Service::inspector2) {
+          organization.ec2 = organization.ecr = organization.lambda = organization.lambda_code = true;
         } else {
           organization.auto_enable = true;
         }
@@ -1033,10 +1194,12 @@ World generate_world(const GenerateParams& params) {
           if (unit(rng) >= share) continue;
           Member m;
           m.account_id = org.accounts[i].id;
-          m.email = org.accounts[i].email;
-          m.status = service == Service::detective ? "ENABLED" : "Enabled";
-          m.invited_at = "2021-05-06T07:08:09.123Z";
+          m.status = service == Service::detective || service == Service::inspector2 ? "ENABLED" : "Enabled";
           m.updated_at = "2022-05-06T07:08:09Z";
+          if (service != Service::inspector2) {  // Inspector members have neither
+            m.email = org.accounts[i].email;
+            m.invited_at = "2021-05-06T07:08:09.123Z";
+          }
           if (service == Service::detective) {
             m.invitation_type = "ORGANIZATION";
             m.volume_usage_bytes = static_cast<std::int64_t>(rng() % 100000000);

@@ -15,7 +15,7 @@
 
 namespace mw::fake_aws {
 
-enum class Service { securityhub, guardduty, detective, sts, organizations, account };
+enum class Service { securityhub, guardduty, detective, inspector2, macie2, sts, organizations, account };
 
 std::string_view to_string(Service service);
 std::optional<Service> parse_service(std::string_view name);
@@ -66,7 +66,7 @@ struct DatasourceUsage {
 
 struct Member {
   std::string account_id;
-  std::string email;
+  std::string email;   // Inspector members have none
   std::string status;  // raw, exactly as the service returns it (unknown values allowed)
   std::optional<std::string> administrator_id;  // default: the administrator owning the source
   std::optional<std::string> invited_at;        // ISO 8601 exactly as served
@@ -83,7 +83,26 @@ struct Member {
   // GuardDuty only: protection plan -> status (ENABLED, DISABLED; served as
   // given), what GetMemberDetectors reports as the member's features.
   std::map<std::string, std::string> features;
+  // Inspector only: scan type (ec2, ecr, lambda, lambda_code,
+  // code_repository) -> Status (ENABLED, DISABLED, ...; served as given),
+  // what BatchGetAccountStatus reports. Unset: ec2 and ecr ENABLED, the
+  // others DISABLED (inspector_resource_status).
+  std::map<std::string, std::string> resources;
 };
+
+// Inspector's scan types: the world's names and the wire's, in the model's order.
+struct InspectorResource {
+  std::string_view world_name;
+  std::string_view wire_name;
+};
+inline constexpr InspectorResource kInspectorResources[] = {{"ec2", "ec2"},
+                                                            {"ecr", "ecr"},
+                                                            {"lambda", "lambda"},
+                                                            {"lambda_code", "lambdaCode"},
+                                                            {"code_repository", "codeRepository"}};
+bool is_inspector_resource(std::string_view world_name);
+// A member's status for one scan type: as the world gives it, else the default.
+std::string inspector_resource_status(const Member& member, std::string_view world_name);
 
 // One protection plan of GuardDuty's DescribeOrganizationConfiguration.
 struct OrganizationFeature {
@@ -95,7 +114,7 @@ struct OrganizationFeature {
 // What DescribeOrganizationConfiguration answers for one source. Fields
 // unset are left out of the answer; each service serves only its own.
 struct OrganizationConfiguration {
-  std::optional<bool> auto_enable;                              // all three services
+  std::optional<bool> auto_enable;                              // all but Inspector
   std::optional<std::string> auto_enable_organization_members;  // GuardDuty
   std::optional<std::string> auto_enable_standards;             // Security Hub
   std::optional<std::string> configuration_type;                // Security Hub
@@ -104,13 +123,23 @@ struct OrganizationConfiguration {
   // GuardDuty always serves it (the model requires it): false when unset.
   std::optional<bool> member_account_limit_reached;
   std::vector<OrganizationFeature> features;  // GuardDuty
+  // Inspector's autoEnable per scan type. The model requires ec2 and ecr:
+  // served false when unset.
+  std::optional<bool> ec2;
+  std::optional<bool> ecr;
+  std::optional<bool> lambda;
+  std::optional<bool> lambda_code;
+  std::optional<bool> code_repository;
+  std::optional<bool> max_account_limit_reached;  // Inspector and Macie
   // Served as the whole 200 body instead, for malformed-response tests.
   std::optional<std::string> raw;
 };
 
 // One service enabled in one region of one administrator.
 struct Source {
-  std::string resource;    // GuardDuty detector id or Detective graph ARN; "" for Security Hub
+  // GuardDuty detector id or Detective graph ARN; "" for Security Hub,
+  // Inspector and Macie, which are enabled in a region or not.
+  std::string resource;
   std::string created_at;  // Detective graph creation time
   std::vector<Member> members;
   std::map<std::string, std::string> unprocessed;  // account -> reason, overrides the default reason
@@ -118,6 +147,9 @@ struct Source {
   std::optional<OrganizationConfiguration> organization;
   // GuardDuty only: accounts GetMemberDetectors reports unprocessed, with the reason.
   std::map<std::string, std::string> member_detectors_unprocessed;
+  // Inspector only: accounts BatchGetAccountStatus puts into failedAccounts
+  // (errorCode ACCESS_DENIED), with the errorMessage.
+  std::map<std::string, std::string> account_status_failed;
 };
 
 struct Administrator {
@@ -217,7 +249,8 @@ struct World {
 };
 
 // The published request quotas (Security Hub: 10 requests/s, burst 30).
-// Account Management publishes none: 10 requests/s, burst 10.
+// Account Management publishes none: 10 requests/s, burst 10. Inspector and
+// Macie publish none for their member APIs: 10 requests/s, burst 30.
 std::map<Service, Throttle> default_throttles();
 
 class WorldError : public std::runtime_error {
@@ -242,10 +275,15 @@ struct GenerateParams {
   double securityhub_share = 0.95;
   double guardduty_share = 0.9;
   double detective_share = 0.8;
+  // 0: the service is not enabled anywhere (no source at all), so that
+  // worlds generated without these keys stay as they were.
+  double inspector2_share = 0;
+  double macie2_share = 0;
   std::uint64_t seed = 1;
 };
 
-// "administrators=3,regions=4,accounts=5000,securityhub=0.9,guardduty=0.9,detective=0.8,seed=7"
+// "administrators=3,regions=4,accounts=5000,securityhub=0.9,guardduty=0.9,detective=0.8,
+// inspector2=0.5,macie2=0.5,seed=7"
 GenerateParams parse_generate_params(std::string_view spec);
 World generate_world(const GenerateParams& params);
 
