@@ -76,6 +76,9 @@ json::object member(Service service, int index) {
               {"VolumeUsageInBytes", 10000000 + (index * 7919) % 90000000},
               {"VolumeUsageUpdatedTime", "2022-05-06T07:08:09.000Z"},
               {"InvitationType", "ORGANIZATION"}};
+    case Service::inspector2:
+    case Service::macie2:
+      break;  // no GetMembers: the workload has none of them
   }
   return {};
 }

@@ -15,10 +15,12 @@ struct ServiceInfo {
   std::string_view signing_name;
 };
 
-constexpr std::array<ServiceInfo, 6> kServices = {{
+constexpr std::array<ServiceInfo, 8> kServices = {{
     {Service::securityhub, "securityhub", "SECURITYHUB", "securityhub", "securityhub"},
     {Service::guardduty, "guardduty", "GUARDDUTY", "guardduty", "guardduty"},
     {Service::detective, "detective", "DETECTIVE", "api.detective", "detective"},
+    {Service::inspector2, "inspector2", "INSPECTOR2", "inspector2", "inspector2"},
+    {Service::macie2, "macie2", "MACIE2", "macie2", "macie2"},
     {Service::sts, "sts", "STS", "sts", "sts"},
     {Service::organizations, "organizations", "ORGANIZATIONS", "organizations", "organizations"},
     {Service::account, "account", "ACCOUNT", "account", "account"},

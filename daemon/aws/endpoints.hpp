@@ -12,7 +12,7 @@ namespace mw::aws {
 
 // The services memberwatch calls, by the names the configuration and the
 // AWS_ENDPOINT_URL_<SERVICE> variables use.
-enum class Service { securityhub, guardduty, detective, sts, organizations, account };
+enum class Service { securityhub, guardduty, detective, inspector2, macie2, sts, organizations, account };
 
 std::string_view service_name(Service service);  // "securityhub", ..., "organizations", "account"
 std::optional<Service> parse_service(std::string_view name);  // inverse of service_name

@@ -21,8 +21,8 @@
 namespace mw::config {
 namespace {
 
-const std::vector<std::string> kEndpointServices = {"securityhub", "guardduty",     "detective",
-                                                    "sts",         "organizations", "account"};
+const std::vector<std::string> kEndpointServices = {"securityhub", "guardduty", "detective",     "inspector2",
+                                                    "macie2",      "sts",       "organizations", "account"};
 const std::vector<std::string> kLogLevels = {"trace", "debug", "info", "warn", "error", "critical", "off"};
 
 // Plain (unquoted) scalars carry the non-specific tag "?"; quoted ones "!".
@@ -102,6 +102,7 @@ class Parser {
   void parse_discover_administrators(const YAML::Node& node, const std::string& path,
                                      Config::Accounts::Organizations::DiscoverAdministrators& discover);
   void parse_guardduty(const YAML::Node& node, Config::GuardDuty& guardduty);
+  void parse_inspector2(const YAML::Node& node, Config::Inspector2& inspector2);
   void parse_administrators(const YAML::Node& node, Config& config);
   std::optional<Administrator> parse_administrator(const YAML::Node& node, const std::string& path,
                                                    const Config::Aws& defaults);
@@ -289,7 +290,8 @@ std::optional<std::string> Parser::service(const YAML::Node& node, const std::st
   std::vector<std::string> names;
   for (std::size_t i = 0; i < core::kServiceCount; ++i)
     names.emplace_back(core::to_string(static_cast<core::Service>(i)));
-  std::string message = "unknown service '" + *text + "' (securityhub, guardduty or detective)";
+  std::string message =
+      "unknown service '" + *text + "' (securityhub, guardduty, detective, inspector2 or macie2)";
   if (const auto guess = closest_match(*text, names); !guess.empty()) {
     message += "; did you mean '" + guess + "'?";
   }
@@ -383,9 +385,9 @@ ParseResult Parser::parse(std::string_view text) {
 }
 
 void Parser::parse_root(const YAML::Node& root, Config& config) {
-  static const std::vector<std::string> known = {"interval",  "jitter",    "cycle_timeout", "concurrency",
-                                                 "state_dir", "log_level", "snapshot",      "health",
-                                                 "aws",       "accounts",  "guardduty",     "administrators"};
+  static const std::vector<std::string> known = {
+      "interval", "jitter", "cycle_timeout", "concurrency", "state_dir",  "log_level",     "snapshot",
+      "health",   "aws",    "accounts",      "guardduty",   "inspector2", "administrators"};
   std::optional<YAML::Node> administrators;
   const bool is_map =
       for_each_key(root, "", known, [&](const std::string& key, const YAML::Node&, const YAML::Node& value) {
@@ -426,6 +428,8 @@ void Parser::parse_root(const YAML::Node& root, Config& config) {
           parse_accounts(value, config.accounts);
         } else if (key == "guardduty") {
           parse_guardduty(value, config.guardduty);
+        } else if (key == "inspector2") {
+          parse_inspector2(value, config.inspector2);
         } else if (key == "administrators") {
           administrators = value;
         }
@@ -443,6 +447,13 @@ void Parser::parse_root(const YAML::Node& root, Config& config) {
   } else if (!(discovering && administrators->IsSequence() && administrators->size() == 0)) {
     parse_administrators(*administrators, config);
   }
+}
+
+void Parser::parse_inspector2(const YAML::Node& node, Config::Inspector2& inspector2) {
+  for_each_key(node, "inspector2", {"account_status"},
+               [&](const std::string& key, const YAML::Node&, const YAML::Node& value) {
+                 if (auto on = boolean(value, key_path("inspector2", key))) inspector2.account_status = *on;
+               });
 }
 
 void Parser::parse_guardduty(const YAML::Node& node, Config::GuardDuty& guardduty) {

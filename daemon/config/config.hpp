@@ -89,6 +89,12 @@ struct Config {
     std::vector<std::string> required_features;
   } guardduty;
 
+  struct Inspector2 {
+    // Each ENABLED member's scan coverage (BatchGetAccountStatus, 100
+    // accounts a call) into its detail.resources; off: it costs calls.
+    bool account_status = false;
+  } inspector2;
+
   std::vector<Administrator> administrators;
 
   std::size_t source_count() const;  // (administrator, service, region) triples

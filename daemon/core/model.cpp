@@ -7,10 +7,12 @@
 namespace mw::core {
 namespace {
 
-constexpr std::array<std::pair<Service, std::string_view>, 3> kServiceNames{{
+constexpr std::array<std::pair<Service, std::string_view>, 5> kServiceNames{{
     {Service::securityhub, "securityhub"},
     {Service::guardduty, "guardduty"},
     {Service::detective, "detective"},
+    {Service::inspector2, "inspector2"},
+    {Service::macie2, "macie2"},
 }};
 static_assert(kServiceNames.size() == kServiceCount);
 
@@ -77,6 +79,8 @@ std::string_view resource_detail_key(Service service) {
     case Service::detective:
       return "graph_arn";
     case Service::securityhub:
+    case Service::inspector2:
+    case Service::macie2:
       break;
   }
   return "";

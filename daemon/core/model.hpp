@@ -21,13 +21,14 @@ namespace mw::core {
 using Clock = std::chrono::system_clock;
 using TimePoint = Clock::time_point;
 
-enum class Service : std::uint8_t { securityhub, guardduty, detective };
-inline constexpr std::size_t kServiceCount = 3;  // values 0 .. kServiceCount - 1
+enum class Service : std::uint8_t { securityhub, guardduty, detective, inspector2, macie2 };
+inline constexpr std::size_t kServiceCount = 5;  // values 0 .. kServiceCount - 1
 
 std::string_view to_string(Service service);
 std::optional<Service> parse_service(std::string_view name);
 // The detail key of a source's resource: GuardDuty's detector_id,
-// Detective's graph_arn; "" for a service without one (Security Hub).
+// Detective's graph_arn; "" for a service without one (Security Hub,
+// Inspector, Macie).
 std::string_view resource_detail_key(Service service);
 
 enum class MemberStatus : std::uint8_t {

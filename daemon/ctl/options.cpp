@@ -211,7 +211,8 @@ class Parser {
     if (flag == "--service") {
       filters.service = core::parse_service(to_lower(value));
       if (!filters.service)
-        return "--service: '" + value + "' is not a service (securityhub, guardduty, detective)";
+        return "--service: '" + value +
+               "' is not a service (securityhub, guardduty, detective, inspector2, macie2)";
     } else if (flag == "--region") {
       if (!is_region_name(value)) return "--region: '" + value + "' is not an AWS region name";
       filters.region = value;

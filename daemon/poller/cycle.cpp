@@ -69,6 +69,7 @@ class AccountUniverse {
   }
   bool complete() const { return open_feeds_ == 0; }
   std::size_t size() const { return accounts_.size(); }
+  const std::deque<std::string>& accounts() const { return accounts_; }
   std::vector<std::string> slice(std::size_t from, std::size_t count) const {
     return {accounts_.begin() + static_cast<std::ptrdiff_t>(from),
             accounts_.begin() + static_cast<std::ptrdiff_t>(from + count)};
@@ -419,12 +420,18 @@ class CycleRun {
     co_await run_all(std::move(tasks));
   }
 
-  // The source's listing and its GetMembers workers side by side, then its result.
+  // The source's listing and its GetMembers workers side by side (or, for
+  // a service without GetMembers, the listing and then the accounts it did
+  // not list), then its result.
   asio::awaitable<void> poll_source(AccountUniverse& universe, SourceRun& source) {
     std::vector<asio::awaitable<void>> tasks;
     tasks.push_back(list_source(universe, source));
-    for (int worker = 0; worker < kBatchWorkersPerSource; ++worker)
-      tasks.push_back(get_members(universe, source));
+    if (services::descriptor(source.poller->key().service).get_members_request) {
+      for (int worker = 0; worker < kBatchWorkersPerSource; ++worker)
+        tasks.push_back(get_members(universe, source));
+    } else {
+      tasks.push_back(complete_from_listing(universe, source));
+    }
     co_await run_all(std::move(tasks));
     co_await read_member_features(source);
     record(source);
@@ -477,43 +484,55 @@ class CycleRun {
 
   // What the member-features workers of one source share.
   struct FeatureBatches {
-    std::vector<std::string> enabled;  // the accounts to ask about
-    std::size_t next = 0;              // index of the next batch's first account
+    std::vector<core::Membership*> enabled;  // the records to ask about (the source's, which no longer grow)
+    std::size_t next = 0;                    // index of the next batch's first record
     bool failed = false;
-    std::vector<services::MemberFeaturesPage::Member> members;
   };
 
-  // The protection plans of the source's ENABLED members (GuardDuty's
-  // GetMemberDetectors), 50 accounts a call, kBatchWorkersPerSource calls
-  // at once; the first failure stops the batches not yet sent (the same
-  // refusal would come again) and leaves the features not read unknown.
+  // What the source's ENABLED members run beyond their membership
+  // (GuardDuty's protection plans, GetMemberDetectors; Inspector's scan
+  // coverage, BatchGetAccountStatus), the service's batch a call,
+  // kBatchWorkersPerSource calls at once, each answer added to its records
+  // as it comes (held until the end, 50,000 members' answers took 100 MiB);
+  // the first failure stops the batches not yet sent (the same refusal
+  // would come again) and leaves what was not read unknown.
   asio::awaitable<void> read_member_features(SourceRun& source) {
-    if (!services::descriptor(source.poller->key().service).member_features || source.error) co_return;
+    const auto service = source.poller->key().service;
+    if (!services::descriptor(service).member_features || source.error) co_return;
+    // Inspector's scan coverage costs a call per 100 members: asked for only.
+    if (service == core::Service::inspector2 && !config_.inspector2.account_status) co_return;
     FeatureBatches batches;
-    for (const auto& record : source.memberships)
-      if (record.status == core::MemberStatus::ENABLED) batches.enabled.push_back(record.account_id);
+    for (auto& record : source.memberships)
+      if (record.status == core::MemberStatus::ENABLED) batches.enabled.push_back(&record);
     std::vector<asio::awaitable<void>> tasks;
     for (int worker = 0; worker < kBatchWorkersPerSource; ++worker)
       tasks.push_back(read_feature_batches(source, batches));
     co_await run_all(std::move(tasks));
-    add_member_features(source.memberships, batches.members);
   }
 
   asio::awaitable<void> read_feature_batches(SourceRun& source, FeatureBatches& batches) {
-    const auto operation = services::descriptor(source.poller->key().service).member_features->operation;
+    const auto& calls = *services::descriptor(source.poller->key().service).member_features;
     while (batches.next < batches.enabled.size() && !batches.failed) {
-      const auto count = std::min(batches.enabled.size() - batches.next, kBatchSize);
-      const auto first = batches.enabled.begin() + static_cast<std::ptrdiff_t>(batches.next);
-      std::vector<std::string> batch(first, first + static_cast<std::ptrdiff_t>(count));
+      const auto count = std::min(batches.enabled.size() - batches.next, calls.batch_size);
+      std::map<std::string_view, core::Membership*> record_of;
+      std::vector<std::string> batch;
+      for (std::size_t i = batches.next; i < batches.next + count; ++i) {
+        batch.push_back(batches.enabled[i]->account_id);
+        record_of.emplace(batches.enabled[i]->account_id, batches.enabled[i]);
+      }
       batches.next += count;
       try {
-        auto page = co_await source.poller->get_member_features(std::move(batch));
-        batches.members.insert(batches.members.end(), std::make_move_iterator(page.members.begin()),
-                               std::make_move_iterator(page.members.end()));
-        for (auto& unprocessed : page.unprocessed) add_unprocessed(source, operation, std::move(unprocessed));
+        const auto page = co_await source.poller->get_member_features(std::move(batch));
+        for (const auto& member : page.members) {
+          if (const auto record = record_of.find(member.account_id); record != record_of.end())
+            add_member_detail(*record->second, member.detail);
+        }
+        for (auto unprocessed : page.unprocessed)
+          add_unprocessed(source, calls.operation, std::move(unprocessed));
       } catch (...) {
         // Batches already in flight may fail alike: the first failure is the one reported.
-        if (!std::exchange(batches.failed, true)) add_call_error(source, operation, std::current_exception());
+        if (!std::exchange(batches.failed, true))
+          add_call_error(source, calls.operation, std::current_exception());
       }
     }
   }
@@ -561,6 +580,37 @@ class CycleRun {
         co_return;
       }
     }
+  }
+
+  // A service without GetMembers (Inspector, Macie): its full listing is
+  // the answer. Once the universe is complete, each of its accounts the
+  // listing did not name is NOT_MEMBER (raw_status NOT_LISTED), or UNKNOWN
+  // when some listed element was unreadable (it may have been that account).
+  asio::awaitable<void> complete_from_listing(AccountUniverse& universe, SourceRun& source) {
+    while (!universe.complete()) {
+      try {
+        co_await universe.wait();
+      } catch (...) {
+        if (!source.error) source.error = to_source_error(std::current_exception());
+        co_return;
+      }
+    }
+    if (source.error) co_return;
+    source.memberships = source.poller->take_listed_records();
+    std::unordered_set<std::string_view> listed;
+    for (const auto& record : source.memberships) listed.insert(record.account_id);
+    const bool unreadable = source.poller->listing_left_out_accounts();
+    std::vector<core::Membership> absent;
+    for (const auto& account : universe.accounts()) {
+      if (listed.contains(account)) continue;
+      core::Membership record;
+      record.account_id = account;
+      record.status = unreadable ? core::MemberStatus::UNKNOWN : core::MemberStatus::NOT_MEMBER;
+      record.raw_status = unreadable ? "" : std::string(services::kNotListed);
+      absent.push_back(std::move(record));
+    }
+    source.memberships.insert(source.memberships.end(), std::make_move_iterator(absent.begin()),
+                              std::make_move_iterator(absent.end()));
   }
 
   void record(SourceRun& source) {

@@ -152,6 +152,10 @@ asio::awaitable<void> SourcePoller::list_members(const PageSink& on_page) {
     auto listed =
         service.parse_list_members(co_await send(service.list_members_request(resource_, next_token)));
     log_left_out_members(listed.problems, key());
+    // Without GetMembers the listing is the answer: its records are kept.
+    listed_records_.insert(listed_records_.end(), std::make_move_iterator(listed.members.begin()),
+                           std::make_move_iterator(listed.members.end()));
+    if (!listed.problems.empty() && !service.get_members_request) listing_left_out_accounts_ = true;
     on_page(std::move(listed.account_ids));
     if (!listed.next_token) co_return;
     tokens.check(listed.next_token);
@@ -204,21 +208,15 @@ asio::awaitable<services::MemberFeaturesPage> SourcePoller::get_member_features(
   co_return page;
 }
 
-void add_member_features(std::vector<core::Membership>& records,
-                         const std::vector<services::MemberFeaturesPage::Member>& members) {
-  std::map<std::string_view, const boost::json::object*> features_of;
-  for (const auto& member : members) features_of.emplace(member.account_id, &member.detail);
-  for (auto& record : records) {
-    const auto found = features_of.find(record.account_id);
-    if (found == features_of.end()) continue;
-    auto detail = boost::json::parse(record.detail);  // canonical JSON text, written by the parsers
-    for (const auto& [key, value] : *found->second) detail.as_object()[key] = value;
-    record.detail = core::to_sorted_compact_json(detail);
-  }
+void add_member_detail(core::Membership& record, const boost::json::object& fields) {
+  auto detail = boost::json::parse(record.detail);  // canonical JSON text, written by the parsers
+  for (const auto& [key, value] : fields) detail.as_object()[key] = value;
+  record.detail = core::to_sorted_compact_json(detail);
 }
 
 asio::awaitable<std::vector<core::Membership>> SourcePoller::get_batch(std::vector<std::string> batch) {
   const auto& service = services::descriptor(service_);
+  if (!service.get_members_request) throw std::logic_error("get_batch: the service has no GetMembers");
   auto page = service.parse_get_members(co_await send(service.get_members_request(resource_, batch)));
   log_left_out_members(page.problems, key());
   if (!page.problems.empty()) {

@@ -10,6 +10,7 @@
 #include <set>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "aws/aws_client.hpp"
@@ -75,6 +76,11 @@ class SourcePoller {
   // it: an empty page). Needs find_resource() first. Throws on failure.
   boost::asio::awaitable<services::MemberFeaturesPage> get_member_features(std::vector<std::string> batch);
 
+  // For a service without GetMembers: the records its listing gave (once),
+  // and whether some listed element had no readable account ID.
+  std::vector<core::Membership> take_listed_records() { return std::exchange(listed_records_, {}); }
+  bool listing_left_out_accounts() const { return listing_left_out_accounts_; }
+
   const std::optional<std::string>& resource() const { return resource_; }
   core::SourceKey key() const;
 
@@ -89,12 +95,13 @@ class SourcePoller {
   aws::CredentialsGetter credentials_;
   std::optional<std::string> resource_;
   std::string rate_key_;
+  std::vector<core::Membership> listed_records_;
+  bool listing_left_out_accounts_ = false;
 };
 
-// Adds each member's features (services::MemberFeaturesPage::Member::detail
-// keys) to the detail of its record in `records`, by account ID.
-void add_member_features(std::vector<core::Membership>& records,
-                         const std::vector<services::MemberFeaturesPage::Member>& members);
+// Adds `fields` (a services::MemberFeaturesPage::Member's detail: GuardDuty's
+// features, Inspector's resources) to the record's detail.
+void add_member_detail(core::Membership& record, const boost::json::object& fields);
 
 // Turns a services ApiRequest into a call of the AWS client for `service`
 // in `region` (endpoint resolved per CONTRACT.md).

@@ -154,8 +154,7 @@ std::string_view organization_auto_enable(const boost::json::object& detail) {
 }
 
 bool is_not_administrator(const aws::AwsErrorInfo& error) {
-  return error.code == "AccessDeniedException" &&
-         !contains_ignoring_case(error.message, "is not authorized to perform");
+  return is_access_denied_by_service(error);
 }
 
 const ServiceDescriptor& descriptor() {

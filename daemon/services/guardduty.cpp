@@ -263,7 +263,7 @@ const ServiceDescriptor& descriptor() {
           },
           parse_describe_organization_configuration, organization_auto_enable, is_not_administrator},
       MemberFeatureCalls{
-          "GetMemberDetectors",
+          "GetMemberDetectors", kMaxGetMembersBatch,
           [](const std::optional<std::string>& detector_id, const std::vector<std::string>& account_ids) {
             return get_member_detectors_request(require_resource("guardduty GetMemberDetectors", detector_id),
                                                 account_ids);

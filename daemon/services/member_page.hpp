@@ -9,9 +9,12 @@
 namespace mw::services {
 
 // One ListMembers page: the accounts it lists, in its order. Their status
-// and fields come from GetMembers, so nothing else of an element is read.
+// and fields come from GetMembers, so nothing else of an element is read,
+// except for a service without GetMembers (Inspector, Macie), whose
+// listing is the answer: its records are in `members`.
 struct AccountPage {
   std::vector<std::string> account_ids;
+  std::vector<core::Membership> members;  // services without GetMembers only (as in MemberPage)
   std::optional<std::string> next_token;  // nullopt on the last page
   // The elements left out, each with its path: "securityhub ListMembers:
   // Members[3].AccountId: missing" (not an object, no 12-digit account ID).

@@ -109,12 +109,9 @@ void for_each_listed(const JsonReader& reader, const boost::json::object& respon
   }
 }
 
-}  // namespace
-
-MemberPage parse_members_response(const JsonReader& reader, std::string_view body,
-                                  const MembersResponseShape& shape) {
-  const auto response = reader.parse_object(body);
-  MemberPage page;
+// The members and unprocessed accounts of a response already parsed.
+void read_members(const JsonReader& reader, const boost::json::object& response,
+                  const MembersResponseShape& shape, MemberPage& page) {
   for_each_listed(reader, response, shape.members_list, shape.members_required, shape.member.account_id, page,
                   [&](const boost::json::object& object, const std::string& path) {
                     return parse_member(reader, object, shape, path);
@@ -126,6 +123,28 @@ MemberPage parse_members_response(const JsonReader& reader, std::string_view bod
                       return parse_unprocessed(reader, object, shape, path);
                     });
   }
+}
+
+}  // namespace
+
+MemberPage parse_members_response(const JsonReader& reader, std::string_view body,
+                                  const MembersResponseShape& shape) {
+  const auto response = reader.parse_object(body);
+  MemberPage page;
+  read_members(reader, response, shape, page);
+  return page;
+}
+
+AccountPage parse_member_list(const JsonReader& reader, std::string_view body,
+                              const MembersResponseShape& shape, std::string_view next_token) {
+  const auto response = reader.parse_object(body);
+  MemberPage members;
+  read_members(reader, response, shape, members);
+  AccountPage page;
+  for (const auto& record : members.members) page.account_ids.push_back(record.account_id);
+  page.members = std::move(members.members);
+  page.problems = std::move(members.problems);
+  page.next_token = reader.next_token(response, next_token);
   return page;
 }
 

@@ -66,6 +66,14 @@ struct ListedAccountsShape {
 MemberPage parse_members_response(const JsonReader& reader, std::string_view body,
                                   const MembersResponseShape& shape);
 
+// A ListMembers page that is the answer (a service without GetMembers):
+// its elements read as parse_members_response reads GetMembers' (records
+// in page.members, UNKNOWN records for bad elements with a usable account
+// ID), every record's account in page.account_ids, and the next token
+// under `next_token`.
+AccountPage parse_member_list(const JsonReader& reader, std::string_view body,
+                              const MembersResponseShape& shape, std::string_view next_token);
+
 // A body that is not an object, a list or next token of the wrong type
 // throw ParseError; an element that is not an object with a 12-digit
 // account ID is named in page.problems and left out.

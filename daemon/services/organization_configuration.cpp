@@ -44,6 +44,11 @@ std::string_view auto_enable_from_boolean(const boost::json::object& detail, std
   return value->get_bool() ? kAutoEnableNew : kAutoEnableNone;
 }
 
+bool is_access_denied_by_service(const aws::AwsErrorInfo& error) {
+  return error.code == "AccessDeniedException" &&
+         !contains_ignoring_case(error.message, "is not authorized to perform");
+}
+
 bool contains_ignoring_case(std::string_view text, std::string_view part) {
   const auto lower = [](unsigned char c) { return std::tolower(c); };
   return std::search(text.begin(), text.end(), part.begin(), part.end(), [&](char a, char b) {

@@ -67,6 +67,11 @@ OrganizationPage parse_organization_page(const JsonReader& reader, std::string_v
 // enrolls accounts that join later), NONE, or UNKNOWN when absent.
 std::string_view auto_enable_from_boolean(const boost::json::object& detail, std::string_view key);
 
+// The rule of the services that tell "not the organization's
+// administrator" only as an AccessDeniedException (Detective, Inspector,
+// Macie): one that is not IAM's "... is not authorized to perform ...".
+bool is_access_denied_by_service(const aws::AwsErrorInfo& error);
+
 // Case-insensitive substring test, for the services that tell "not the
 // administrator" only in the message.
 bool contains_ignoring_case(std::string_view text, std::string_view part);

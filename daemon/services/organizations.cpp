@@ -44,6 +44,8 @@ ApiRequest list_delegated_administrators_request(std::string_view service_princi
 }
 
 std::string service_principal(core::Service service) {
+  // Macie's principal keeps its first name; its API is macie2.
+  if (service == core::Service::macie2) return "macie.amazonaws.com";
   return std::string(core::to_string(service)) + ".amazonaws.com";
 }
 

@@ -2,6 +2,8 @@
 
 #include "services/detective.hpp"
 #include "services/guardduty.hpp"
+#include "services/inspector2.hpp"
+#include "services/macie2.hpp"
 #include "services/securityhub.hpp"
 #include "services/service_descriptor.hpp"
 
@@ -10,9 +12,8 @@ namespace mw::services {
 const ServiceDescriptor& descriptor(core::Service service) {
   // One line per service.
   static const ServiceDescriptor* const kRegistered[] = {
-      &securityhub::descriptor(),
-      &guardduty::descriptor(),
-      &detective::descriptor(),
+      &securityhub::descriptor(), &guardduty::descriptor(), &detective::descriptor(),
+      &inspector2::descriptor(),  &macie2::descriptor(),
   };
   for (const ServiceDescriptor* registered : kRegistered) {
     if (registered->service == service) return *registered;

@@ -67,6 +67,7 @@ struct MemberFeaturesPage {
 
 struct MemberFeatureCalls {
   std::string_view operation;  // "GetMemberDetectors"
+  std::size_t batch_size;      // accounts a call at most
   ApiRequest (*request)(const std::optional<std::string>& resource,
                         const std::vector<std::string>& account_ids);
   MemberFeaturesPage (*parse)(std::string_view body);
@@ -81,6 +82,9 @@ struct ServiceDescriptor {
   ApiRequest (*list_members_request)(const std::optional<std::string>& resource,
                                      const std::optional<std::string>& next_token);
   AccountPage (*parse_list_members)(std::string_view body);
+  // Both nullptr for a service without GetMembers (Inspector, Macie): its
+  // full listing is the answer (AccountPage::members), and an account of
+  // the universe it does not list is NOT_MEMBER, raw_status NOT_LISTED.
   ApiRequest (*get_members_request)(const std::optional<std::string>& resource,
                                     const std::vector<std::string>& account_ids);
   MemberPage (*parse_get_members)(std::string_view body);
@@ -89,6 +93,9 @@ struct ServiceDescriptor {
   // Called for the source's ENABLED members; nullopt: the service has none.
   std::optional<MemberFeatureCalls> member_features;
 };
+
+// The raw_status of an account a service without GetMembers does not list.
+inline constexpr std::string_view kNotListed = "NOT_LISTED";
 
 // The registered descriptor of `service` (registry.cpp).
 const ServiceDescriptor& descriptor(core::Service service);

@@ -27,12 +27,14 @@ std::string derived_host(Service service, std::string region, bool fips = false)
 }  // namespace
 
 TEST_CASE("service names, signing names and partitions") {
-  for (auto service : {Service::securityhub, Service::guardduty, Service::detective, Service::sts,
-                       Service::organizations, Service::account}) {
+  for (auto service : {Service::securityhub, Service::guardduty, Service::detective, Service::inspector2,
+                       Service::macie2, Service::sts, Service::organizations, Service::account}) {
     CHECK(parse_service(service_name(service)) == service);
   }
   CHECK_FALSE(parse_service("inspector"));
   CHECK(signing_name(Service::detective) == "detective");
+  CHECK(signing_name(Service::inspector2) == "inspector2");
+  CHECK(signing_name(Service::macie2) == "macie2");
   CHECK(partition_of("us-east-1") == Partition::aws);
   CHECK(partition_of("cn-north-1") == Partition::aws_cn);
   CHECK(partition_of("us-gov-west-1") == Partition::aws_us_gov);
@@ -75,6 +77,28 @@ TEST_CASE("FIPS hostnames as the AWS endpoint data names them") {
   CHECK(derived_host(Service::sts, "us-gov-east-1", true) == "sts.us-gov-east-1.amazonaws.com");
   CHECK(derived_host(Service::organizations, "us-gov-east-1", true) ==
         "organizations.us-gov-west-1.amazonaws.com");
+}
+
+TEST_CASE(
+    "Inspector and Macie: regional hostnames, China, FIPS as Security Hub's, their own environment "
+    "variables") {
+  CHECK(derived_host(Service::inspector2, "eu-west-1") == "inspector2.eu-west-1.amazonaws.com");
+  CHECK(derived_host(Service::macie2, "ap-south-1") == "macie2.ap-south-1.amazonaws.com");
+  CHECK(derived_host(Service::inspector2, "cn-north-1") == "inspector2.cn-north-1.amazonaws.com.cn");
+  CHECK(derived_host(Service::macie2, "cn-northwest-1") == "macie2.cn-northwest-1.amazonaws.com.cn");
+  CHECK(derived_host(Service::inspector2, "us-east-1", true) == "inspector2-fips.us-east-1.amazonaws.com");
+  CHECK(derived_host(Service::macie2, "us-west-2", true) == "macie2-fips.us-west-2.amazonaws.com");
+  CHECK(derived_host(Service::macie2, "us-gov-west-1", true) == "macie2-fips.us-gov-west-1.amazonaws.com");
+  CHECK_FALSE(resolve_endpoint({Service::inspector2, "eu-west-1", true, {}}, env_from_map({})).value);
+  const auto inspector = resolve_ok(Service::inspector2, "eu-west-1", false,
+                                    {{"AWS_ENDPOINT_URL_INSPECTOR2", "http://127.0.0.1:4567"},
+                                     {"AWS_ENDPOINT_URL", "http://127.0.0.1:4566"}});
+  CHECK(inspector.source_detail == "AWS_ENDPOINT_URL_INSPECTOR2");
+  CHECK(inspector.signing_name == "inspector2");
+  CHECK(inspector.signing_region == "eu-west-1");
+  const auto macie =
+      resolve_ok(Service::macie2, "eu-west-1", false, {{"AWS_ENDPOINT_URL_MACIE2", "http://127.0.0.1:4568"}});
+  CHECK(macie.endpoint.port == 4568);
 }
 
 TEST_CASE("FIPS where AWS has no FIPS endpoint is a clear error") {

@@ -308,6 +308,23 @@ TEST_CASE("services") {
   CHECK(contains(single_error("aws: {services: [guarduty]}" + kAdmin), "did you mean 'guardduty'?"));
   CHECK(contains(single_error("aws: {services: [macie]}" + kAdmin), "unknown service 'macie'"));
   CHECK(contains(single_error("aws: {services: securityhub}" + kAdmin), "aws.services: expected a list"));
+  CHECK(contains(single_error("aws: {services: [macie]}" + kAdmin), "did you mean 'macie2'?"));
+  // Inspector and Macie are opt-in: the default stays the three services.
+  CHECK(parse_ok(kAdmin).aws.services ==
+        std::vector<Service>{Service::securityhub, Service::guardduty, Service::detective});
+  const auto five =
+      parse_ok("aws: {services: [securityhub, guardduty, detective, inspector2, macie2]}" + kAdmin);
+  CHECK(five.administrators[0].services.size() == 5);
+  CHECK(
+      parse_ok("aws: {endpoints: {inspector2: 'http://127.0.0.1:1', macie2: 'http://127.0.0.1:2'}}" + kAdmin)
+          .aws.endpoints.size() == 2);
+}
+
+TEST_CASE("inspector2.account_status: a boolean, off unless given") {
+  CHECK_FALSE(parse_ok(kAdmin).inspector2.account_status);
+  CHECK(parse_ok("inspector2: {account_status: true}" + kAdmin).inspector2.account_status);
+  CHECK(contains(single_error("inspector2: {account_status: maybe}" + kAdmin), "inspector2.account_status"));
+  CHECK(contains(single_error("inspector2: {status: true}" + kAdmin), "inspector2.status"));
 }
 
 TEST_CASE("listen addresses") {

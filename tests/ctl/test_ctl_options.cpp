@@ -73,7 +73,7 @@ TEST_CASE("memberwatchctl options: commands, their operands and their own option
   CHECK(parse({"status", "--service", "guardduty"}).error == "--service is not an option of status");
   CHECK(parse({"gaps", "--since", "1h"}).error == "--since is not an option of gaps");
   CHECK(parse({"gaps", "--service", "inspector"}).error ==
-        "--service: 'inspector' is not a service (securityhub, guardduty, detective)");
+        "--service: 'inspector' is not a service (securityhub, guardduty, detective, inspector2, macie2)");
   CHECK(parse({"gaps", "--region", "Mars"}).error == "--region: 'Mars' is not an AWS region name");
   CHECK(parse({"gaps", "--status", "GONE"}).error ==
         "--status: 'GONE' is not a status (NOT_MEMBER, INVITED, DISABLED, ...)");

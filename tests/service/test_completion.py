@@ -111,7 +111,7 @@ def main():
     expect(script, ["gaps", "--region", "eu-west-1", "--j"], ["--json"])
 
     # Values.
-    expect(script, ["gaps", "--service", ""], ["securityhub", "guardduty", "detective"])
+    expect(script, ["gaps", "--service", ""], ["securityhub", "guardduty", "detective", "inspector2", "macie2"])
     expect(script, ["gaps", "--service", "=", "d"], ["detective"])
     expect(script, ["changes", "--service=s"], ["--service=securityhub"])
     expect(script, ["gaps", "--status", ""], statuses)

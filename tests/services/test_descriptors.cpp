@@ -92,6 +92,26 @@ TEST_CASE("every service has one registered descriptor: its endpoint and its dis
   CHECK(descriptor(Service::detective).endpoint == mw::aws::Service::detective);
   REQUIRE(descriptor(Service::detective).discovery.has_value());
   CHECK(descriptor(Service::detective).discovery->missing_code == "NoBehaviorGraph");
+  for (const auto service : {Service::inspector2, Service::macie2}) {
+    CAPTURE(mw::core::to_string(service));
+    CHECK(descriptor(service).service == service);
+    CHECK_FALSE(descriptor(service).discovery.has_value());
+    // No batch GetMembers: the full listing is the answer.
+    const bool without_get_members = descriptor(service).get_members_request == nullptr &&
+                                     descriptor(service).parse_get_members == nullptr;
+    CHECK(without_get_members);
+    CHECK(descriptor(service).organization.has_value());
+  }
+  CHECK(descriptor(Service::inspector2).endpoint == mw::aws::Service::inspector2);
+  CHECK(descriptor(Service::macie2).endpoint == mw::aws::Service::macie2);
+  REQUIRE(descriptor(Service::inspector2).member_features.has_value());
+  CHECK(descriptor(Service::inspector2).member_features->operation == "BatchGetAccountStatus");
+  CHECK(descriptor(Service::inspector2).member_features->batch_size == 100);
+  CHECK(descriptor(Service::guardduty).member_features->batch_size == 50);
+  CHECK_FALSE(descriptor(Service::macie2).member_features.has_value());
+  // Every service of the model has one.
+  for (std::size_t i = 0; i < mw::core::kServiceCount; ++i)
+    CHECK(descriptor(static_cast<Service>(i)).service == static_cast<Service>(i));
 }
 
 TEST_CASE("a descriptor's operations are its service's, with the resource where one is needed") {
