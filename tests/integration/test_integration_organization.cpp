@@ -145,7 +145,7 @@ TEST_CASE("the demo world: auto-enable per source, delegation, protection plans,
   CHECK(find_source(snapshot, "222222222222", Service::guardduty, "us-east-1")->state ==
         core::SourceState::ok);
   CHECK(find_administrator(snapshot, "111111111111")->delegated_for ==
-        std::vector<std::string>{"detective", "guardduty", "securityhub"});
+        std::vector<std::string>{"detective", "guardduty", "inspector2", "macie2", "securityhub"});
   CHECK(find_administrator(snapshot, "222222222222")->delegated_for == std::vector<std::string>{});
 
   // Protection plans: in the detail of each ENABLED member, gaps against required_features.
@@ -175,10 +175,11 @@ TEST_CASE("the demo world: auto-enable per source, delegation, protection plans,
   std::size_t answering = 0;
   for (const auto& source : snapshot.sources) answering += source.state == core::SourceState::ok ? 1 : 0;
   std::size_t describe = 0;
-  for (const auto service : {"securityhub", "guardduty", "detective"})
+  for (const auto service : {"securityhub", "guardduty", "detective", "inspector2", "macie2"})
     describe += count_requests(log, service, "DescribeOrganizationConfiguration");
   CHECK(describe == answering);
-  CHECK(count_requests(log, "organizations", "ListDelegatedAdministrators") == 3);
+  CHECK(count_requests(log, "organizations", "ListDelegatedAdministrators") ==
+        5);  // one per service principal
   for (const auto& source : snapshot.sources) {
     if (source.key.service != Service::guardduty || source.state != core::SourceState::ok) continue;
     std::size_t enabled = 0;

@@ -24,7 +24,11 @@ TABLE = {
  'securityhub': {'enabled':'ENABLED','created':'CREATED','invited':'INVITED','removed':'REMOVED','resigned':'RESIGNED','deleted':'DELETED','accountsuspended':'SUSPENDED'},
  'guardduty': {'enabled':'ENABLED','created':'CREATED','invited':'INVITED','disabled':'DISABLED','removed':'REMOVED','resigned':'RESIGNED','emailverificationinprogress':'VERIFICATION_IN_PROGRESS','emailverificationfailed':'VERIFICATION_FAILED'},
  'detective': {'enabled':'ENABLED','invited':'INVITED','acceptedbutdisabled':'DISABLED','verificationinprogress':'VERIFICATION_IN_PROGRESS','verificationfailed':'VERIFICATION_FAILED'},
+ 'inspector2': {'enabled':'ENABLED','created':'CREATED','invited':'INVITED','disabled':'DISABLED','removed':'REMOVED','resigned':'RESIGNED','deleted':'DELETED','accountsuspended':'SUSPENDED','emailverificationinprogress':'VERIFICATION_IN_PROGRESS','emailverificationfailed':'VERIFICATION_FAILED'},
+ 'macie2': {'enabled':'ENABLED','created':'CREATED','invited':'INVITED','paused':'DISABLED','removed':'REMOVED','resigned':'RESIGNED','accountsuspended':'SUSPENDED','emailverificationinprogress':'VERIFICATION_IN_PROGRESS','emailverificationfailed':'VERIFICATION_FAILED'},
 }
+# Inspector and Macie have no GetMembers: their listing is the answer.
+LISTING_IS_ANSWER = {'inspector2', 'macie2'}
 ORDER = ['ADMINISTRATOR','ENABLED','CREATED','INVITED','DISABLED','REMOVED','RESIGNED','DELETED','SUSPENDED','VERIFICATION_IN_PROGRESS','VERIFICATION_FAILED','NOT_MEMBER','UNKNOWN']
 def norm(svc, raw): return TABLE[svc].get(raw.lower().replace('_',''), 'UNKNOWN')
 org = {a['id']: a for a in world['organization']['accounts']}
@@ -83,7 +87,9 @@ for (a, s, r, ok) in sources:
         if acc == a: continue
         if acc in members:
             m = members[acc]
-            expected_ms[(acc, s, r, a)] = dict(status=norm(s, m['status']), raw_status=m['status'], email=m['email'], invited_at=m.get('invited_at'), updated_at=m.get('updated_at'))
+            expected_ms[(acc, s, r, a)] = dict(status=norm(s, m['status']), raw_status=m['status'], email=m.get('email'), invited_at=m.get('invited_at'), updated_at=m.get('updated_at'))
+        elif s in LISTING_IS_ANSWER:
+            expected_ms[(acc, s, r, a)] = dict(status='NOT_MEMBER', raw_status='NOT_LISTED')
         else:
             expected_ms[(acc, s, r, a)] = dict(status='NOT_MEMBER')
 got = {(m['account_id'], m['service'], m['region'], m['administrator_id']): m for m in snap['memberships']}
@@ -99,7 +105,7 @@ for k, e in expected_ms.items():
     if e['status'] == 'ADMINISTRATOR':
         src = wadmins[k[3]]['regions'][k[2]][k[1]]
         resource = {'guardduty': {'detector_id': str(src.get('detector_id'))}, 'detective': {'graph_arn': src.get('graph_arn')},
-                    'securityhub': {}}[k[1]]
+                    'securityhub': {}, 'inspector2': {}, 'macie2': {}}[k[1]]
         expect(g['detail'] == resource, f"{k} ADMINISTRATOR detail {g['detail']} expected {resource}")
 # sorted order
 keys = [(m['account_id'], m['service'], m['region'], m['administrator_id']) for m in snap['memberships']]
@@ -127,10 +133,15 @@ expect(len(snap['sources']) == len(sources) + len(disabled_sources), "sources: o
 delegated_for = {}
 for d in world['organization'].get('delegated_administrators') or []:
     for principal in d['service_principals']:
-        delegated_for.setdefault(d['account_id'], []).append(principal.split('.')[0])
+        # Macie's principal keeps its first name (macie.amazonaws.com); its API is macie2.
+        delegated_for.setdefault(d['account_id'], []).append({'macie': 'macie2'}.get(principal.split('.')[0], principal.split('.')[0]))
 required = (config.get('guardduty') or {}).get('required_features') or []
 def auto_enable(service, organization):
     # CONTRACT.md's auto_enable, by the rules of docs/operations.md.
+    if service == 'inspector2':
+        named = [organization[t] for t in ('ec2', 'ecr', 'lambda', 'lambda_code') if t in organization]
+        named += [False for t in ('ec2', 'ecr') if t not in organization]  # the model requires both: served false
+        return 'NEW' if all(named) else ('NONE' if not any(named) else 'PARTIAL')
     if service == 'securityhub':
         if organization.get('configuration_type') == 'CENTRAL': return 'CENTRAL'
     if service == 'guardduty':
@@ -153,7 +164,11 @@ for (a, s, r, ok) in sources:
         mode = auto_enable(s, organization)
         expect(g['organization']['auto_enable'] == mode, f"source {a} {s} {r}: auto_enable {g['organization']['auto_enable']} expected {mode}")
         detail = g['organization']['detail']
-        expect(detail.get('auto_enable') == organization.get('auto_enable'), f"source {a} {s} {r}: detail {detail}")
+        if s == 'inspector2':  # per scan type
+            expect(all(detail['auto_enable'].get(t) == organization[t] for t in organization if t != 'max_account_limit_reached'),
+                   f"source {a} {s} {r}: detail {detail}")
+        else:
+            expect(detail.get('auto_enable') == organization.get('auto_enable'), f"source {a} {s} {r}: detail {detail}")
         if s == 'guardduty':
             expect([f['name'] for f in detail.get('features', [])] == [f['name'] for f in organization.get('features') or []],
                    f"source {a} {s} {r}: features {detail.get('features')}")
@@ -164,9 +179,28 @@ for (a, s, r, ok) in sources:
     if s not in delegated_for.get(a, []): findings.append('NOT_DELEGATED_ADMINISTRATOR')
     expect(sorted(g['findings']) == sorted(findings), f"source {a} {s} {r}: findings {g['findings']} expected {findings}")
     unprocessed = (src.get('member_detectors_unprocessed') or {}) if s == 'guardduty' else {}
+    operation = 'GetMemberDetectors'
+    if s == 'inspector2' and (config.get('inspector2') or {}).get('account_status'):
+        unprocessed, operation = src.get('account_status_failed') or {}, 'BatchGetAccountStatus'
     calls = sorted((e['operation'], e['code'], e['account_id']) for e in g['call_errors'])
-    expected_calls = sorted(('GetMemberDetectors', 'UnprocessedAccount', acc) for acc in unprocessed)
+    expected_calls = sorted((operation, 'UnprocessedAccount', acc) for acc in unprocessed)
     expect(calls == expected_calls, f"source {a} {s} {r}: call_errors {calls} expected {expected_calls}")
+# Inspector scan coverage (inspector2.account_status): each ENABLED member's resources as the world gives them
+# (ec2 and ecr ENABLED, the rest DISABLED unless given), failed accounts as call errors.
+if (config.get('inspector2') or {}).get('account_status'):
+    for (a, s, r, ok) in sources:
+        if s != 'inspector2' or not ok: continue
+        src = wadmins[a]['regions'][r]['inspector2']
+        failed = src.get('account_status_failed') or {}
+        for m in src.get('members') or []:
+            if norm(s, m['status']) != 'ENABLED': continue
+            g = got[(m['account_id'], s, r, a)]
+            if m['account_id'] in failed:
+                expect('resources' not in g['detail'], f"{m['account_id']} {r} resources of a failed account")
+                continue
+            want = {'ec2': 'ENABLED', 'ecr': 'ENABLED', 'lambda': 'DISABLED', 'lambda_code': 'DISABLED', 'code_repository': 'DISABLED'}
+            want.update(m.get('resources') or {})
+            expect(g['detail'].get('resources') == want, f"{m['account_id']} {r} resources {g['detail'].get('resources')} expected {want}")
 # GuardDuty protection plans: each ENABLED member's features as the world gives them
 expected_gaps = {}
 for (a, s, r, ok) in sources:
@@ -259,7 +293,7 @@ expect(snap['totals']['accounts'] == len(all_accounts), "totals.accounts")
 expect(snap['totals']['covered'] == covered_total, f"totals.covered {snap['totals']['covered']} vs {covered_total}")
 expect(snap['totals']['inactive'] == inactive_total, f"totals.inactive {snap['totals']['inactive']} vs {inactive_total}")
 expect(inactive_total == 4, "the demo world has four inactive accounts")
-expect(len(disabled_sources) == 3, "the demo has region_disabled sources (security-tooling, eu-south-1)")
+expect(len(disabled_sources) == 5, "the demo has region_disabled sources (security-tooling, eu-south-1)")
 for x in snap['accounts']:
     if x['inactive']:
         expect(not x['gaps'] and not x['unknown'] and not x['covered'], f"inactive {x['account_id']} has gaps or unknowns")
