@@ -41,7 +41,11 @@ REGIONS = ["us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-1", "eu-
            "eu-central-1", "eu-north-1", "eu-south-1", "ap-south-1", "ap-northeast-1", "ap-northeast-2",
            "ap-northeast-3", "ap-southeast-1", "ap-southeast-2", "ca-central-1", "sa-east-1"]
 SERVICES = ["securityhub", "guardduty", "detective"]
-PAGE_SIZE = {"securityhub": 50, "guardduty": 50, "detective": 200}
+# Opt-in services (issue 19): a world whose share of one is above 0 polls it.
+OPT_IN_SERVICES = ["inspector2", "macie2"]
+PAGE_SIZE = {"securityhub": 50, "guardduty": 50, "detective": 200, "inspector2": 50, "macie2": 25}
+# Services whose full ListMembers is the answer: no GetMembers.
+LISTING_IS_ANSWER = {"inspector2", "macie2"}
 BATCH = 50
 QUOTA_RATE, QUOTA_BURST = 10.0, 30.0
 
@@ -53,8 +57,16 @@ WORLDS = {
     "large": dict(administrators=1, regions=2, accounts=50000, securityhub=0.2, guardduty=1.0,
                   detective=0.024),
     "scale": dict(administrators=1, regions=17, accounts=50000, securityhub=1.0, guardduty=1.0, detective=1.0),
+    # All five services; the boto3 baseline polls the three of issue 1 only.
+    "five": dict(administrators=2, regions=2, accounts=10000, securityhub=0.9, guardduty=0.9, detective=0.8,
+                 inspector2=0.9, macie2=0.8),
 }
-DEFAULT_CLIENTS = {"scale": "memberwatchd"}
+DEFAULT_CLIENTS = {"scale": "memberwatchd", "five": "memberwatchd"}
+
+
+def services_of(params):
+    """The services a world's configuration polls."""
+    return SERVICES + [service for service in OPT_IN_SERVICES if params.get(service, 0) > 0]
 
 
 def generate_spec(world, seed):
@@ -169,7 +181,8 @@ def memberwatchd_config(args, workdir, state_dir, interval="15m", listen="", fil
         "interval: %s" % interval, "jitter: 0s", "cycle_timeout: 60m", "concurrency: %d" % args.concurrency,
         "state_dir: %s" % state_dir, "snapshot:", "  path: snapshot.json", "  changes: \"\"", "health:",
         "  listen: \"%s\"" % listen, "aws:", "  regions: [%s]" % ", ".join(REGIONS[:params["regions"]]),
-        "  services: [%s]" % ", ".join(SERVICES), "  sts_region: us-east-1", "  max_attempts: %d" % args.max_attempts,
+        "  services: [%s]" % ", ".join(services_of(params)), "  sts_region: us-east-1",
+        "  max_attempts: %d" % args.max_attempts,
         "  requests_per_second: %g" % QUOTA_RATE, "administrators:"]
     for admin in admins:
         lines += ["  - name: admin-%s" % admin, "    account_id: \"%s\"" % admin,
@@ -327,9 +340,9 @@ def lower_bound(counts, args):
     for sources, universe in counts.values():
         total += 2  # AssumeRole, then Account ListRegions (one page)
         for (service, _region), members in sources.items():
-            discovery = 0 if service == "securityhub" else 1
+            discovery = 1 if service in ("guardduty", "detective") else 0
             pages = max(1, math.ceil(members / PAGE_SIZE[service]))
-            gets = math.ceil(universe / BATCH)
+            gets = 0 if service in LISTING_IS_ANSWER else math.ceil(universe / BATCH)
             # DescribeOrganizationConfiguration (one page: a generated world's
             # features fit in one), beside the listing; GuardDuty's
             # GetMemberDetectors for its ENABLED members (every generated
