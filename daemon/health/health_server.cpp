@@ -232,9 +232,10 @@ std::string loggable_user(std::string_view user) {
 // coverage page's Content-Security-Policy), as in exporter-toolkit.
 void add_web_headers(HealthReply& reply, const WebConfig& web) {
   for (const auto& [name, value] : web.headers) {
-    const bool own = std::any_of(reply.headers.begin(), reply.headers.end(), [&](const auto& header) {
-      return to_lower(header.first) == to_lower(name);
-    });
+    // The name captured by its own reference: clang 14 captures no structured binding.
+    const bool own =
+        std::any_of(reply.headers.begin(), reply.headers.end(),
+                    [&name = name](const auto& header) { return to_lower(header.first) == to_lower(name); });
     if (!own) reply.headers.emplace_back(name, value);
   }
 }

@@ -177,7 +177,8 @@ TEST_CASE("each service reads its own AWS_ENDPOINT_URL_<SERVICE>") {
       {Service::detective, "AWS_ENDPOINT_URL_DETECTIVE"},
       {Service::sts, "AWS_ENDPOINT_URL_STS"},
       {Service::organizations, "AWS_ENDPOINT_URL_ORGANIZATIONS"}};
-  for (const auto& [service, variable] : variables) {
+  for (const auto& [service, variable_binding] : variables) {
+    const auto& variable = variable_binding;  // doctest's INFO captures it: clang 14 captures no binding
     INFO(variable);
     const auto resolved = resolve_ok(service, "us-east-1", false, {{variable, "https://local.test"}});
     CHECK(resolved.source == EndpointSource::env_service);

@@ -1598,11 +1598,12 @@ TEST_CASE("Inspector and Macie: quotas, faults by operation, unsigned requests")
   CHECK(log[4].fault.empty());
 
   // Unsigned: refused, logged under the service the path belongs to.
-  for (const auto& [method, target, service] :
+  for (const auto& [method, target_binding, service] :
        {std::tuple{"POST", "/members/list", "inspector2"},
         std::tuple{"POST", "/status/batch/get", "inspector2"},
         std::tuple{"POST", "/organizationconfiguration/describe", "inspector2"},
         std::tuple{"GET", "/admin/configuration", "macie2"}}) {
+    const auto& target = target_binding;  // CAPTURE captures it: clang 14 captures no binding
     CAPTURE(target);
     const auto reply = emulator.handle(request(method, target));
     CHECK(reply.status == 403);

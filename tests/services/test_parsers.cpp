@@ -445,7 +445,8 @@ TEST_CASE("unprocessed accounts: the reason absent or null is no error, the acco
       {detective::parse_get_members,
        R"({"UnprocessedAccounts":[{"AccountId":"222222222222"},{"AccountId":"333333333333","Reason":null}]})"},
   };
-  for (const auto& [parse, body] : gets) {
+  for (const auto& [parse, body_binding] : gets) {
+    const auto& body = body_binding;  // CAPTURE captures it: clang 14 captures no binding
     CAPTURE(body);
     const auto page = parse(body);
     CHECK(page.problems.empty());
