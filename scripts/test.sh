@@ -4,7 +4,7 @@
 # as users and scripts/demo.sh build it, with -g1), in build-tsan/ (-O1 -g1 with
 # ThreadSanitizer: memberwatchd runs Asio's resolver thread beside its event
 # loop, the tests run loopback servers on threads) and in build-asan/
-# (Debug, ASan+UBSan); last it builds the libFuzzer targets (build-fuzz/,
+# (Debug, ASan+UBSan, Clang); last it builds the libFuzzer targets (build-fuzz/,
 # Clang) and runs each for MW_FUZZ_SECONDS (10 here; the `fuzz` label's own
 # default is 60). Slow labels stay out (soak, the full fault matrix, the
 # full crash run, fuzz); set MW_TEST_LABEL_EXCLUDE to change that.
@@ -37,8 +37,12 @@ mw_build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITH
 step "tests in build-tsan/"
 mw_test build-tsan "${MW_TSAN_ENV[@]}"
 
-step "build-asan/ (Debug, ASan + UBSan)"
-mw_build build-asan -DCMAKE_BUILD_TYPE=Debug -DMW_SANITIZE=ON
+# Clang rather than GCC: GCC at -O0 with both sanitizers took 15 of CI's 45
+# minutes; Clang builds the same tree in about a third of that (measured
+# 2026-12-06: the whole tree in about 5 minutes on 2 cores), and a second
+# compiler finds what the first lets pass (two unused constants, found so).
+step "build-asan/ (Debug, ASan + UBSan, Clang)"
+CC=clang CXX=clang++ mw_build build-asan -DCMAKE_BUILD_TYPE=Debug -DMW_SANITIZE=ON
 step "tests in build-asan/"
 mw_test build-asan "${MW_ASAN_ENV[@]}"
 

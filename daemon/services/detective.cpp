@@ -113,17 +113,11 @@ GraphPage parse_list_graphs(std::string_view body) {
   const JsonReader reader("detective ListGraphs");
   const auto response = reader.parse_object(body);
   GraphPage page;
-  if (const auto* graphs = reader.array_field(response, "GraphList", "", false)) {
-    for (std::size_t i = 0; i < graphs->size(); ++i) {
-      // Arn is optional in the model: a graph without one (or a bad graph)
-      // costs that graph only.
-      try {
-        page.graphs.push_back(parse_graph(reader, (*graphs)[i], index_path("GraphList", i)));
-      } catch (const ParseError& error) {
-        page.problems.emplace_back(error.what());
-      }
-    }
-  }
+  // Arn is optional in the model: a graph without one (or a bad graph) costs that graph only.
+  read_each_element(reader, response, "GraphList", false, page.problems,
+                    [&](const boost::json::value& graph, const std::string& path) {
+                      page.graphs.push_back(parse_graph(reader, graph, path));
+                    });
   page.next_token = reader.next_token(response, "NextToken");
   return page;
 }

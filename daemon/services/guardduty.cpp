@@ -211,28 +211,18 @@ MemberFeaturesPage parse_get_member_detectors(std::string_view body) {
   const JsonReader reader("guardduty GetMemberDetectors");
   const auto response = reader.parse_object(body);
   MemberFeaturesPage page;
-  if (const auto* members = reader.array_field(response, "members", "", false)) {
-    for (std::size_t i = 0; i < members->size(); ++i) {
-      // A bad element costs that element only: its features stay unknown.
-      try {
-        page.members.push_back(parse_member_detector(reader, (*members)[i], index_path("members", i)));
-      } catch (const ParseError& error) {
-        page.problems.push_back(error.what());
-      }
-    }
-  }
-  if (const auto* unprocessed = reader.array_field(response, "unprocessedAccounts", "", false)) {
-    for (std::size_t i = 0; i < unprocessed->size(); ++i) {
-      const auto path = index_path("unprocessedAccounts", i);
-      try {
-        const auto& account = reader.as_object((*unprocessed)[i], path);
+  // A member left out keeps its features unknown.
+  read_each_element(reader, response, "members", false, page.problems,
+                    [&](const boost::json::value& member, const std::string& path) {
+                      page.members.push_back(parse_member_detector(reader, member, path));
+                    });
+  read_each_element(
+      reader, response, "unprocessedAccounts", false, page.problems,
+      [&](const boost::json::value& element, const std::string& path) {
+        const auto& account = reader.as_object(element, path);
         page.unprocessed.push_back({reader.account_id(account, "accountId", path),
                                     reader.optional_string(account, "result", path).value_or("")});
-      } catch (const ParseError& error) {
-        page.problems.push_back(error.what());
-      }
-    }
-  }
+      });
   return page;
 }
 

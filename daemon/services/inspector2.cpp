@@ -151,32 +151,21 @@ MemberFeaturesPage parse_batch_get_account_status(std::string_view body) {
   const JsonReader reader("inspector2 BatchGetAccountStatus");
   const auto response = reader.parse_object(body);
   MemberFeaturesPage page;
-  if (const auto* accounts = reader.array_field(response, "accounts", "", true)) {
-    for (std::size_t i = 0; i < accounts->size(); ++i) {
-      // A bad element costs that element only: its coverage stays unknown.
-      try {
-        page.members.push_back(parse_account_state(reader, (*accounts)[i], index_path("accounts", i)));
-      } catch (const ParseError& error) {
-        page.problems.push_back(error.what());
-      }
-    }
-  }
-  if (const auto* failed = reader.array_field(response, "failedAccounts", "", false)) {
-    for (std::size_t i = 0; i < failed->size(); ++i) {
-      const auto path = index_path("failedAccounts", i);
-      try {
-        const auto& account = reader.as_object((*failed)[i], path);
-        const auto code = reader.optional_string(account, "errorCode", path).value_or("");
-        const auto message = reader.optional_string(account, "errorMessage", path).value_or("");
-        page.unprocessed.push_back(
-            {reader.account_id(account, "accountId", path), code.empty()      ? message
-                                                            : message.empty() ? code
-                                                                              : code + ": " + message});
-      } catch (const ParseError& error) {
-        page.problems.push_back(error.what());
-      }
-    }
-  }
+  // An account left out keeps its coverage unknown.
+  read_each_element(reader, response, "accounts", true, page.problems,
+                    [&](const boost::json::value& account, const std::string& path) {
+                      page.members.push_back(parse_account_state(reader, account, path));
+                    });
+  read_each_element(reader, response, "failedAccounts", false, page.problems,
+                    [&](const boost::json::value& element, const std::string& path) {
+                      const auto& account = reader.as_object(element, path);
+                      const auto code = reader.optional_string(account, "errorCode", path).value_or("");
+                      const auto message = reader.optional_string(account, "errorMessage", path).value_or("");
+                      page.unprocessed.push_back({reader.account_id(account, "accountId", path),
+                                                  code.empty()      ? message
+                                                  : message.empty() ? code
+                                                                    : code + ": " + message});
+                    });
   return page;
 }
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/model.hpp"
+#include "services/parse_error.hpp"
 
 namespace mw::services {
 
@@ -127,5 +128,22 @@ class JsonReader {
 
 std::string child_path(const std::string& path, std::string_view key);
 std::string index_path(const std::string& path, std::size_t index);
+
+// Calls read(element, path) for each element of the top-level list `key`
+// (absent or null: none, unless `required`). A bad element costs that
+// element only: its ParseError goes to `problems`, the rest are read.
+template <typename Read>
+void read_each_element(const JsonReader& reader, const boost::json::object& response, std::string_view key,
+                       bool required, std::vector<std::string>& problems, const Read& read) {
+  const auto* list = reader.array_field(response, key, "", required);
+  if (!list) return;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    try {
+      read((*list)[i], index_path(std::string(key), i));
+    } catch (const ParseError& error) {
+      problems.emplace_back(error.what());
+    }
+  }
+}
 
 }  // namespace mw::services

@@ -85,16 +85,10 @@ Page parse_account_page(std::string operation, std::string_view body, std::strin
   const JsonReader reader(std::move(operation));
   const auto response = reader.parse_object(body);
   Page page;
-  if (const auto* elements = reader.array_field(response, list, "", false)) {
-    for (std::size_t i = 0; i < elements->size(); ++i) {
-      // A bad element costs that element only; the rest of the page stays.
-      try {
-        (page.*accounts).push_back(parse_account(reader, (*elements)[i], index_path(std::string(list), i)));
-      } catch (const ParseError& error) {
-        page.problems.push_back(error.what());
-      }
-    }
-  }
+  read_each_element(reader, response, list, false, page.problems,
+                    [&](const boost::json::value& element, const std::string& path) {
+                      (page.*accounts).push_back(parse_account(reader, element, path));
+                    });
   page.next_token = reader.next_token(response, "NextToken");
   return page;
 }

@@ -14,8 +14,6 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::string_view kUpperAlnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-
 std::optional<aws::uri::Params> sts_params(const aws::HttpRequest& request) {
   if (request.method == "GET") return aws::uri::parse_form(aws::uri::split_target(request.target).second);
   return aws::uri::parse_form(request.body);

@@ -30,8 +30,6 @@ mw::aws::AwsErrorInfo error(std::string code, std::string message) {
   return {"service", "DescribeOrganizationConfiguration", 400, std::move(code), std::move(message), ""};
 }
 
-const std::vector<std::string> kNoRequired;
-
 }  // namespace
 
 TEST_CASE(
