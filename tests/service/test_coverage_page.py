@@ -175,6 +175,17 @@ def check_page(driver, url, snapshot_path, screenshot):
     expected_sources = sorted((s["state"], s["service"], s["region"]) for s in snapshot["sources"] if s["state"] != "ok")
     check(shown_sources == expected_sources, f"sources shown {shown_sources}, expected {expected_sources}")
     check({"error", "region_disabled"} <= {s[0] for s in expected_sources}, "the demo lost its failing sources")
+    # Every polled source's auto-enable mode and findings.
+    rows = driver.find_elements(By.CSS_SELECTOR, "#organization-sources tbody tr")
+    shown_modes = {r.get_attribute("data-source"): tuple(c.get_attribute("textContent")
+                                                         for c in r.find_elements(By.TAG_NAME, "td")[3:5])
+                   for r in rows}
+    expected_modes = {f'{s["administrator_id"]} {s["service"]} {s["region"]}':
+                      (s["organization"]["auto_enable"] if s["organization"] else "not the administrator, or unknown",
+                       ", ".join(s["findings"])) for s in snapshot["sources"] if s["state"] != "region_disabled"}
+    check(shown_modes == expected_modes, f"auto-enable shown {shown_modes}, expected {expected_modes}")
+    check({"PARTIAL", "CENTRAL", "NONE"} <= {mode for mode, _ in shown_modes.values()},
+          "the demo lost its auto-enable modes")
     inactive = [a["account_id"] for a in snapshot["accounts"] if a["inactive"]]
     check(shown_accounts(driver, "inactive") == inactive, f"inactive accounts shown {shown_accounts(driver, 'inactive')}")
     check(not set(inactive) & set(shown_accounts(driver, "matrix")), "an inactive account is in the matrix")
@@ -221,6 +232,14 @@ def check_page(driver, url, snapshot_path, screenshot):
     memberships = driver.find_elements(By.CSS_SELECTOR, "#account-memberships tbody tr")
     check(len(memberships) == sum(1 for m in snapshot["memberships"] if m["account_id"] == account),
           f"{account}: {len(memberships)} memberships shown")
+    # An account's protection plans it lacks: in its panel.
+    lacking = next(a for a in snapshot["accounts"] if a["feature_gaps"] and not a["inactive"])
+    driver.get(url + "#account=" + lacking["account_id"])
+    wait_until(lambda: driver.find_element(By.ID, "account-panel").is_displayed(), 10, "the account panel")
+    facts = driver.find_element(By.ID, "account-facts").text
+    for gap in lacking["feature_gaps"]:
+        check(f'{gap["service"]} {gap["region"]} {gap["feature"]} {gap["status"]}' in facts,
+              f"{lacking['account_id']}: feature gap {gap} not in {facts!r}")
     check(console_errors(driver) == [], f"console errors: {console_errors(driver)}")
 
     if screenshot:  # the view an operator opens first: what is not covered, from the top
