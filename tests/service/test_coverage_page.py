@@ -12,7 +12,11 @@ service, region), computed here from the snapshot's JSON; the known cells
 of the demo world; a filter by service, region and status narrows the rows
 to the accounts with a gap there and lands in the location's fragment; the
 hostile name shows as text; the failing and region_disabled sources and
-the inactive accounts are listed; an account's link opens its memberships.
+the inactive accounts are listed; an account's link opens its memberships;
+each source's auto-enable mode and findings, an account's feature gaps.
+Opened before the first snapshot (fake-aws holds AssumeRole), the page
+says so, then draws the snapshot on its next load and nothing on the load
+after (304).
 
 usage: test_coverage_page.py --source-dir DIR --binary-dir DIR [--screenshot FILE.png]
 """
@@ -138,6 +142,32 @@ def administrator_view(driver, url, snapshot, administrator):
           "200000000001 is not a GuardDuty member of 222222222222 in us-east-1 (the demo world)")
 
 
+def check_before_first_snapshot(driver, url, address):
+    """Opened while the first cycle still runs (fake-aws holds AssumeRole):
+    the page says there is no snapshot yet; its next load draws the
+    snapshot; the load after that gets 304 and redraws nothing."""
+    driver.get(url)
+    error = driver.find_element(By.ID, "load-error")
+    wait_until(lambda: error.is_displayed() and "No snapshot yet" in error.text, 15, "the no-snapshot line")
+    check(http_request(address, "GET", "/readyz")[0] == 503, "the first cycle ended before the page was checked")
+    wait_until(lambda: http_request(address, "GET", "/readyz")[0] == 200, 60, "the first snapshot")
+    load = "loadSnapshot().then(arguments[arguments.length - 1])"  # the page's own reload, not a minute away
+    driver.execute_async_script(load)
+    wait_rendered(driver)
+    check(not error.is_displayed(), f"the error line stayed: {error.text!r}")
+    driver.execute_script("document.querySelector('#matrix tbody tr').dataset.marker = 'drawn once'")
+    driver.execute_async_script(load)
+    statuses = driver.execute_script(
+        "return performance.getEntriesByType('resource').filter(e => e.name.endsWith('/snapshot'))"
+        ".map(e => e.responseStatus)")
+    check(statuses[-2:] == [200, 304], f"the snapshot's loads answered {statuses}")
+    marker = driver.execute_script("return document.querySelector('#matrix tbody tr').dataset.marker || ''")
+    check(marker == "drawn once" and not error.is_displayed(), "an unchanged snapshot was drawn again")
+    # The browser logs the 503 as a failed load; nothing else may be there.
+    unexpected = [entry for entry in console_errors(driver) if "503" not in entry["message"]]
+    check(unexpected == [], f"console errors: {unexpected}")
+
+
 def check_page(driver, url, snapshot_path, screenshot):
     with open(snapshot_path, encoding="utf-8") as f:
         snapshot = json.load(f)
@@ -258,15 +288,16 @@ def main():
     workspace = Workspace(options.source_dir, options.binary_dir)
     driver = None
     try:
-        fake = FakeAws(workspace, world=hostile_world(workspace))
+        # AssumeRole held 10 s: the page is opened before the first snapshot.
+        fake = FakeAws(workspace, world=hostile_world(workspace), faults=["sts.AssumeRole:latency_ms=10000"])
         config = workspace.write_config("memberwatch.yaml", workspace.demo_config())
+        driver = start_chromium(workspace)
         daemon = Daemon(workspace, config, fake.url)
         address = wait_until(lambda: (daemon.health_addresses() or [None])[-1], 20, "the health endpoint")
-        wait_until(lambda: http_request(address, "GET", "/readyz")[0] == 200, 60, "the first snapshot")
         status, headers, body = http_request(address, "GET", "/")
         check(status == 200 and "script-src 'sha256-" in headers.get("Content-Security-Policy", ""),
               f"GET / answered {status} {headers}")
-        driver = start_chromium(workspace)
+        check_before_first_snapshot(driver, f"http://{address}/", address)
         check_page(driver, f"http://{address}/", os.path.join(workspace.path, "state/snapshot.json"),
                    options.screenshot)
     except Exception as failure:  # a failed check, or a crash of the test itself: show the logs
