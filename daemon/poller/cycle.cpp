@@ -597,18 +597,8 @@ class CycleRun {
     }
     if (source.error) co_return;
     source.memberships = source.poller->take_listed_records();
-    std::unordered_set<std::string_view> listed;
-    for (const auto& record : source.memberships) listed.insert(record.account_id);
-    const bool unreadable = source.poller->listing_left_out_accounts();
-    std::vector<core::Membership> absent;
-    for (const auto& account : universe.accounts()) {
-      if (listed.contains(account)) continue;
-      core::Membership record;
-      record.account_id = account;
-      record.status = unreadable ? core::MemberStatus::UNKNOWN : core::MemberStatus::NOT_MEMBER;
-      record.raw_status = unreadable ? "" : std::string(services::kNotListed);
-      absent.push_back(std::move(record));
-    }
+    auto absent =
+        unlisted_records(universe.accounts(), source.memberships, source.poller->listing_left_out_accounts());
     source.memberships.insert(source.memberships.end(), std::make_move_iterator(absent.begin()),
                               std::make_move_iterator(absent.end()));
   }

@@ -9,6 +9,7 @@
 #include <boost/system/system_error.hpp>
 #include <map>
 #include <set>
+#include <unordered_set>
 
 #include "core/json_text.hpp"
 #include "services/parse_error.hpp"
@@ -206,6 +207,23 @@ asio::awaitable<services::MemberFeaturesPage> SourcePoller::get_member_features(
   auto page = calls->parse(co_await send(calls->request(resource_, batch)));
   log_left_out_members(page.problems, key());
   co_return page;
+}
+
+std::vector<core::Membership> unlisted_records(const std::deque<std::string>& universe,
+                                               const std::vector<core::Membership>& listed,
+                                               bool listing_left_out_accounts) {
+  std::unordered_set<std::string_view> named;
+  for (const auto& record : listed) named.insert(record.account_id);
+  std::vector<core::Membership> absent;
+  for (const auto& account : universe) {
+    if (named.contains(account)) continue;
+    core::Membership record;
+    record.account_id = account;
+    record.status = listing_left_out_accounts ? core::MemberStatus::UNKNOWN : core::MemberStatus::NOT_MEMBER;
+    if (!listing_left_out_accounts) record.raw_status = services::kNotListed;
+    absent.push_back(std::move(record));
+  }
+  return absent;
 }
 
 void add_member_detail(core::Membership& record, const boost::json::object& fields) {

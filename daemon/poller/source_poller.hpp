@@ -5,6 +5,7 @@
 // universe in batches of at most 50. Parsing is the services layer's.
 
 #include <boost/asio/awaitable.hpp>
+#include <deque>
 #include <functional>
 #include <optional>
 #include <set>
@@ -102,6 +103,14 @@ class SourcePoller {
 // Adds `fields` (a services::MemberFeaturesPage::Member's detail: GuardDuty's
 // features, Inspector's resources) to the record's detail.
 void add_member_detail(core::Membership& record, const boost::json::object& fields);
+
+// For a service whose listing is the answer: a record for each account of
+// `universe` that `listed` does not name: NOT_MEMBER with raw_status
+// NOT_LISTED, or UNKNOWN (raw_status "") when the listing left an element
+// out (it may have been that account).
+std::vector<core::Membership> unlisted_records(const std::deque<std::string>& universe,
+                                               const std::vector<core::Membership>& listed,
+                                               bool listing_left_out_accounts);
 
 // Turns a services ApiRequest into a call of the AWS client for `service`
 // in `region` (endpoint resolved per CONTRACT.md).

@@ -1,6 +1,7 @@
 #include "services/guardduty.hpp"
 
 #include <boost/json/serialize.hpp>
+#include <set>
 
 #include "aws/uri.hpp"
 #include "services/member_parser.hpp"
@@ -150,19 +151,19 @@ std::string_view organization_auto_enable(const boost::json::object& detail,
     members = auto_enable_from_boolean(detail, "auto_enable");
   }
   if (members != kAutoEnableAll && members != kAutoEnableNew) return members;
-  const auto* features = detail.if_contains("features");
-  for (const auto& required : required_features) {
-    bool enrolled = false;
-    if (features && features->is_array()) {
-      for (const auto& feature : features->get_array()) {
-        const auto* name = feature.is_object() ? feature.get_object().if_contains("name") : nullptr;
-        const auto* mode = feature.is_object() ? feature.get_object().if_contains("auto_enable") : nullptr;
-        if (name && name->is_string() && name->get_string() == required && mode && mode->is_string() &&
-            (mode->get_string() == kAutoEnableAll || mode->get_string() == kAutoEnableNew))
-          enrolled = true;
-      }
+  // The features new members get (their autoEnable ALL or NEW); the parser checked the shape.
+  std::set<std::string_view> enrolled;
+  if (const auto* features = detail.if_contains("features"); features && features->is_array()) {
+    for (const auto& feature : features->get_array()) {
+      const auto& fields = feature.get_object();
+      const auto* mode = fields.if_contains("auto_enable");
+      if (mode && mode->is_string() &&
+          (mode->get_string() == kAutoEnableAll || mode->get_string() == kAutoEnableNew))
+        enrolled.insert(fields.at("name").get_string());
     }
-    if (!enrolled) return kAutoEnablePartial;
+  }
+  for (const auto& required : required_features) {
+    if (!enrolled.contains(required)) return kAutoEnablePartial;
   }
   return members;
 }

@@ -176,3 +176,26 @@ TEST_CASE("source errors: AWS errors keep code, message and status, others are n
   const auto other = poller::to_source_error(std::make_exception_ptr(std::runtime_error("boom")));
   CHECK(other == core::SourceError{"InternalError", "boom", 0});
 }
+
+TEST_CASE(
+    "a listing that is the answer: unlisted accounts are NOT_LISTED, or UNKNOWN when an element was left "
+    "out") {
+  const std::deque<std::string> universe{"111111111111", "222222222222", "333333333333"};
+  core::Membership listed;
+  listed.account_id = "222222222222";
+  listed.status = core::MemberStatus::ENABLED;
+  const auto absent = poller::unlisted_records(universe, {listed}, false);
+  REQUIRE(absent.size() == 2);
+  CHECK(absent[0].account_id == "111111111111");
+  CHECK(absent[1].account_id == "333333333333");
+  for (const auto& record : absent) {
+    CHECK(record.status == core::MemberStatus::NOT_MEMBER);
+    CHECK(record.raw_status == "NOT_LISTED");
+  }
+  // An unreadable element may have been any of them: no gap is invented.
+  for (const auto& record : poller::unlisted_records(universe, {listed}, true)) {
+    CHECK(record.status == core::MemberStatus::UNKNOWN);
+    CHECK(record.raw_status.empty());
+  }
+  CHECK(poller::unlisted_records(universe, {}, false).size() == 3);
+}
